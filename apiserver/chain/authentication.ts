@@ -1,0 +1,24 @@
+import type { NextFunction, Request, Response } from 'express';
+import { unauthorized } from '../../registry/errors.js';
+import type { UserInfo } from '../../storage/user-info.js';
+import type { Authenticator } from '../authn/authenticator.js';
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    user?: UserInfo;
+  }
+}
+
+/** Authenticates every request; a credential that fails (bad certificate, rejected token) is a 401. */
+export function authentication(authenticator: Authenticator) {
+  return async (req: Request, _res: Response, next: NextFunction) => {
+    try {
+      const result = await authenticator.authenticate(req);
+      if ('error' in result) return next(unauthorized());
+      req.user = result.user;
+      next();
+    } catch (err) {
+      next(err);
+    }
+  };
+}

@@ -1,0 +1,53 @@
+/**
+ * The attributes authorization and handlers need, derived from method and path the way
+ * k8s.io/apiserver's RequestInfoFactory does (only the /apis prefix: this server has no core group).
+ */
+export interface RequestInfo {
+  isResourceRequest: boolean;
+  path: string;
+  verb: string;
+  apiGroup: string;
+  apiVersion: string;
+  namespace: string;
+  resource: string;
+  subresource: string;
+  name: string;
+}
+
+const VERB_BY_METHOD: Record<string, string> = {
+  GET: 'get', HEAD: 'get', POST: 'create', PUT: 'update', PATCH: 'patch', DELETE: 'delete',
+};
+
+export function requestInfo(method: string, path: string, query: URLSearchParams): RequestInfo {
+  const nonResource: RequestInfo = {
+    isResourceRequest: false, path, verb: method.toLowerCase(), apiGroup: '', apiVersion: '',
+    namespace: '', resource: '', subresource: '', name: '',
+  };
+  const parts = path.split('/').filter((p) => p !== '');
+  // /apis/<group>/<version>/<resource>... ; /apis, /apis/<group> and /apis/<group>/<version> are discovery.
+  if (parts[0] !== 'apis' || parts.length < 4) return nonResource;
+  const info: RequestInfo = { ...nonResource, isResourceRequest: true, apiGroup: parts[1]!, apiVersion: parts[2]! };
+  let rest = parts.slice(3);
+  if (rest[0] === 'namespaces' && rest.length >= 3) {
+    info.namespace = rest[1]!;
+    rest = rest.slice(2);
+  }
+  info.resource = rest[0] ?? '';
+  info.name = rest[1] ?? '';
+  info.subresource = rest[2] ?? '';
+
+  const watchParam = query.get('watch');
+  const isWatch = watchParam === 'true' || watchParam === '1';
+  let verb = VERB_BY_METHOD[method] ?? method.toLowerCase();
+  if (!info.name && method === 'GET') verb = isWatch ? 'watch' : 'list';
+  if (!info.name && method === 'DELETE') verb = 'deletecollection';
+  info.verb = verb;
+
+  // A list or watch selecting one object by name is authorized as a request for that name.
+  if ((verb === 'list' || verb === 'watch') && !info.name) {
+    const fieldSelector = query.get('fieldSelector') ?? '';
+    const m = /^metadata\.name==?([^,]+)$/.exec(fieldSelector);
+    if (m) info.name = m[1]!;
+  }
+  return info;
+}

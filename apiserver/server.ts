@@ -1,0 +1,115 @@
+import { readFileSync } from 'node:fs';
+import type { Server } from 'node:https';
+import { createServer } from 'node:https';
+import type { Socket } from 'node:net';
+import express from 'express';
+import type { Registry } from 'prom-client';
+import type { ResourceDescriptor } from '../registry/resource.js';
+import type { Logger } from '../storage/logger.js';
+import type { Authenticator } from './authn/authenticator.js';
+import { authentication } from './chain/authentication.js';
+import type { Authorizer } from './chain/authorization.js';
+import { authorization } from './chain/authorization.js';
+import { errorHandler, notFoundHandler } from './chain/errors.js';
+import { instrumentation, requestMetrics } from './chain/instrumentation.js';
+import { discoveryRouter } from './endpoints/discovery.js';
+import type { HealthCheck } from './endpoints/health.js';
+import { healthRouter } from './endpoints/health.js';
+import { metricsRouter } from './endpoints/metrics.js';
+import type { ServerOptions } from './options.js';
+
+export interface ServerDependencies {
+  log: Logger;
+  authenticator: Authenticator;
+  authorizer: Authorizer;
+  metrics: Registry;
+  group: { group: string; version: string; resources: ResourceDescriptor[] };
+  readyChecks: HealthCheck[];
+}
+
+/**
+ * The HTTPS edge. TLS requests (does not require) a client certificate and advertises the front-proxy and
+ * client CAs, so the aggregator's Go client sends its proxy certificate; the chain then decides per request.
+ */
+export class ApiServer {
+  private server: Server | undefined;
+  private draining = false;
+  private readonly sockets = new Set<Socket>();
+
+  constructor(private readonly options: ServerOptions, private readonly deps: ServerDependencies) {}
+
+  private app(): express.Express {
+    const { log, authenticator, authorizer, metrics, group } = this.deps;
+    const app = express();
+    app.disable('x-powered-by');
+    app.disable('etag');
+    app.set('query parser', 'simple');
+    const live: HealthCheck[] = [{ name: 'ping', check: () => true }];
+    const ready: HealthCheck[] = [
+      { name: 'request-header-authentication', check: () => authenticator.ready() },
+      ...this.deps.readyChecks,
+      { name: 'shutdown', check: () => !this.draining },
+    ];
+    app.use(instrumentation(log, requestMetrics(metrics)));
+    app.use(authentication(authenticator));
+    app.use(authorization(authorizer));
+    app.use(healthRouter(() => live, () => ready));
+    app.use(metricsRouter(metrics));
+    app.use(discoveryRouter(group));
+    app.use(notFoundHandler());
+    app.use(errorHandler(log));
+    return app;
+  }
+
+  private tlsContext() {
+    return {
+      key: readFileSync(this.options.tlsPrivateKeyFile),
+      cert: readFileSync(this.options.tlsCertFile),
+      ca: this.deps.authenticator.trustedClientCAs(),
+    };
+  }
+
+  /** Called when the trusted client CAs change, so new handshakes advertise the new CA list. */
+  reloadTls(): void {
+    this.server?.setSecureContext(this.tlsContext());
+  }
+
+  async start(): Promise<void> {
+    const server = createServer({ ...this.tlsContext(), requestCert: true, rejectUnauthorized: false }, this.app());
+    // Above Go's 90 s idle timeout, so the aggregator never reuses a connection we are closing.
+    server.keepAliveTimeout = 120_000;
+    server.headersTimeout = 125_000;
+    server.maxHeadersCount = 1000;
+    server.on('connection', (socket: Socket) => {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+    });
+    server.on('tlsClientError', () => undefined);
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.options.securePort, this.options.bindAddress, () => resolve());
+    });
+    this.deps.log.info('serving securely', { address: `${this.options.bindAddress}:${this.port}` });
+  }
+
+  get port(): number {
+    const address = this.server?.address();
+    return typeof address === 'object' && address ? address.port : this.options.securePort;
+  }
+
+  /** Fails readiness, stops accepting, lets requests finish within the grace period, then closes the rest. */
+  async stop(graceMs: number): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.draining = true;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    const timer = setTimeout(() => {
+      for (const s of this.sockets) s.destroy();
+    }, graceMs);
+    await closed;
+    clearTimeout(timer);
+    this.server = undefined;
+  }
+}

@@ -1,0 +1,22 @@
+// Jest runs the compiled JavaScript in dist/ (npm test builds first), in native ESM mode:
+// @kubernetes/client-node 1.x is ESM-only, and running what tsc emitted needs no transformer.
+const common = {
+  testEnvironment: 'node',
+  rootDir: '.',
+  roots: ['<rootDir>/dist/test'],
+  transform: {},
+};
+
+export default {
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/dist/test/unit/**/*.test.js'] },
+    {
+      ...common,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/dist/test/integration/**/*.test.js', '<rootDir>/dist/test/e2e/**/*.test.js'],
+      globalSetup: '<rootDir>/dist/test/cluster/jest-global-setup.js',
+      globalTeardown: '<rootDir>/dist/test/cluster/jest-global-teardown.js',
+      testTimeout: 120000,
+    },
+  ],
+};

@@ -1,0 +1,153 @@
+import { Agent, request } from 'node:https';
+import type { RequestOptions } from 'node:https';
+import { KubeConfig } from '@kubernetes/client-node';
+
+/** A failed call to kube-apiserver, carrying its HTTP status and the Status object it answered with. */
+export class KubeApiError extends Error {
+  constructor(readonly statusCode: number, readonly status: KubeStatus | undefined, message: string) {
+    super(message);
+    this.name = 'KubeApiError';
+  }
+  get reason(): string | undefined {
+    return this.status?.reason;
+  }
+}
+
+export interface KubeStatus {
+  kind?: string;
+  apiVersion?: string;
+  status?: string;
+  message?: string;
+  reason?: string;
+  code?: number;
+  details?: Record<string, unknown>;
+}
+
+export interface RequestParams {
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: unknown;
+  contentType?: string;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+/**
+ * The one way this server talks to kube-apiserver: JSON over a keep-alive HTTPS agent, credentials from a
+ * kubeconfig or the pod's ServiceAccount (re-read per request, so rotated tokens are picked up), timeouts
+ * in one place. Lists and watches are plain paths so informers stay generic over resources.
+ */
+export class KubeClient {
+  private readonly agent = new Agent({ keepAlive: true, maxSockets: 64 });
+
+  constructor(private readonly config: KubeConfig) {}
+
+  static fromKubeconfig(path: string | undefined): KubeClient {
+    const config = new KubeConfig();
+    if (path) config.loadFromFile(path);
+    else config.loadFromCluster();
+    return new KubeClient(config);
+  }
+
+  get server(): string {
+    const cluster = this.config.getCurrentCluster();
+    if (!cluster) throw new Error('the kubeconfig has no current cluster');
+    return cluster.server;
+  }
+
+  private async options(method: string, params: RequestParams): Promise<RequestOptions> {
+    const opts: RequestOptions = { method, agent: this.agent, headers: { Accept: 'application/json' } };
+    await this.config.applyToHTTPSOptions(opts);
+    opts.agent = this.agent;
+    if (params.body !== undefined) {
+      (opts.headers as Record<string, string>)['Content-Type'] = params.contentType ?? 'application/json';
+    }
+    return opts;
+  }
+
+  private url(path: string, query: RequestParams['query']): URL {
+    const url = new URL(this.server.replace(/\/$/, '') + path);
+    for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    return url;
+  }
+
+  /** One request; resolves with the decoded JSON body, rejects with KubeApiError for any non-2xx status. */
+  async request<T>(method: string, path: string, params: RequestParams = {}): Promise<T> {
+    const opts = await this.options(method, params);
+    const url = this.url(path, params.query);
+    const payload = params.body === undefined ? undefined : typeof params.body === 'string' ? params.body : JSON.stringify(params.body);
+    return new Promise<T>((resolve, reject) => {
+      const req = request(url, { ...opts, timeout: params.timeoutMs ?? DEFAULT_TIMEOUT_MS, signal: params.signal }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', reject);
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          const code = res.statusCode ?? 0;
+          let body: unknown;
+          try {
+            body = text ? JSON.parse(text) : undefined;
+          } catch {
+            body = undefined;
+          }
+          if (code >= 200 && code < 300) return resolve(body as T);
+          const status = body && typeof body === 'object' && (body as KubeStatus).kind === 'Status' ? (body as KubeStatus) : undefined;
+          reject(new KubeApiError(code, status, `${method} ${path}: ${code} ${status?.message ?? text.slice(0, 200)}`));
+        });
+      });
+      req.on('timeout', () => req.destroy(new Error(`${method} ${path}: no answer within ${params.timeoutMs ?? DEFAULT_TIMEOUT_MS}ms`)));
+      req.on('error', reject);
+      req.end(payload);
+    });
+  }
+
+  /**
+   * A watch stream: calls onEvent for each JSON line until the server ends it, the signal aborts, or an
+   * error occurs. Resolves when the stream ends normally; rejects on errors (including non-200 answers).
+   */
+  async watch(path: string, query: RequestParams['query'], onEvent: (event: WatchEvent) => void, signal: AbortSignal): Promise<void> {
+    const opts = await this.options('GET', {});
+    const url = this.url(path, { ...query, watch: 'true' });
+    return new Promise<void>((resolve, reject) => {
+      const req = request(url, { ...opts, signal }, (res) => {
+        if (res.statusCode !== 200) {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            let status: KubeStatus | undefined;
+            try { status = JSON.parse(text) as KubeStatus; } catch { status = undefined; }
+            reject(new KubeApiError(res.statusCode ?? 0, status, `watch ${path}: ${res.statusCode} ${status?.message ?? text.slice(0, 200)}`));
+          });
+          return;
+        }
+        let buffered = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          buffered += chunk;
+          let newline: number;
+          while ((newline = buffered.indexOf('\n')) >= 0) {
+            const line = buffered.slice(0, newline);
+            buffered = buffered.slice(newline + 1);
+            if (line.trim()) onEvent(JSON.parse(line) as WatchEvent);
+          }
+        });
+        res.on('end', () => resolve());
+        res.on('error', reject);
+        res.on('aborted', () => reject(new Error(`watch ${path}: connection aborted`)));
+      });
+      req.on('error', (err) => (signal.aborted ? resolve() : reject(err)));
+      req.end();
+    });
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}
+
+export interface WatchEvent {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+  object: Record<string, unknown>;
+}

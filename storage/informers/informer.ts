@@ -1,0 +1,229 @@
+import type { KubeClient, WatchEvent } from '../client.js';
+import { KubeApiError } from '../client.js';
+import type { Logger } from '../logger.js';
+
+export interface ObjectMeta {
+  name: string;
+  namespace?: string;
+  uid?: string;
+  resourceVersion?: string;
+  generation?: number;
+  creationTimestamp?: string;
+  deletionTimestamp?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  ownerReferences?: Array<Record<string, unknown>>;
+  finalizers?: string[];
+  [key: string]: unknown;
+}
+
+export interface KubeObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata: ObjectMeta;
+}
+
+export interface InformerHandlers<T> {
+  onAdd?(obj: T): void;
+  onUpdate?(oldObj: T, newObj: T): void;
+  onDelete?(obj: T): void;
+}
+
+export interface InformerOptions {
+  /** Used in logs and metrics. */
+  name: string;
+  /** The collection path, for example /api/v1/namespaces. */
+  path: string;
+  fieldSelector?: string;
+  labelSelector?: string;
+  pageSize?: number;
+}
+
+interface ListResponse<T> {
+  metadata: { resourceVersion: string; continue?: string };
+  items: T[];
+}
+
+const key = (o: KubeObject) => (o.metadata.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : o.metadata.name);
+const sleep = (ms: number, signal: AbortSignal) => new Promise<void>((resolve) => {
+  const t = setTimeout(resolve, ms);
+  signal.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
+});
+
+/**
+ * A supervised list+watch mirror of one resource. It lists (in pages), then watches from the list's
+ * resourceVersion with bookmarks; a watch that ends is resumed from the last seen version, a 410 Gone
+ * relists, and any other error retries with exponential backoff (0.5 s to 30 s). A relist is diffed
+ * against the store so handlers see exactly the adds, updates and deletes that happened meanwhile.
+ */
+export class Informer<T extends KubeObject> {
+  private store = new Map<string, T>();
+  private resourceVersion = '';
+  private hasSynced = false;
+  private abort: AbortController | undefined;
+  private loop: Promise<void> | undefined;
+  private readonly handlers: InformerHandlers<T>[] = [];
+  private readonly syncWaiters: Array<() => void> = [];
+  /** Counts of restarts and relists, for metrics. */
+  readonly stats = { relists: 0, watchRestarts: 0, errors: 0, events: 0 };
+
+  constructor(private readonly client: KubeClient, private readonly options: InformerOptions, private readonly log: Logger) {}
+
+  addHandlers(handlers: InformerHandlers<T>): void {
+    this.handlers.push(handlers);
+  }
+
+  start(): void {
+    if (this.loop) return;
+    this.abort = new AbortController();
+    this.loop = this.run(this.abort.signal);
+  }
+
+  async stop(): Promise<void> {
+    this.abort?.abort();
+    await this.loop;
+    this.loop = undefined;
+  }
+
+  synced(): boolean {
+    return this.hasSynced;
+  }
+
+  /** Resolves once the first list has been loaded into the store. */
+  waitForSync(): Promise<void> {
+    return this.hasSynced ? Promise.resolve() : new Promise((resolve) => this.syncWaiters.push(resolve));
+  }
+
+  get(name: string, namespace?: string): T | undefined {
+    return this.store.get(namespace ? `${namespace}/${name}` : name);
+  }
+
+  list(): T[] {
+    return [...this.store.values()];
+  }
+
+  get size(): number {
+    return this.store.size;
+  }
+
+  get lastResourceVersion(): string {
+    return this.resourceVersion;
+  }
+
+  private async run(signal: AbortSignal): Promise<void> {
+    let backoffMs = 500;
+    let needList = true;
+    while (!signal.aborted) {
+      try {
+        if (needList) {
+          await this.relist(signal);
+          needList = false;
+        }
+        await this.watch(signal);
+        backoffMs = 500;
+        this.stats.watchRestarts++;
+      } catch (err) {
+        if (signal.aborted) break;
+        this.stats.errors++;
+        if (err instanceof KubeApiError && err.statusCode === 410) {
+          this.log.v(2).info('watch expired, relisting', { informer: this.options.name });
+          needList = true;
+          continue;
+        }
+        this.log.error('informer list/watch failed; retrying', err, { informer: this.options.name, retryInMs: backoffMs });
+        await sleep(backoffMs, signal);
+        backoffMs = Math.min(backoffMs * 2, 30_000);
+      }
+    }
+  }
+
+  private async relist(signal: AbortSignal): Promise<void> {
+    const fresh = new Map<string, T>();
+    let continueToken: string | undefined;
+    let resourceVersion = '';
+    do {
+      const page: ListResponse<T> = await this.client.request('GET', this.options.path, {
+        query: {
+          limit: this.options.pageSize ?? 500,
+          continue: continueToken,
+          fieldSelector: this.options.fieldSelector,
+          labelSelector: this.options.labelSelector,
+        },
+        signal,
+      });
+      for (const item of page.items) fresh.set(key(item), item);
+      continueToken = page.metadata.continue || undefined;
+      resourceVersion = page.metadata.resourceVersion;
+    } while (continueToken);
+    this.stats.relists++;
+
+    const old = this.store;
+    this.store = fresh;
+    this.resourceVersion = resourceVersion;
+    for (const [k, obj] of fresh) {
+      const before = old.get(k);
+      if (!before) this.emit('add', obj);
+      else if (before.metadata.resourceVersion !== obj.metadata.resourceVersion) this.emit('update', obj, before);
+    }
+    for (const [k, obj] of old) if (!fresh.has(k)) this.emit('delete', obj);
+
+    if (!this.hasSynced) {
+      this.hasSynced = true;
+      this.log.info('informer synced', { informer: this.options.name, objects: fresh.size });
+      for (const resolve of this.syncWaiters.splice(0)) resolve();
+    }
+  }
+
+  private async watch(signal: AbortSignal): Promise<void> {
+    // A server-side timeout between 5 and 10 minutes spreads re-watches of many informers apart.
+    const timeoutSeconds = 300 + Math.floor(Math.random() * 300);
+    let expired: KubeApiError | undefined;
+    await this.client.watch(this.options.path, {
+      resourceVersion: this.resourceVersion,
+      allowWatchBookmarks: true,
+      timeoutSeconds,
+      fieldSelector: this.options.fieldSelector,
+      labelSelector: this.options.labelSelector,
+    }, (event) => {
+      if (expired) return;
+      expired = this.apply(event);
+    }, signal);
+    if (expired) throw expired;
+  }
+
+  /** Applies one watch event to the store; returns an error for an ERROR event (410 means relist). */
+  private apply(event: WatchEvent): KubeApiError | undefined {
+    this.stats.events++;
+    if (event.type === 'ERROR') {
+      const status = event.object as { code?: number; message?: string; reason?: string };
+      return new KubeApiError(status.code ?? 500, status, `watch ${this.options.path}: ${status.message ?? 'error event'}`);
+    }
+    const obj = event.object as unknown as T;
+    const rv = obj.metadata?.resourceVersion;
+    if (rv) this.resourceVersion = rv;
+    if (event.type === 'BOOKMARK') return undefined;
+    const k = key(obj);
+    const before = this.store.get(k);
+    if (event.type === 'DELETED') {
+      this.store.delete(k);
+      this.emit('delete', before ?? obj);
+    } else {
+      this.store.set(k, obj);
+      if (before) this.emit('update', obj, before);
+      else this.emit('add', obj);
+    }
+    return undefined;
+  }
+
+  private emit(kind: 'add' | 'update' | 'delete', obj: T, before?: T): void {
+    for (const h of this.handlers) {
+      try {
+        if (kind === 'add') h.onAdd?.(obj);
+        else if (kind === 'update') h.onUpdate?.(before!, obj);
+        else h.onDelete?.(obj);
+      } catch (err) {
+        this.log.error('informer handler failed', err, { informer: this.options.name, object: key(obj) });
+      }
+    }
+  }
+}

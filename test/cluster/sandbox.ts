@@ -1,0 +1,172 @@
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { dumpYaml, loadYaml } from '@kubernetes/client-node';
+import type { RunningComponent } from './component.js';
+import { isRunning, startComponent, stopComponent, waitReady } from './component.js';
+import type { ControlPlanePorts } from './control-plane.js';
+import { kubeconfigYaml, startControlPlane } from './control-plane.js';
+import { kubectlOk } from './kubectl.js';
+import type { SandboxPaths } from './paths.js';
+import { sandboxPaths } from './paths.js';
+import { ensurePki, pkiFiles } from './pki.js';
+import { freePorts } from './ports.js';
+import { probeOk } from './probe.js';
+
+/** Where our server is installed in the sandbox; the serving certificate names `<service>.<namespace>.svc`. */
+export const SERVER_NAMESPACE = 'kiosk-system';
+export const SERVER_SERVICE = 'kiosk-apiservice';
+export const SERVER_SERVICE_ACCOUNT = 'kiosk';
+export const APISERVICE_NAME = 'v1alpha1.tenancy.kiosk.sh';
+
+/** The manifests a real install applies that also hold for a server running as a local process. */
+const SERVER_PREREQUISITES = ['namespace.yaml', 'service-account.yaml', 'server-rbac.yaml'];
+
+export interface SandboxState {
+  ports: ControlPlanePorts & { server: number };
+  components: RunningComponent[];
+  startedAt: string;
+}
+
+type Log = (line: string) => void;
+
+export async function readState(paths: SandboxPaths = sandboxPaths()): Promise<SandboxState | undefined> {
+  if (!existsSync(paths.state)) return undefined;
+  return JSON.parse(await readFile(paths.state, 'utf8')) as SandboxState;
+}
+
+async function writeState(paths: SandboxPaths, state: SandboxState): Promise<void> {
+  await writeFile(paths.state, JSON.stringify(state, null, 2) + '\n');
+}
+
+/** A sandbox whose every recorded process is still alive, or undefined. */
+export async function runningSandbox(paths: SandboxPaths = sandboxPaths()): Promise<SandboxState | undefined> {
+  const state = await readState(paths);
+  if (!state || state.components.length === 0) return undefined;
+  return state.components.every(isRunning) ? state : undefined;
+}
+
+/** Builds the control-plane binaries when the cache lacks them; the script prints one line per step. */
+export function ensureBinaries(paths: SandboxPaths): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', [paths.buildScript], { stdio: ['ignore', 'inherit', 'inherit'] });
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`building the control-plane binaries failed (exit ${code})`))));
+  });
+}
+
+function serverUrl(state: SandboxState): string {
+  return `https://127.0.0.1:${state.ports.server}`;
+}
+
+/** Starts our server as a local process with the ServiceAccount's token, as it would run in a pod. */
+async function startServer(paths: SandboxPaths, state: SandboxState): Promise<RunningComponent> {
+  const pki = pkiFiles(paths.pki);
+  const server = startComponent({
+    name: 'kiosk-apiserver', command: process.execPath, logFile: join(paths.logs, 'kiosk-apiserver.log'),
+    args: ['--enable-source-maps', paths.serverEntry,
+      `--secure-port=${state.ports.server}`, '--bind-address=127.0.0.1',
+      `--tls-cert-file=${pki.extensionServerCert}`, `--tls-private-key-file=${pki.extensionServerKey}`,
+      `--kubeconfig=${paths.serverKubeconfig}`],
+  });
+  state.components.push(server);
+  await waitReady(server, () => probeOk(`${serverUrl(state)}/readyz`, { ca: readFileSync(pki.extensionCaCert) }), 60_000);
+  return server;
+}
+
+/** Installs the server's identity and RBAC from manifests/, and writes a kubeconfig with its token. */
+async function installServerIdentity(paths: SandboxPaths, state: SandboxState): Promise<void> {
+  for (const file of SERVER_PREREQUISITES) await kubectlOk(['apply', '-f', join(paths.manifests, file)]);
+  const token = (await kubectlOk(['create', 'token', SERVER_SERVICE_ACCOUNT, '-n', SERVER_NAMESPACE, '--duration=8760h'])).trim();
+  const pki = pkiFiles(paths.pki);
+  await writeFile(paths.serverKubeconfig, kubeconfigYaml(`https://127.0.0.1:${state.ports.apiserver}`, pki.caCert, { token }), { mode: 0o600 });
+}
+
+/**
+ * Registers the local server the way kwok registers a local metrics-server: an ExternalName Service
+ * pointing at 127.0.0.1 (endpoints may not hold loopback addresses) and the APIService from manifests/
+ * with the sandbox's CA bundle and the server's port.
+ */
+async function registerApiService(paths: SandboxPaths, state: SandboxState): Promise<void> {
+  const service = {
+    apiVersion: 'v1', kind: 'Service',
+    metadata: { name: SERVER_SERVICE, namespace: SERVER_NAMESPACE, labels: { 'app.kubernetes.io/name': 'kiosk' } },
+    spec: { type: 'ExternalName', externalName: '127.0.0.1' },
+  };
+  const apiService = loadYaml<{ spec: Record<string, unknown> & { service: Record<string, unknown> } }>(
+    await readFile(join(paths.manifests, 'apiservice.yaml'), 'utf8'));
+  apiService.spec.caBundle = readFileSync(pkiFiles(paths.pki).extensionCaCert).toString('base64');
+  apiService.spec.service.port = state.ports.server;
+  await kubectlOk(['apply', '-f', '-'], { stdin: `${dumpYaml(service)}---\n${dumpYaml(apiService)}` });
+  await kubectlOk(['wait', '--for=condition=Available', `apiservice/${APISERVICE_NAME}`, '--timeout=90s'], { timeoutMs: 100_000 });
+}
+
+async function stopAll(components: RunningComponent[]): Promise<void> {
+  // Reverse start order: our server and the controller manager go before the apiserver, etcd last.
+  for (const c of [...components].reverse()) await stopComponent(c);
+}
+
+/**
+ * Starts etcd, kube-apiserver, kube-controller-manager and our server, registered through an APIService.
+ * A sandbox that is already running is reused as it is. Any failure stops what was started and rethrows.
+ */
+export async function startSandbox(log: Log): Promise<{ state: SandboxState; reused: boolean }> {
+  const paths = sandboxPaths();
+  const running = await runningSandbox(paths);
+  if (running) return { state: running, reused: true };
+  const stale = await readState(paths);
+  if (stale) await stopAll(stale.components);
+
+  if (!existsSync(paths.serverEntry)) throw new Error(`${paths.serverEntry} is missing: run \`npm run build\` first`);
+  await ensureBinaries(paths);
+  await mkdir(paths.logs, { recursive: true });
+  const started = Date.now();
+  const [etcdClient, etcdPeer, apiserver, controllerManager, server] = await freePorts(5) as [number, number, number, number, number];
+  const state: SandboxState = {
+    ports: { etcdClient, etcdPeer, apiserver, controllerManager, server },
+    components: [],
+    startedAt: new Date().toISOString(),
+  };
+  try {
+    const pki = await ensurePki(paths.pki, `${SERVER_SERVICE}.${SERVER_NAMESPACE}.svc`);
+    log('starting etcd, kube-apiserver and kube-controller-manager');
+    await startControlPlane({
+      bin: paths.bin, pki, ports: state.ports, etcdData: paths.etcdData, logs: paths.logs,
+      adminKubeconfig: paths.adminKubeconfig, onStarted: (c) => state.components.push(c),
+    });
+    await writeState(paths, state);
+    log('installing the server identity and starting the kiosk server');
+    await installServerIdentity(paths, state);
+    await startServer(paths, state);
+    await writeState(paths, state);
+    log('registering the APIService and waiting for it to be Available');
+    await registerApiService(paths, state);
+    log(`sandbox ready in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+    return { state, reused: false };
+  } catch (err) {
+    await stopAll(state.components);
+    await rm(paths.state, { force: true });
+    throw err;
+  }
+}
+
+/** Replaces the running server process with one started from the current build (same port and identity). */
+export async function restartServer(state: SandboxState): Promise<void> {
+  const paths = sandboxPaths();
+  const old = state.components.filter((c) => c.name === 'kiosk-apiserver');
+  await stopAll(old);
+  state.components = state.components.filter((c) => c.name !== 'kiosk-apiserver');
+  await startServer(paths, state);
+  await writeState(paths, state);
+}
+
+/** Stops exactly the processes recorded in the state file; a no-op when there is none. */
+export async function stopSandbox(): Promise<boolean> {
+  const paths = sandboxPaths();
+  const state = await readState(paths);
+  if (!state) return false;
+  await stopAll(state.components);
+  await rm(paths.state, { force: true });
+  return true;
+}

@@ -1,0 +1,58 @@
+import { readFileSync } from 'node:fs';
+import { request } from 'node:https';
+import type { OutgoingHttpHeaders } from 'node:http';
+import { sandboxPaths } from '../cluster/paths.js';
+import { pkiFiles } from '../cluster/pki.js';
+import type { SandboxState } from '../cluster/sandbox.js';
+
+/** The running sandbox's ports, as recorded by the harness that started it. */
+export function sandboxState(): SandboxState {
+  return JSON.parse(readFileSync(sandboxPaths().state, 'utf8')) as SandboxState;
+}
+
+export const pki = () => pkiFiles(sandboxPaths().pki);
+
+export interface DirectResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+  json<T = Record<string, unknown>>(): T;
+}
+
+export interface DirectRequest {
+  method?: string;
+  path: string;
+  headers?: OutgoingHttpHeaders;
+  /** Client certificate and key (PEM) to present, if any. */
+  cert?: Buffer;
+  key?: Buffer;
+  body?: string;
+}
+
+/** A request straight to our server's port (not through kube-apiserver), trusting the sandbox's extension CA. */
+export function direct(req: DirectRequest): Promise<DirectResponse> {
+  const state = sandboxState();
+  return new Promise((resolve, reject) => {
+    const r = request({
+      host: '127.0.0.1', port: state.ports.server, method: req.method ?? 'GET', path: req.path,
+      headers: req.headers, ca: readFileSync(pki().extensionCaCert), servername: 'localhost',
+      cert: req.cert, key: req.key, agent: false,
+    }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({
+        status: res.statusCode ?? 0, headers: res.headers, body,
+        json: <T>() => JSON.parse(body) as T,
+      }));
+    });
+    r.on('error', reject);
+    r.end(req.body);
+  });
+}
+
+/** The front proxy's real client certificate, as kube-apiserver presents it. */
+export function frontProxyCredentials(): { cert: Buffer; key: Buffer } {
+  const p = pki();
+  return { cert: readFileSync(p.frontProxyClientCert), key: readFileSync(p.frontProxyClientKey) };
+}
