@@ -8,6 +8,8 @@ const common = {
 };
 
 export default {
+  // Integration tests drive a real control plane; namespace deletion alone takes several seconds.
+  testTimeout: 120000,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/dist/test/unit/**/*.test.js'] },
     {
@@ -16,7 +18,6 @@ export default {
       testMatch: ['<rootDir>/dist/test/integration/**/*.test.js', '<rootDir>/dist/test/e2e/**/*.test.js'],
       globalSetup: '<rootDir>/dist/test/cluster/jest-global-setup.js',
       globalTeardown: '<rootDir>/dist/test/cluster/jest-global-teardown.js',
-      testTimeout: 120000,
     },
   ],
 };

@@ -3,6 +3,7 @@
 # from the published Kubernetes and etcd Go modules into a cache outside the repository.
 # Builds only what is missing or stamped with another version; a warm run takes well under a second.
 set -euo pipefail
+export PATH="$PATH:/usr/local/go/bin"
 
 K8S_VERSION=${K8S_VERSION:-1.36.3}
 STAGING_VERSION=v0.${K8S_VERSION#1.}

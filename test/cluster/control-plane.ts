@@ -114,7 +114,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<void> {
       `--authentication-kubeconfig=${o.adminKubeconfig}`, `--authorization-kubeconfig=${o.adminKubeconfig}`,
       '--bind-address=127.0.0.1', `--secure-port=${ports.controllerManager}`,
       '--leader-elect=false',
-      '--controllers=namespace-controller,garbage-collector-controller,replicaset-controller,deployment-controller,resourcequota-controller,serviceaccount-controller,serviceaccount-token-controller',
+      '--controllers=namespace-controller,garbage-collector-controller,replicaset-controller,deployment-controller,resourcequota-controller,serviceaccount-controller,serviceaccount-token-controller,clusterrole-aggregation-controller',
       `--service-account-private-key-file=${pki.serviceAccountKey}`, `--root-ca-file=${pki.caCert}`,
       '--v=1',
     ],

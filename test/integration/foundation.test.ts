@@ -6,6 +6,8 @@ import { createCa, createLeaf } from '../cluster/pki.js';
 import { direct, frontProxyCredentials, pki } from '../support/sandbox-access.js';
 
 const GV_PATH = '/apis/tenancy.kiosk.sh/v1alpha1';
+// Discovery is open to every authenticated user; /metrics is not, so it tells who the server thinks we are.
+const PRIVILEGED_PATH = '/metrics';
 
 describe('the sandbox control plane with our server registered', () => {
   it('has the APIService Available', async () => {
@@ -56,14 +58,17 @@ describe('authentication of requests sent straight to our server', () => {
     const res = await direct({ path: GV_PATH, headers: adminHeaders, ...frontProxyCredentials() });
     expect(res.status).toBe(200);
     expect(res.json()).toMatchObject({ kind: 'APIResourceList', groupVersion: 'tenancy.kiosk.sh/v1alpha1' });
+    const metrics = await direct({ path: PRIVILEGED_PATH, headers: adminHeaders, ...frontProxyCredentials() });
+    expect(metrics.status).toBe(200);
+    expect(metrics.body).toContain('apiserver_request_total');
   });
 
   it('treats X-Remote-User without any client certificate as anonymous', async () => {
-    const res = await direct({ path: GV_PATH, headers: adminHeaders });
+    const res = await direct({ path: PRIVILEGED_PATH, headers: adminHeaders });
     expect(res.status).toBe(403);
     expect(res.json()).toMatchObject({
       kind: 'Status', reason: 'Forbidden', code: 403,
-      message: `forbidden: User "system:anonymous" cannot get path "${GV_PATH}"`,
+      message: `forbidden: User "system:anonymous" cannot get path "${PRIVILEGED_PATH}"`,
     });
   });
 
@@ -87,20 +92,23 @@ describe('authentication of requests sent straight to our server', () => {
 
   it('keeps repeated X-Remote-Group headers as separate groups', async () => {
     const separate = await direct({
-      path: GV_PATH, headers: { 'X-Remote-User': 'someone', 'X-Remote-Group': ['team,a', 'system:masters'] }, ...frontProxyCredentials(),
+      path: PRIVILEGED_PATH, headers: { 'X-Remote-User': 'someone', 'X-Remote-Group': ['team,a', 'system:masters'] }, ...frontProxyCredentials(),
     });
     expect(separate.status).toBe(200);
     // One header whose value merely contains the text is not membership of system:masters.
     const joined = await direct({
-      path: GV_PATH, headers: { 'X-Remote-User': 'someone', 'X-Remote-Group': 'team,system:masters' }, ...frontProxyCredentials(),
+      path: PRIVILEGED_PATH, headers: { 'X-Remote-User': 'someone', 'X-Remote-Group': 'team,system:masters' }, ...frontProxyCredentials(),
     });
     expect(joined.status).toBe(403);
-    expect(joined.json<{ message: string }>().message).toBe(`forbidden: User "someone" cannot get path "${GV_PATH}"`);
+    expect(joined.json<{ message: string }>().message).toBe(`forbidden: User "someone" cannot get path "${PRIVILEGED_PATH}"`);
   });
 
   it('adds system:authenticated, so authenticated users pass the default discovery RBAC', async () => {
     const res = await direct({ path: GV_PATH, headers: { 'X-Remote-User': 'plain-user' }, ...frontProxyCredentials() });
     expect(res.status).toBe(200);
+    // Anonymous users are not in system:authenticated, so the same request is denied for them.
+    const anonymous = await direct({ path: GV_PATH });
+    expect(anonymous.status).toBe(403);
   });
 });
 

@@ -1,0 +1,50 @@
+import type { ListMeta, ObjectMeta } from '../object-meta.js';
+
+/** An RBAC subject, written exactly as in a RoleBinding. */
+export interface Subject {
+  kind: string;
+  apiGroup?: string;
+  name: string;
+  namespace?: string;
+}
+
+export interface TemplateInstanceSpec {
+  template: string;
+  sync?: boolean;
+  parameters?: Array<{ name: string; value: string }>;
+}
+
+export interface AccountSpec {
+  subjects?: Subject[];
+  space?: {
+    /** ClusterRole bound in every space for the subjects; unset means "admin", "" means none. */
+    clusterRole?: string;
+    /** Most spaces the account may own; unset means unlimited. */
+    limit?: number;
+    templateInstances?: Array<{ metadata?: ObjectMeta; spec: TemplateInstanceSpec }>;
+    spaceTemplate?: { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> } };
+  };
+}
+
+export interface AccountStatus {
+  namespaces?: Array<{ name: string }>;
+}
+
+/** The same schema under config.kiosk.sh (the CRD, the source of truth) and tenancy.kiosk.sh (the view). */
+export interface Account<G extends string = 'tenancy.kiosk.sh/v1alpha1' | 'config.kiosk.sh/v1alpha1'> {
+  apiVersion: G;
+  kind: 'Account';
+  metadata: ObjectMeta;
+  spec: AccountSpec;
+  status?: AccountStatus;
+}
+
+export interface AccountList {
+  apiVersion: 'tenancy.kiosk.sh/v1alpha1';
+  kind: 'AccountList';
+  metadata: ListMeta;
+  items: Array<Account<'tenancy.kiosk.sh/v1alpha1'>>;
+}
+
+/** The label on a Namespace naming its account (Kiosk's, so existing clusters carry over). */
+export const ACCOUNT_LABEL = 'kiosk.sh/account';

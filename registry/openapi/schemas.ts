@@ -1,0 +1,209 @@
+import { TENANCY_GROUP, TENANCY_VERSION } from '../resource.js';
+import type { Schema } from './schema.js';
+import { GVK_EXTENSION, ref, refProperty, stringArray, stringMap, stringProperty } from './schema.js';
+import { LIST_META, OBJECT_META, SUBJECT, typeMetaProperties, upstreamSchemas } from './upstream.js';
+
+export { upstreamSchemas } from './upstream.js';
+
+/**
+ * The OpenAPI name of one of our kinds: the group reversed like a domain, then version and kind
+ * (`sh.kiosk.tenancy.v1alpha1.Space`).
+ *
+ * Why this and not Kiosk's `com.github.loft-sh.kiosk.pkg.apis.tenancy.v1alpha1.Space`: Kiosk's name is the
+ * REST-friendly form of a Go package path, which we do not have and which would tie the published API to a
+ * repository rather than to the group. The reversed-group form is exactly what kube-apiserver's CRD builder
+ * produces (`util.ToRESTFriendlyName("<group>/<version>/<kind>")`), so our kinds sit in the cluster's merged
+ * spec next to the `sh.kiosk.config.v1alpha1.Account` CRD with the same naming rule and can never collide with
+ * it. Clients look kinds up by `x-kubernetes-group-version-kind`, not by name, so kubectl is unaffected;
+ * only code generated from Kiosk's spec would see new type names.
+ */
+export function definitionName(group: string, version: string, kind: string): string {
+  return [...group.split('.').reverse(), version, kind].join('.');
+}
+
+const gvk = (kind: string) => [{ group: TENANCY_GROUP, kind, version: TENANCY_VERSION }];
+
+const listOf = (kind: string, plural: string, description: string): Schema => ({
+  description,
+  properties: {
+    ...typeMetaProperties(),
+    items: {
+      description: `The ${plural}.`,
+      items: { allOf: [ref(definitionName(TENANCY_GROUP, TENANCY_VERSION, kind))], default: {} },
+      type: 'array',
+    },
+    metadata: refProperty(LIST_META, 'Standard list metadata.', true),
+  },
+  required: ['items'],
+  type: 'object',
+  [GVK_EXTENSION]: gvk(`${kind}List`),
+});
+
+const space = (): Schema => ({
+  description: 'Space is the cluster-scoped, per-user view of exactly one Namespace. A user sees a Space when RBAC '
+    + 'allows them to get its Namespace. Creating a Space creates the Namespace (and, through its account, the '
+    + 'RoleBinding and mandatory templates); deleting it deletes the Namespace.',
+  properties: {
+    ...typeMetaProperties(),
+    metadata: refProperty(OBJECT_META, 'The Namespace\'s metadata: same name, uid, resourceVersion, labels and '
+      + 'annotations, except that the kiosk.sh/account label appears as spec.account instead.', true),
+    spec: {
+      default: {},
+      description: 'Desired state of the Space.',
+      properties: {
+        account: stringProperty('Account that owns the Space, stored as the Namespace\'s kiosk.sh/account label. '
+          + 'Optional on create; empty means a Namespace without an owning account. The account\'s space limit, '
+          + 'cluster role, templates and space template apply when it is set.'),
+        finalizers: stringArray('The Namespace\'s spec.finalizers. Effectively read-only: Namespace updates ignore it.'),
+      },
+      type: 'object',
+    },
+    status: {
+      default: {},
+      description: 'Observed state of the Space.',
+      properties: {
+        phase: stringProperty('The Namespace\'s phase: Active, or Terminating while it is being deleted.'),
+      },
+      type: 'object',
+    },
+  },
+  type: 'object',
+  [GVK_EXTENSION]: gvk('Space'),
+});
+
+const templateInstance = (): Schema => ({
+  default: {},
+  description: 'A TemplateInstance created in every new Space of the account, before its users get access.',
+  properties: {
+    metadata: {
+      description: 'Name and metadata of the TemplateInstance. Without name and generateName, generateName is '
+        + '"<template>-".',
+      properties: {
+        annotations: stringMap('Annotations of the TemplateInstance.'),
+        generateName: stringProperty('Prefix for a generated name, used when name is empty.'),
+        labels: stringMap('Labels of the TemplateInstance.'),
+        name: stringProperty('Name of the TemplateInstance.'),
+      },
+      type: 'object',
+    },
+    spec: {
+      default: {},
+      description: 'What to instantiate.',
+      properties: {
+        parameters: {
+          description: 'Values for parameters the Template declares; an undeclared name makes the instance fail.',
+          items: {
+            default: {},
+            properties: {
+              name: stringProperty('Name of the Template parameter.', true),
+              value: stringProperty('Value of the parameter.', true),
+            },
+            required: ['name'],
+            type: 'object',
+          },
+          type: 'array',
+        },
+        sync: { description: 'If true, the instance is redeployed (three-way merge) whenever the Template '
+          + 'changes, and failures are retried.', type: 'boolean' },
+        template: stringProperty('Name of the config.kiosk.sh Template. Entries with an empty template are skipped.', true),
+      },
+      required: ['template'],
+      type: 'object',
+    },
+  },
+  type: 'object',
+});
+
+const accountSpec = (): Schema => ({
+  default: {},
+  description: 'Who the account\'s users are and what each of their Spaces gets.',
+  properties: {
+    space: {
+      description: 'Settings for the Spaces the account owns.',
+      properties: {
+        clusterRole: stringProperty('ClusterRole bound to the subjects by a RoleBinding in each new Space. Unset '
+          + 'means "admin"; an explicit "" means no RoleBinding is created.'),
+        limit: { description: 'Most Spaces the account may own; unset means unlimited. Checked when a Space is '
+          + 'created through tenancy.kiosk.sh.', format: 'int32', minimum: 0, type: 'integer' },
+        spaceTemplate: {
+          description: 'Defaults for new Spaces.',
+          properties: {
+            metadata: {
+              description: 'Labels and annotations set on every new Space; they override user-supplied keys of '
+                + 'the same name. Other metadata fields are ignored.',
+              properties: {
+                annotations: stringMap('Annotations for new Spaces.'),
+                labels: stringMap('Labels for new Spaces; may not set kiosk.sh/account.'),
+              },
+              type: 'object',
+            },
+          },
+          type: 'object',
+        },
+        templateInstances: {
+          description: 'Mandatory templates, instantiated in every new Space before its users get access.',
+          items: templateInstance(),
+          type: 'array',
+        },
+      },
+      type: 'object',
+    },
+    subjects: {
+      description: 'The account\'s users, written like RoleBinding subjects (User, Group, ServiceAccount). They are '
+        + 'copied into every RoleBinding and ClusterRoleBinding the account owns.',
+      items: { allOf: [ref(SUBJECT)], default: {} },
+      type: 'array',
+      'x-kubernetes-list-type': 'atomic',
+    },
+  },
+  type: 'object',
+});
+
+const account = (): Schema => ({
+  description: 'Account is the per-user view of a config.kiosk.sh/v1alpha1 Account (the tenant): same schema, '
+    + 'listed to the users who are its subjects (directly, through a group or as a ServiceAccount) or whom RBAC '
+    + 'allows to get it. Writes go through to the config.kiosk.sh Account.',
+  properties: {
+    ...typeMetaProperties(),
+    metadata: refProperty(OBJECT_META, 'Standard object\'s metadata.', true),
+    spec: accountSpec(),
+    status: {
+      default: {},
+      description: 'Maintained by the account controller.',
+      properties: {
+        namespaces: {
+          description: 'The Namespaces labelled kiosk.sh/account=<this account>.',
+          items: {
+            default: {},
+            properties: { name: stringProperty('Name of the Namespace.', true) },
+            required: ['name'],
+            type: 'object',
+          },
+          type: 'array',
+        },
+      },
+      type: 'object',
+    },
+  },
+  type: 'object',
+  [GVK_EXTENSION]: gvk('Account'),
+});
+
+/** Space, SpaceList, Account and AccountList of tenancy.kiosk.sh/v1alpha1, by definition name. */
+export function tenancySchemas(): Record<string, Schema> {
+  const name = (kind: string) => definitionName(TENANCY_GROUP, TENANCY_VERSION, kind);
+  return {
+    [name('Account')]: account(),
+    [name('AccountList')]: listOf('Account', 'accounts', 'AccountList is a list of Account.'),
+    [name('Space')]: space(),
+    [name('SpaceList')]: listOf('Space', 'spaces', 'SpaceList is a list of Space.'),
+  };
+}
+
+/**
+ * Every schema a tenancy.kiosk.sh/v1alpha1 document may refer to: our kinds plus the upstream types they use,
+ * so the document is self-contained.
+ */
+export function allSchemas(): Record<string, Schema> {
+  return { ...tenancySchemas(), ...upstreamSchemas([{ group: TENANCY_GROUP, version: TENANCY_VERSION }]) };
+}

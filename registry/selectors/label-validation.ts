@@ -1,0 +1,109 @@
+/**
+ * Label key and value rules, and the Go message formatting around them, worded exactly as
+ * k8s.io/apimachinery/pkg/api/validate/content (kube.go, dns.go, errors.go) and
+ * pkg/util/validation/field (errors.go): selectors echo these messages back to kubectl, and later
+ * object validation can reuse them for metadata.labels.
+ */
+
+const LABEL_KEY_MAX_LENGTH = 63;
+const LABEL_VALUE_MAX_LENGTH = 63;
+const DNS1123_SUBDOMAIN_MAX_LENGTH = 253;
+
+const labelKeyFmt = '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]';
+const labelKeyErrMsg = "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
+const labelValueFmt = `(${labelKeyFmt})?`;
+const labelValueErrMsg = "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
+const dns1123LabelFmt = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
+const dns1123SubdomainFmt = `${dns1123LabelFmt}(\\.${dns1123LabelFmt})*`;
+const dns1123SubdomainErrMsg = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character";
+
+const labelKeyRegexp = new RegExp(`^${labelKeyFmt}$`);
+const labelValueRegexp = new RegExp(`^${labelValueFmt}$`);
+const dns1123SubdomainRegexp = new RegExp(`^${dns1123SubdomainFmt}$`);
+
+// Go measures strings in bytes; a 40-character non-ASCII value is "too long" there, so here too.
+const byteLength = (s: string) => Buffer.byteLength(s, 'utf8');
+
+/** content.MaxLenError. */
+export const maxLenError = (length: number) => `must be no more than ${length} bytes`;
+
+/** content.RegexError, including its odd `'a',  or 'b', ` punctuation, which kubectl users see verbatim. */
+export function regexError(msg: string, re: string, ...examples: string[]): string {
+  if (examples.length === 0) return `${msg} (regex used for validation is '${re}')`;
+  let out = `${msg} (e.g. `;
+  examples.forEach((example, i) => {
+    if (i > 0) out += ' or ';
+    out += `'${example}', `;
+  });
+  return `${out}regex used for validation is '${re}')`;
+}
+
+/** content.IsDNS1123Subdomain: the problems with `value`, empty when valid. */
+export function isDNS1123Subdomain(value: string): string[] {
+  const errs: string[] = [];
+  if (byteLength(value) > DNS1123_SUBDOMAIN_MAX_LENGTH) errs.push(maxLenError(DNS1123_SUBDOMAIN_MAX_LENGTH));
+  if (!dns1123SubdomainRegexp.test(value)) errs.push(regexError(dns1123SubdomainErrMsg, dns1123SubdomainFmt, 'example.com'));
+  return errs;
+}
+
+/** content.IsLabelKey (a.k.a. IsQualifiedName): `[prefix/]name`, the problems with `value`, empty when valid. */
+export function isQualifiedName(value: string): string[] {
+  const errs: string[] = [];
+  const parts = value.split('/');
+  let name: string;
+  if (parts.length === 1) {
+    name = parts[0] ?? '';
+  } else if (parts.length === 2) {
+    const prefix = parts[0] ?? '';
+    name = parts[1] ?? '';
+    if (prefix.length === 0) errs.push('prefix part must be non-empty');
+    else errs.push(...isDNS1123Subdomain(prefix).map((m) => `prefix part ${m}`));
+  } else {
+    return [`a valid label key ${regexError(labelKeyErrMsg, labelKeyFmt, 'MyName', 'my.name', '123-abc')}`
+      + " with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')"];
+  }
+  if (name.length === 0) errs.push('name part must be non-empty');
+  else if (byteLength(name) > LABEL_KEY_MAX_LENGTH) errs.push(`name part ${maxLenError(LABEL_KEY_MAX_LENGTH)}`);
+  if (!labelKeyRegexp.test(name)) errs.push(`name part ${regexError(labelKeyErrMsg, labelKeyFmt, 'MyName', 'my.name', '123-abc')}`);
+  return errs;
+}
+
+/** content.IsLabelValue: the problems with `value`, empty when valid (the empty string is valid). */
+export function isValidLabelValue(value: string): string[] {
+  const errs: string[] = [];
+  if (byteLength(value) > LABEL_VALUE_MAX_LENGTH) errs.push(maxLenError(LABEL_VALUE_MAX_LENGTH));
+  if (!labelValueRegexp.test(value)) errs.push(regexError(labelValueErrMsg, labelValueFmt, 'MyValue', 'my_value', '12345'));
+  return errs;
+}
+
+const goEscapes: Record<string, string> = {
+  '"': '\\"', '\\': '\\\\', '\x07': '\\a', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\v': '\\v',
+};
+
+/** Go's `%q` (strconv.Quote) for the strings our messages echo back; printable Unicode stays as is. */
+export function goQuote(s: string): string {
+  let out = '"';
+  for (const ch of s) {
+    const code = ch.codePointAt(0) ?? 0;
+    const escaped = goEscapes[ch];
+    if (escaped !== undefined) out += escaped;
+    else if (code < 0x20 || code === 0x7f) out += `\\x${code.toString(16).padStart(2, '0')}`;
+    else out += ch;
+  }
+  return `${out}"`;
+}
+
+/**
+ * field.Invalid(path, value, detail).Error(): strings are `%q`-quoted, anything else is JSON, as
+ * field.Error.ErrorBody prints it. A nil *field.Path prints as `<nil>`, which selector messages show.
+ */
+export function fieldInvalid(path: string, value: unknown, detail: string): string {
+  const shown = typeof value === 'string' ? goQuote(value) : JSON.stringify(value === undefined ? null : value);
+  return `${path}: Invalid value: ${shown}${detail ? `: ${detail}` : ''}`;
+}
+
+/** utilerrors.Aggregate.Error() over field.ErrorList.ToAggregate(): de-duplicated, `[a, b]` when more than one. */
+export function aggregate(messages: string[]): string {
+  const unique = [...new Set(messages)];
+  return unique.length === 1 ? (unique[0] ?? '') : `[${unique.join(', ')}]`;
+}

@@ -1,0 +1,23 @@
+import type { ListMeta, ObjectMeta } from '../object-meta.js';
+
+/** tenancy.kiosk.sh/v1alpha1 Space: Kiosk's field names, so Kiosk's YAML works unchanged. */
+export interface Space {
+  apiVersion: 'tenancy.kiosk.sh/v1alpha1';
+  kind: 'Space';
+  metadata: ObjectMeta;
+  spec: {
+    /** The owning account; stored as the namespace's kiosk.sh/account label. */
+    account?: string;
+    finalizers?: string[];
+  };
+  status: {
+    phase?: string;
+  };
+}
+
+export interface SpaceList {
+  apiVersion: 'tenancy.kiosk.sh/v1alpha1';
+  kind: 'SpaceList';
+  metadata: ListMeta;
+  items: Space[];
+}

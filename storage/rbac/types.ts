@@ -1,0 +1,33 @@
+import type { KubeObject } from '../informers/informer.js';
+
+export interface PolicyRule {
+  verbs: string[];
+  apiGroups?: string[];
+  resources?: string[];
+  resourceNames?: string[];
+  nonResourceURLs?: string[];
+}
+
+export interface RbacSubject {
+  kind: string;
+  apiGroup?: string;
+  name: string;
+  namespace?: string;
+}
+
+export interface RoleRef {
+  apiGroup: string;
+  kind: 'Role' | 'ClusterRole' | string;
+  name: string;
+}
+
+/** Role or ClusterRole. */
+export interface RoleObject extends KubeObject {
+  rules?: PolicyRule[] | null;
+}
+
+/** RoleBinding or ClusterRoleBinding. */
+export interface BindingObject extends KubeObject {
+  subjects?: RbacSubject[] | null;
+  roleRef: RoleRef;
+}
