@@ -2,16 +2,27 @@
 // process.env or calls process.exit.
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { accountResource } from '../registry/account/resource.js';
+import { AccountController } from '../registry/account/controller.js';
+import { AccountStorage } from '../registry/account/rest.js';
+import { accountTable } from '../registry/account/table.js';
 import { TENANCY_GROUP, TENANCY_VERSION } from '../registry/resource.js';
 import { spaceResource } from '../registry/space/resource.js';
+import { SpaceStorage } from '../registry/space/rest.js';
+import { spaceTable } from '../registry/space/table.js';
 import { RequestHeaderConfigSource } from '../storage/authentication/request-header-config.js';
 import { TokenReviewer } from '../storage/authentication/token-reviewer.js';
 import { SubjectAccessReviewer } from '../storage/authorization/subject-access-reviewer.js';
 import { KubeClient } from '../storage/client.js';
+import { ClusterInformers } from '../storage/informers/cluster-informers.js';
 import { createLogger } from '../storage/logger.js';
+import { ObjectWriter } from '../storage/object-writer.js';
+import { AccessIndex } from '../storage/visibility/access-index.js';
+import { Visibility } from '../storage/visibility/visibility.js';
 import { Authenticator } from './authn/authenticator.js';
+import { registerIndexMetrics } from './endpoints/index-metrics.js';
 import { parseFlags, validate } from './options.js';
 import { ApiServer } from './server.js';
+import { wireAccountController } from './wiring.js';
 
 async function main(): Promise<void> {
   const options = parseFlags(process.argv.slice(2));
@@ -23,6 +34,17 @@ async function main(): Promise<void> {
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics });
 
+  const index = new AccessIndex();
+  const informers = new ClusterInformers(client, log);
+  informers.feed(index);
+  registerIndexMetrics(metrics, index, informers);
+  const visibility = new Visibility(index);
+  const accountController = new AccountController(
+    { account: (name) => informers.accounts.get(name) as Parameters<AccountController['onAccount']>[0] | undefined },
+    new ObjectWriter(client), log.with({ controller: 'account' }));
+  wireAccountController(informers, accountController);
+  let indexReady = false;
+
   const authenticator = new Authenticator(new TokenReviewer(client));
   const requestHeaders = new RequestHeaderConfigSource(client, log);
   const server = new ApiServer(options, {
@@ -30,8 +52,12 @@ async function main(): Promise<void> {
     authenticator,
     authorizer: new SubjectAccessReviewer(client),
     metrics,
-    group: { group: TENANCY_GROUP, version: TENANCY_VERSION, resources: [spaceResource([]), accountResource([])] },
-    readyChecks: [],
+    group: { group: TENANCY_GROUP, version: TENANCY_VERSION },
+    resources: [
+      { descriptor: spaceResource([]), storage: new SpaceStorage(visibility), convertor: spaceTable },
+      { descriptor: accountResource([]), storage: new AccountStorage(visibility), convertor: accountTable },
+    ],
+    readyChecks: [{ name: 'informers-synced', check: () => indexReady }],
   });
 
   let serving = false;
@@ -40,6 +66,14 @@ async function main(): Promise<void> {
     if (serving) server.reloadTls();
   });
   requestHeaders.start();
+  informers.start();
+  const started = Date.now();
+  void informers.waitForSync().then(() => {
+    index.markSynced();
+    indexReady = true;
+    accountController.start();
+    log.info('access index built', { ...index.sizes(), ms: Date.now() - started });
+  });
   log.info('waiting for kube-system/extension-apiserver-authentication');
   await new Promise<void>((resolve) => requestHeaders.onChange(() => resolve()));
   await server.start();
@@ -48,7 +82,8 @@ async function main(): Promise<void> {
   const shutdown = async (signal: string) => {
     log.info('shutting down', { signal });
     await server.stop(options.shutdownGracePeriodSeconds * 1000);
-    await requestHeaders.stop();
+    accountController.stop();
+    await Promise.all([requestHeaders.stop(), informers.stop()]);
     client.close();
     process.exit(0);
   };

@@ -4,7 +4,6 @@ import { createServer } from 'node:https';
 import type { Socket } from 'node:net';
 import express from 'express';
 import type { Registry } from 'prom-client';
-import type { ResourceDescriptor } from '../registry/resource.js';
 import type { Logger } from '../storage/logger.js';
 import type { Authenticator } from './authn/authenticator.js';
 import { authentication } from './chain/authentication.js';
@@ -15,7 +14,11 @@ import { instrumentation, requestMetrics } from './chain/instrumentation.js';
 import { discoveryRouter } from './endpoints/discovery.js';
 import type { HealthCheck } from './endpoints/health.js';
 import { healthRouter } from './endpoints/health.js';
+import type { InstallableResource } from './endpoints/installer.js';
+import { installResource } from './endpoints/installer.js';
 import { metricsRouter } from './endpoints/metrics.js';
+import { openapiRouter } from './endpoints/openapi.js';
+import { WatchTracker } from './handlers/watch-tracker.js';
 import type { ServerOptions } from './options.js';
 
 export interface ServerDependencies {
@@ -23,7 +26,9 @@ export interface ServerDependencies {
   authenticator: Authenticator;
   authorizer: Authorizer;
   metrics: Registry;
-  group: { group: string; version: string; resources: ResourceDescriptor[] };
+  group: { group: string; version: string };
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- resources of different kinds
+  resources: InstallableResource<any>[];
   readyChecks: HealthCheck[];
 }
 
@@ -35,8 +40,11 @@ export class ApiServer {
   private server: Server | undefined;
   private draining = false;
   private readonly sockets = new Set<Socket>();
+  private readonly watches: WatchTracker;
 
-  constructor(private readonly options: ServerOptions, private readonly deps: ServerDependencies) {}
+  constructor(private readonly options: ServerOptions, private readonly deps: ServerDependencies) {
+    this.watches = new WatchTracker(deps.metrics);
+  }
 
   private app(): express.Express {
     const { log, authenticator, authorizer, metrics, group } = this.deps;
@@ -55,7 +63,11 @@ export class ApiServer {
     app.use(authorization(authorizer));
     app.use(healthRouter(() => live, () => ready));
     app.use(metricsRouter(metrics));
-    app.use(discoveryRouter(group));
+    const installed = this.deps.resources.map((r) => installResource(r, this.watches));
+    const descriptors = installed.map((i) => i.descriptor);
+    app.use(discoveryRouter({ ...group, resources: descriptors }));
+    app.use(openapiRouter(descriptors, { patchTypes: [] }));
+    for (const i of installed) app.use(i.router);
     app.use(notFoundHandler());
     app.use(errorHandler(log));
     return app;
@@ -103,6 +115,8 @@ export class ApiServer {
     const server = this.server;
     if (!server) return;
     this.draining = true;
+    // Watches never finish on their own: end them cleanly so clients re-watch elsewhere.
+    this.watches.closeAll();
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
     const timer = setTimeout(() => {

@@ -7,7 +7,7 @@ import type { BindingObject, RbacSubject, RoleObject } from '../rbac/types.js';
 import type { UserInfo } from '../user-info.js';
 import { GrantIndex } from './grant-index.js';
 import type { BindingDelta, Grant } from './grants.js';
-import { GrantCounter } from './grants.js';
+import type { GrantCounter } from './grants.js';
 import type { Change, CollectionName, HistoryRecord } from './history.js';
 import { History } from './history.js';
 

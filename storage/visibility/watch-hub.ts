@@ -38,7 +38,7 @@ export function openWatch(index: AccessIndex, options: WatchOptions): WatchStart
   if (options.resumeFrom === undefined) {
     for (const name of index.visibleNames(collection, view)) {
       const obj = index.object(collection, name);
-      if (obj && matches(obj)) sink({ type: 'ADDED', object: obj, rv: index.resourceVersion });
+      if (obj && matches(obj)) sink({ type: 'ADDED', object: obj, rv: Number(obj.metadata.resourceVersion) || index.resourceVersion });
     }
   } else {
     const records = index.historySince(options.resumeFrom);

@@ -21,7 +21,7 @@ export const SERVER_SERVICE_ACCOUNT = 'kiosk';
 export const APISERVICE_NAME = 'v1alpha1.tenancy.kiosk.sh';
 
 /** The manifests a real install applies that also hold for a server running as a local process. */
-const SERVER_PREREQUISITES = ['namespace.yaml', 'service-account.yaml', 'server-rbac.yaml'];
+const SERVER_PREREQUISITES = ['crds', 'namespace.yaml', 'service-account.yaml', 'server-rbac.yaml'];
 
 export interface SandboxState {
   ports: ControlPlanePorts & { server: number };
@@ -77,7 +77,8 @@ async function startServer(paths: SandboxPaths, state: SandboxState): Promise<Ru
 
 /** Installs the server's identity and RBAC from manifests/, and writes a kubeconfig with its token. */
 async function installServerIdentity(paths: SandboxPaths, state: SandboxState): Promise<void> {
-  for (const file of SERVER_PREREQUISITES) await kubectlOk(['apply', '-f', join(paths.manifests, file)]);
+  await kubectlOk(['apply', ...SERVER_PREREQUISITES.flatMap((file) => ['-f', join(paths.manifests, file)])]);
+  await kubectlOk(['wait', '--for=condition=Established', '-f', join(paths.manifests, 'crds'), '--timeout=60s']);
   const token = (await kubectlOk(['create', 'token', SERVER_SERVICE_ACCOUNT, '-n', SERVER_NAMESPACE, '--duration=8760h'])).trim();
   const pki = pkiFiles(paths.pki);
   await writeFile(paths.serverKubeconfig, kubeconfigYaml(`https://127.0.0.1:${state.ports.apiserver}`, pki.caCert, { token }), { mode: 0o600 });

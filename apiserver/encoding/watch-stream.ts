@@ -1,0 +1,108 @@
+import type { Request, Response } from 'express';
+import type { StatusError } from '../../registry/errors.js';
+import type { ObjectMeta } from '../../registry/object-meta.js';
+import type { TableConvertor } from '../../registry/table-convertor.js';
+import type { OutputTarget } from './table.js';
+import { negotiateOutput, parseIncludeObject, toPartialObjectMetadata, toTable } from './table.js';
+
+interface Obj {
+  apiVersion?: string;
+  kind?: string;
+  metadata: ObjectMeta;
+}
+
+export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+
+/** Bytes a watcher may have queued in its socket before it counts as not keeping up. */
+export const WATCH_BUFFER_LIMIT_BYTES = 4 * 1024 * 1024;
+
+/**
+ * One watch response: newline-delimited JSON events, flushed as they come. Objects are converted per
+ * event as the Accept header asked (Table rows with the header only on the first event, or
+ * PartialObjectMetadata for metadata informers, bookmarks included). A client that stops reading is cut
+ * off once its queue passes the limit, so it never holds up the writer or other watchers.
+ */
+export class WatchStream<T extends Obj> {
+  private readonly target: OutputTarget;
+  private readonly includeObject: ReturnType<typeof parseIncludeObject>;
+  private headersSent = false;
+  private firstTableEvent = true;
+  private closed = false;
+  private onClose: Array<(reason: 'client' | 'slow' | 'done') => void> = [];
+
+  constructor(private readonly req: Request, private readonly res: Response, private readonly convertor: TableConvertor<T>,
+    private readonly kind: { apiVersion: string; kind: string }) {
+    this.target = negotiateOutput(req.headers.accept, { isList: false });
+    // Only a Table request reads includeObject, as upstream: a stray value elsewhere is ignored.
+    this.includeObject = this.target.kind === 'table' ? parseIncludeObject(req.query.includeObject as string | undefined) : 'Metadata';
+    res.on('close', () => this.finish('client'));
+  }
+
+  whenClosed(listener: (reason: 'client' | 'slow' | 'done') => void): void {
+    this.onClose.push(listener);
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Writes the status line and headers now: clients (and the aggregator) see the watch as established. */
+  start(): void {
+    if (this.headersSent) return;
+    this.headersSent = true;
+    this.res.status(200);
+    this.res.setHeader('Content-Type', 'application/json');
+    this.res.setHeader('Cache-Control', 'no-cache, private');
+    this.res.flushHeaders();
+  }
+
+  private encode(obj: T): unknown {
+    if (this.target.kind === 'table') {
+      const table = toTable([obj], { resourceVersion: obj.metadata.resourceVersion }, this.convertor,
+        { version: this.target.version, includeObject: this.includeObject, withHeaders: this.firstTableEvent, now: Date.now() });
+      this.firstTableEvent = false;
+      return table;
+    }
+    if (this.target.kind === 'partial') return toPartialObjectMetadata(obj, this.target.version);
+    return obj;
+  }
+
+  private write(type: WatchEventType, object: unknown): void {
+    if (this.closed) return;
+    this.start();
+    this.res.write(JSON.stringify({ type, object }) + '\n');
+    if (this.res.writableLength > WATCH_BUFFER_LIMIT_BYTES) this.finish('slow');
+  }
+
+  send(type: 'ADDED' | 'MODIFIED' | 'DELETED', object: T): void {
+    this.write(type, this.encode(object));
+  }
+
+  /** A BOOKMARK carries only a resourceVersion (and, after initial events, the end-of-initial-events mark). */
+  bookmark(resourceVersion: string, initialEventsEnd = false): void {
+    const metadata: ObjectMeta = { resourceVersion, ...(initialEventsEnd ? { annotations: { 'k8s.io/initial-events-end': 'true' } } : {}) };
+    let object: unknown;
+    if (this.target.kind === 'partial') object = { kind: 'PartialObjectMetadata', apiVersion: `meta.k8s.io/${this.target.version}`, metadata };
+    else if (this.target.kind === 'table') {
+      object = { kind: 'Table', apiVersion: `meta.k8s.io/${this.target.version}`, metadata, columnDefinitions: null, rows: [] };
+    } else object = { kind: this.kind.kind, apiVersion: this.kind.apiVersion, metadata };
+    this.write('BOOKMARK', object);
+  }
+
+  /** An ERROR event with a Status, then the end of the stream (client-go relists on Expired). */
+  error(err: StatusError): void {
+    this.write('ERROR', err.toStatus());
+    this.finish('done');
+  }
+
+  finish(reason: 'client' | 'slow' | 'done'): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (reason === 'slow') this.res.destroy();
+    else if (!this.res.writableEnded) {
+      this.start();
+      this.res.end();
+    }
+    for (const l of this.onClose.splice(0)) l(reason);
+  }
+}

@@ -1,0 +1,9 @@
+import type { Request, Response } from 'express';
+import type { RequestContext } from '../../registry/rest.js';
+
+/** The registry's view of a request: who asks, and a signal that aborts when the client goes away. */
+export function requestContext(req: Request, res: Response): RequestContext {
+  const controller = new AbortController();
+  res.on('close', () => controller.abort());
+  return { user: req.user!, signal: controller.signal };
+}

@@ -1,0 +1,54 @@
+import type { Account, Subject } from './types.js';
+
+/** ClusterRole and ClusterRoleBinding names of an account: deterministic, so replicas and retries converge. */
+export function accountRbacName(account: string): string {
+  const name = `kiosk-account-${account}`;
+  // Object names may be 253 characters; an account name close to that gets a hashed tail instead.
+  if (name.length <= 253) return name;
+  let hash = 0;
+  for (const ch of account) hash = (Math.imul(hash, 31) + ch.charCodeAt(0)) >>> 0;
+  return `${name.slice(0, 240)}-${hash.toString(16)}`;
+}
+
+export function ownerReference(account: Account) {
+  return {
+    apiVersion: 'config.kiosk.sh/v1alpha1', kind: 'Account', name: account.metadata.name!, uid: account.metadata.uid!,
+    controller: true,
+  };
+}
+
+/**
+ * What each account's subjects may do through the tenancy API, as Kiosk grants it (plus watch, so that
+ * `kubectl get spaces -w` works): the server still filters every answer to what the user may see.
+ */
+export function accountClusterRole(account: Account) {
+  const name = accountRbacName(account.metadata.name!);
+  return {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRole',
+    metadata: { name, labels: { 'app.kubernetes.io/name': 'kiosk', 'kiosk.sh/account': account.metadata.name! }, ownerReferences: [ownerReference(account)] },
+    rules: [
+      { apiGroups: ['tenancy.kiosk.sh'], resources: ['spaces'], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: ['tenancy.kiosk.sh'], resources: ['accounts'], verbs: ['list', 'watch'] },
+      { apiGroups: ['tenancy.kiosk.sh'], resources: ['accounts'], resourceNames: [account.metadata.name!], verbs: ['get'] },
+    ],
+  };
+}
+
+/** RBAC subjects need apiGroup on User and Group; Account subjects are written like them but may omit it. */
+export function rbacSubjects(subjects: Subject[] | undefined): Subject[] {
+  return (subjects ?? []).map((s) => (s.kind === 'ServiceAccount'
+    ? { kind: s.kind, name: s.name, ...(s.namespace ? { namespace: s.namespace } : {}) }
+    : { kind: s.kind, apiGroup: 'rbac.authorization.k8s.io', name: s.name }));
+}
+
+export function accountClusterRoleBinding(account: Account) {
+  const name = accountRbacName(account.metadata.name!);
+  return {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRoleBinding',
+    metadata: { name, labels: { 'app.kubernetes.io/name': 'kiosk', 'kiosk.sh/account': account.metadata.name! }, ownerReferences: [ownerReference(account)] },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
+    subjects: rbacSubjects(account.spec.subjects),
+  };
+}

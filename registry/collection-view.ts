@@ -1,0 +1,141 @@
+import type { KubeObject } from '../storage/informers/informer.js';
+import type { UserView } from '../storage/visibility/access-index.js';
+import type { CollectionName } from '../storage/visibility/history.js';
+import type { WatchOptions, WatchStart } from '../storage/visibility/watch-hub.js';
+import { decodeContinue, encodeContinue } from './continue-token.js';
+import type { GroupResource } from './errors.js';
+import { expired, notFound, StatusError } from './errors.js';
+import type { Getter, ListOptions, ListResult, Lister, RequestContext, WatchEvent, WatchHandle, Watcher } from './rest.js';
+
+/** The storage view the registry consumes (implemented by storage/visibility/Visibility). */
+export interface VisibilitySource {
+  readonly resourceVersion: number;
+  readonly oldestResumable: number;
+  view(collection: CollectionName, user: RequestContext['user']): UserView;
+  visibleNames(collection: CollectionName, view: UserView): string[];
+  isVisible(collection: CollectionName, view: UserView, name: string, obj: KubeObject | undefined): boolean;
+  object(collection: CollectionName, name: string): KubeObject | undefined;
+  openWatch(options: WatchOptions): WatchStart;
+  waitForResourceVersion(rv: number, timeoutMs: number, signal?: AbortSignal): Promise<boolean>;
+}
+
+/** How long a read asking for a resourceVersion newer than the index waits before 504 (as kube-apiserver). */
+const TOO_LARGE_RV_WAIT_MS = 3_000;
+
+export function tooLargeResourceVersion(requested: number, current: number): StatusError {
+  return new StatusError(504, 'Timeout', `Too large resource version: ${requested}, current: ${current}`,
+    { causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }], retryAfterSeconds: 1 }, 1);
+}
+
+/**
+ * get, list and watch over one collection of the access index, per requesting user. An object the user
+ * may not see does not exist for them (404, never 403). Selectors are applied before paging, so a page
+ * is never filtered after it was cut.
+ */
+export class CollectionView<T> implements Getter<T>, Lister<T>, Watcher<T> {
+  constructor(
+    private readonly source: VisibilitySource,
+    private readonly collection: CollectionName,
+    private readonly resource: GroupResource,
+    private readonly convert: (obj: KubeObject, resourceVersion?: string) => T,
+    private readonly listKind: { apiVersion: string; kind: string },
+  ) {}
+
+  get(ctx: RequestContext, name: string): Promise<T> {
+    const view = this.source.view(this.collection, ctx.user);
+    const obj = this.source.object(this.collection, name);
+    if (!obj || !this.source.isVisible(this.collection, view, name, obj)) return Promise.reject(notFound(this.resource, name));
+    return Promise.resolve(this.convert(obj));
+  }
+
+  private matcher(options: ListOptions): (obj: KubeObject) => boolean {
+    return (obj) => options.labelSelector.matches(obj.metadata.labels)
+      && options.fieldSelector.matches({ 'metadata.name': obj.metadata.name, 'metadata.namespace': '' });
+  }
+
+  /** "Not older than" semantics for an explicit resourceVersion: wait briefly for the index, then 504. */
+  private async awaitResourceVersion(resourceVersion: string, ctx: RequestContext): Promise<void> {
+    if (resourceVersion === '' || resourceVersion === '0') return;
+    const rv = Number(resourceVersion);
+    if (!(await this.source.waitForResourceVersion(rv, TOO_LARGE_RV_WAIT_MS, ctx.signal))) {
+      throw tooLargeResourceVersion(rv, this.source.resourceVersion);
+    }
+  }
+
+  async list(ctx: RequestContext, options: ListOptions): Promise<ListResult<T> & { apiVersion: string; kind: string }> {
+    let listRv = this.source.resourceVersion;
+    let start = '';
+    if (options.continueToken) {
+      const token = decodeContinue(options.continueToken, this.source.oldestResumable);
+      listRv = token.rv;
+      start = token.start;
+    } else {
+      if (options.resourceVersionMatch === 'Exact' && Number(options.resourceVersion) !== this.source.resourceVersion) {
+        // Only the newest state is held in memory; an exact older one cannot be produced.
+        throw expired(`The resourceVersion for the provided list is too old.`);
+      }
+      await this.awaitResourceVersion(options.resourceVersion, ctx);
+      listRv = this.source.resourceVersion;
+    }
+
+    const view = this.source.view(this.collection, ctx.user);
+    const matches = this.matcher(options);
+    const names = this.source.visibleNames(this.collection, view);
+    let from = 0;
+    if (start) {
+      // Names are sorted: binary search for the first name after the token's position.
+      let lo = 0;
+      let hi = names.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (names[mid]! <= start) lo = mid + 1;
+        else hi = mid;
+      }
+      from = lo;
+    }
+    const items: T[] = [];
+    let last = '';
+    let i = from;
+    for (; i < names.length; i++) {
+      if (options.limit > 0 && items.length >= options.limit) break;
+      const obj = this.source.object(this.collection, names[i]!);
+      if (!obj || !matches(obj)) continue;
+      items.push(this.convert(obj));
+      last = names[i]!;
+    }
+    const metadata: ListResult<T>['metadata'] = { resourceVersion: String(listRv) };
+    if (i < names.length) {
+      let remaining = 0;
+      for (let j = i; j < names.length; j++) {
+        const obj = this.source.object(this.collection, names[j]!);
+        if (obj && matches(obj)) remaining++;
+      }
+      if (remaining > 0) {
+        metadata.continue = encodeContinue({ rv: listRv, start: last });
+        metadata.remainingItemCount = remaining;
+      }
+    }
+    return { ...this.listKind, metadata, items };
+  }
+
+  currentResourceVersion(): string {
+    return String(this.source.resourceVersion);
+  }
+
+  async watch(ctx: RequestContext, options: ListOptions, sink: (event: WatchEvent<T>) => void): Promise<WatchHandle> {
+    const rv = options.resourceVersion;
+    // "" and "0" start now with the current objects as ADDED; sendInitialEvents asks for the same.
+    const fromNow = rv === '' || rv === '0' || options.sendInitialEvents === true;
+    if (!fromNow) await this.awaitResourceVersion(rv, ctx);
+    else if (options.sendInitialEvents && rv !== '' && rv !== '0') await this.awaitResourceVersion(rv, ctx);
+    const started = this.source.openWatch({
+      collection: this.collection,
+      user: ctx.user,
+      matches: this.matcher(options),
+      ...(fromNow ? {} : { resumeFrom: Number(rv) }),
+      sink: (e) => sink({ type: e.type, object: this.convert(e.object, String(e.rv)) }),
+    });
+    if (!started.ok) throw expired(`too old resource version: ${rv} (${this.source.oldestResumable})`);
+    return { close: started.close };
+  }
+}

@@ -1,0 +1,402 @@
+/**
+ * Label selectors with the grammar, validation and error messages of k8s.io/apimachinery/pkg/labels
+ * (selector.go): kubectl users get the same 400s from us as from kube-apiserver, and the parsed
+ * requirements are what SubjectAccessReview's labelSelector wants.
+ */
+import { badRequest } from '../errors.js';
+import { aggregate, fieldInvalid, goQuote, isQualifiedName, isValidLabelValue } from './label-validation.js';
+
+/** selection.Operator values, spelled as upstream spells them. */
+export type LabelOperator = 'in' | 'notin' | '=' | '==' | '!=' | 'exists' | '!' | 'gt' | 'lt';
+
+/** One AND-ed term of a selector. `values` are sorted and unique for parsed selectors. */
+export interface LabelRequirement {
+  readonly key: string;
+  readonly operator: LabelOperator;
+  readonly values: readonly string[];
+}
+
+/** A parsed selector. Immutable; safe to share between requests and watchers. */
+export interface LabelSelector {
+  /** True when the selector does not restrict anything (matches every object). */
+  readonly empty: boolean;
+  /** The requirements, sorted by key, as upstream's Requirements(). */
+  readonly requirements: readonly LabelRequirement[];
+  /** Whether `labels` (missing means none) satisfy every requirement. */
+  matches(labels: Readonly<Record<string, string>> | undefined): boolean;
+  /** The canonical form, as upstream's String() (`a in (x,y),!b,c=d`). */
+  toString(): string;
+}
+
+/** metav1.LabelSelectorRequirement (JSON shape). */
+export interface MetaLabelSelectorRequirement {
+  key: string;
+  operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist' | string;
+  values?: string[];
+}
+
+/** metav1.LabelSelector (JSON shape), as in quota scope selectors and namespace selectors. */
+export interface MetaLabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: MetaLabelSelectorRequirement[];
+}
+
+const binaryOperators: LabelOperator[] = ['in', 'notin', '=', '==', '!=', 'gt', 'lt'];
+
+// strconv.ParseInt(s, 10, 64): an optional sign, decimal digits, and the int64 range.
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+function parseInt64(s: string): bigint | undefined {
+  if (!/^[+-]?[0-9]+$/.test(s)) return undefined;
+  const n = BigInt(s);
+  return n < INT64_MIN || n > INT64_MAX ? undefined : n;
+}
+
+/**
+ * labels.NewRequirement: validates and builds one requirement. Errors are joined like
+ * field.ErrorList.ToAggregate(). Upstream passes no field path from the parser or from
+ * LabelSelectorAsSelector, so the messages start with a bare `key` / `values[0]`.
+ * An empty `values` is reported as `null`, as Go's json.Marshal prints the nil slice upstream passes.
+ */
+function newRequirement(key: string, operator: LabelOperator, values: string[]): LabelRequirement {
+  const errs: string[] = [];
+  const keyErrs = isQualifiedName(key);
+  if (keyErrs.length) errs.push(fieldInvalid('key', key, keyErrs.join('; ')));
+  switch (operator) {
+    case 'in': case 'notin':
+      if (values.length === 0) errs.push(fieldInvalid('values', values.length ? values : null, "for 'in', 'notin' operators, values set can't be empty"));
+      break;
+    case '=': case '==': case '!=':
+      if (values.length !== 1) errs.push(fieldInvalid('values', values.length ? values : null, 'exact-match compatibility requires one single value'));
+      break;
+    case 'exists': case '!':
+      if (values.length !== 0) errs.push(fieldInvalid('values', values, 'values set must be empty for exists and does not exist'));
+      break;
+    case 'gt': case 'lt':
+      if (values.length !== 1) errs.push(fieldInvalid('values', values.length ? values : null, "for 'Gt', 'Lt' operators, exactly one value is required"));
+      values.forEach((v, i) => {
+        if (parseInt64(v) === undefined) errs.push(fieldInvalid(`values[${i}]`, v, "for 'Gt', 'Lt' operators, the value must be an integer"));
+      });
+      break;
+  }
+  values.forEach((v, i) => {
+    const valueErrs = isValidLabelValue(v);
+    if (valueErrs.length) errs.push(fieldInvalid(`values[${i}][${key}]`, v, valueErrs.join('; ')));
+  });
+  if (errs.length) throw new SelectorError(aggregate(errs));
+  return Object.freeze({ key, operator, values: Object.freeze([...values]) });
+}
+
+/** An internal parse failure; turned into a 400 at the public boundary. */
+class SelectorError extends Error {}
+
+function requirementMatches(r: LabelRequirement, labels: Readonly<Record<string, string>>): boolean {
+  const has = Object.prototype.hasOwnProperty.call(labels, r.key);
+  const value = has ? labels[r.key] : undefined;
+  switch (r.operator) {
+    case 'in': case '=': case '==':
+      return has && r.values.includes(value ?? '');
+    case 'notin': case '!=':
+      return !has || !r.values.includes(value ?? '');
+    case 'exists':
+      return has;
+    case '!':
+      return !has;
+    case 'gt': case 'lt': {
+      // Like upstream: a missing or non-integer label never satisfies an inequality.
+      const actual = has ? parseInt64(value ?? '') : undefined;
+      const bound = r.values.length === 1 ? parseInt64(r.values[0] ?? '') : undefined;
+      if (actual === undefined || bound === undefined) return false;
+      return r.operator === 'gt' ? actual > bound : actual < bound;
+    }
+  }
+}
+
+function requirementString(r: LabelRequirement): string {
+  switch (r.operator) {
+    case 'exists': return r.key;
+    case '!': return `!${r.key}`;
+    case 'in': case 'notin': return `${r.key} ${r.operator} (${[...r.values].sort().join(',')})`;
+    case 'gt': return `${r.key}>${r.values.join(',')}`;
+    case 'lt': return `${r.key}<${r.values.join(',')}`;
+    default: return `${r.key}${r.operator}${[...r.values].sort().join(',')}`;
+  }
+}
+
+function selectorOf(requirements: LabelRequirement[]): LabelSelector {
+  // Sorted by key (stable), as upstream sorts to make parsing deterministic.
+  const sorted = Object.freeze([...requirements].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)));
+  return Object.freeze({
+    empty: sorted.length === 0,
+    requirements: sorted,
+    matches: (labels: Readonly<Record<string, string>> | undefined) => sorted.every((r) => requirementMatches(r, labels ?? {})),
+    toString: () => sorted.map(requirementString).join(','),
+  });
+}
+
+/** A selector that matches everything (what an empty labelSelector means). */
+export const everything: LabelSelector = selectorOf([]);
+
+/** A selector that matches nothing (what a nil metav1.LabelSelector means). */
+export const nothing: LabelSelector = Object.freeze({
+  empty: false,
+  requirements: Object.freeze([]),
+  matches: () => false,
+  toString: () => '',
+});
+
+// ---- lexer (labels.Lexer): bytes in Go, UTF-16 units here; the special characters are ASCII either way.
+
+const enum Tok { Error, EndOfString, ClosedPar, Comma, DoesNotExist, DoubleEquals, Equals, GreaterThan, Identifier, In, LessThan, NotEquals, NotIn, OpenPar }
+
+const string2token: Record<string, Tok> = {
+  ')': Tok.ClosedPar, ',': Tok.Comma, '!': Tok.DoesNotExist, '==': Tok.DoubleEquals, '=': Tok.Equals, '>': Tok.GreaterThan,
+  in: Tok.In, '<': Tok.LessThan, '!=': Tok.NotEquals, notin: Tok.NotIn, '(': Tok.OpenPar,
+};
+const tokenOf = (s: string): Tok | undefined => (Object.prototype.hasOwnProperty.call(string2token, s) ? string2token[s] : undefined);
+
+interface Item { tok: Tok; literal: string }
+
+const END = '\0'; // Go's read() yields byte 0 at the end of input
+const isWhitespace = (ch: string) => ch === ' ' || ch === '\t' || ch === '\r' || ch === '\n';
+const isSpecialSymbol = (ch: string) => ch.length === 1 && '=!(),><'.includes(ch);
+
+function lex(s: string): Item[] {
+  let pos = 0;
+  const read = () => (pos < s.length ? s[pos++] ?? END : END);
+  const unread = () => { pos--; };
+  const items: Item[] = [];
+  for (;;) {
+    let ch = read();
+    while (isWhitespace(ch)) ch = read();
+    let item: Item;
+    if (ch === END) {
+      item = { tok: Tok.EndOfString, literal: '' };
+    } else if (isSpecialSymbol(ch)) {
+      unread();
+      // Longest run of special characters that is still a token ("!=" not "!" then "=").
+      let buffer = '';
+      let last: Item | undefined;
+      for (;;) {
+        const c = read();
+        if (c === END) break;
+        if (!isSpecialSymbol(c)) { unread(); break; }
+        buffer += c;
+        const tok = tokenOf(buffer);
+        if (tok !== undefined) last = { tok, literal: buffer };
+        else if (last) { unread(); break; }
+      }
+      item = last ?? { tok: Tok.Error, literal: `error expected: keyword found '${buffer}'` };
+    } else {
+      unread();
+      let buffer = '';
+      for (;;) {
+        const c = read();
+        if (c === END) break;
+        if (isSpecialSymbol(c) || isWhitespace(c)) { unread(); break; }
+        buffer += c;
+      }
+      item = { tok: tokenOf(buffer) ?? Tok.Identifier, literal: buffer };
+    }
+    items.push(item);
+    if (item.tok === Tok.EndOfString) return items;
+  }
+}
+
+// ---- parser (labels.Parser): same states, same messages.
+
+const enum Context { KeyAndOperator, Values }
+
+class Parser {
+  private position = 0;
+  constructor(private readonly items: Item[]) {}
+
+  private at(index: number, context: Context): Item {
+    const item = this.items[Math.min(index, this.items.length - 1)] ?? { tok: Tok.EndOfString, literal: '' };
+    // In a values context "in" and "notin" are ordinary words: `x in (in)`.
+    if (context === Context.Values && (item.tok === Tok.In || item.tok === Tok.NotIn)) return { tok: Tok.Identifier, literal: item.literal };
+    return item;
+  }
+  private lookahead(context: Context): Item { return this.at(this.position, context); }
+  private consume(context: Context): Item { return this.at(this.position++, context); }
+
+  parse(): LabelRequirement[] {
+    const requirements: LabelRequirement[] = [];
+    for (;;) {
+      const { tok, literal } = this.lookahead(Context.Values);
+      switch (tok) {
+        case Tok.Identifier: case Tok.DoesNotExist: {
+          try {
+            requirements.push(this.parseRequirement());
+          } catch (err) {
+            throw new SelectorError(`unable to parse requirement: ${(err as Error).message}`);
+          }
+          const next = this.consume(Context.Values);
+          if (next.tok === Tok.EndOfString) return requirements;
+          if (next.tok !== Tok.Comma) throw new SelectorError(`found '${next.literal}', expected: ',' or 'end of string'`);
+          const after = this.lookahead(Context.Values);
+          if (after.tok !== Tok.Identifier && after.tok !== Tok.DoesNotExist) {
+            throw new SelectorError(`found '${after.literal}', expected: identifier after ','`);
+          }
+          break;
+        }
+        case Tok.EndOfString:
+          return requirements;
+        default:
+          throw new SelectorError(`found '${literal}', expected: !, identifier, or 'end of string'`);
+      }
+    }
+  }
+
+  private parseRequirement(): LabelRequirement {
+    const { key, operator: inferred } = this.parseKeyAndInferOperator();
+    if (inferred === 'exists' || inferred === '!') return newRequirement(key, inferred, []);
+    const operator = this.parseOperator();
+    const values = operator === 'in' || operator === 'notin' ? this.parseValues() : this.parseExactValue();
+    // sets.String.List(): unique and sorted, which is also the index order of value errors.
+    return newRequirement(key, operator, [...values].sort());
+  }
+
+  private parseKeyAndInferOperator(): { key: string; operator?: LabelOperator } {
+    let operator: LabelOperator | undefined;
+    let item = this.consume(Context.Values);
+    if (item.tok === Tok.DoesNotExist) {
+      operator = '!';
+      item = this.consume(Context.Values);
+    }
+    if (item.tok !== Tok.Identifier) throw new SelectorError(`found '${item.literal}', expected: identifier`);
+    const keyErrs = isQualifiedName(item.literal);
+    // Upstream validates with a nil field path here, hence the literal "<nil>".
+    if (keyErrs.length) throw new SelectorError(fieldInvalid('<nil>', item.literal, keyErrs.join('; ')));
+    const next = this.lookahead(Context.Values).tok;
+    if ((next === Tok.EndOfString || next === Tok.Comma) && operator !== '!') operator = 'exists';
+    return { key: item.literal, operator };
+  }
+
+  private parseOperator(): LabelOperator {
+    const { tok, literal } = this.consume(Context.KeyAndOperator);
+    switch (tok) {
+      case Tok.In: return 'in';
+      case Tok.Equals: return '=';
+      case Tok.DoubleEquals: return '==';
+      case Tok.GreaterThan: return 'gt';
+      case Tok.LessThan: return 'lt';
+      case Tok.NotIn: return 'notin';
+      case Tok.NotEquals: return '!=';
+      default: throw new SelectorError(`found '${literal}', expected: ${binaryOperators.join(', ')}`);
+    }
+  }
+
+  private parseValues(): Set<string> {
+    const open = this.consume(Context.Values);
+    if (open.tok !== Tok.OpenPar) throw new SelectorError(`found '${open.literal}' expected: '('`);
+    const { tok, literal } = this.lookahead(Context.Values);
+    switch (tok) {
+      case Tok.Identifier: case Tok.Comma: {
+        const values = this.parseIdentifiersList();
+        // Upstream reports the token seen before the list here, not the one that failed.
+        if (this.consume(Context.Values).tok !== Tok.ClosedPar) throw new SelectorError(`found '${literal}', expected: ')'`);
+        return values;
+      }
+      case Tok.ClosedPar:
+        this.consume(Context.Values);
+        return new Set(['']);
+      default:
+        throw new SelectorError(`found '${literal}', expected: ',', ')' or identifier`);
+    }
+  }
+
+  private parseIdentifiersList(): Set<string> {
+    const values = new Set<string>();
+    for (;;) {
+      const { tok, literal } = this.consume(Context.Values);
+      if (tok === Tok.Identifier) {
+        values.add(literal);
+        const next = this.lookahead(Context.Values);
+        if (next.tok === Tok.Comma) continue;
+        if (next.tok === Tok.ClosedPar) return values;
+        throw new SelectorError(`found '${next.literal}', expected: ',' or ')'`);
+      } else if (tok === Tok.Comma) {
+        // Empty members are the empty string: "(,a)", "(a,)", "(a,,b)".
+        if (values.size === 0) values.add('');
+        const next = this.lookahead(Context.Values).tok;
+        if (next === Tok.ClosedPar) {
+          values.add('');
+          return values;
+        }
+        if (next === Tok.Comma) {
+          this.consume(Context.Values);
+          values.add('');
+        }
+      } else {
+        throw new SelectorError(`found '${literal}', expected: ',', or identifier`);
+      }
+    }
+  }
+
+  private parseExactValue(): Set<string> {
+    const next = this.lookahead(Context.Values).tok;
+    if (next === Tok.EndOfString || next === Tok.Comma) return new Set(['']);
+    const { tok, literal } = this.consume(Context.Values);
+    if (tok === Tok.Identifier) return new Set([literal]);
+    throw new SelectorError(`found '${literal}', expected: identifier`);
+  }
+}
+
+/**
+ * Parses a `labelSelector` query value. The empty string selects everything.
+ * @throws StatusError 400 BadRequest with apimachinery's message (e.g. `unable to parse requirement: …`).
+ */
+export function parseLabelSelector(text: string): LabelSelector {
+  try {
+    return selectorOf(new Parser(lex(text)).parse());
+  } catch (err) {
+    if (err instanceof SelectorError) throw badRequest(err.message);
+    throw err;
+  }
+}
+
+const metaOperators: Record<string, LabelOperator> = { In: 'in', NotIn: 'notin', Exists: 'exists', DoesNotExist: '!' };
+
+/**
+ * metav1.LabelSelectorAsSelector: a nil selector matches nothing, an empty one everything (callers that
+ * want "nil means all", like webhook namespaceSelectors, must check for nil themselves).
+ * @throws StatusError 400 BadRequest with upstream's message for an invalid key, value or operator.
+ */
+export function labelSelectorAsSelector(selector: MetaLabelSelector | null | undefined): LabelSelector {
+  if (!selector) return nothing;
+  const requirements: LabelRequirement[] = [];
+  try {
+    for (const [key, value] of Object.entries(selector.matchLabels ?? {})) requirements.push(newRequirement(key, '=', [value]));
+    for (const expr of selector.matchExpressions ?? []) {
+      const operator = Object.prototype.hasOwnProperty.call(metaOperators, expr.operator) ? metaOperators[expr.operator] : undefined;
+      if (!operator) throw new SelectorError(`${goQuote(String(expr.operator))} is not a valid label selector operator`);
+      requirements.push(newRequirement(expr.key, operator, [...(expr.values ?? [])]));
+    }
+  } catch (err) {
+    if (err instanceof SelectorError) throw badRequest(err.message);
+    throw err;
+  }
+  return selectorOf(requirements);
+}
+
+/**
+ * The requirements as SubjectAccessReview's `resourceAttributes.labelSelector.requirements`, converted
+ * as kube-apiserver's webhook authorizer does: `=`/`==`/`in` → In, `!=`/`notin` → NotIn; Gt/Lt cannot
+ * be expressed and are dropped (requirements are AND-ed, so the check only gets broader).
+ */
+export function labelRequirementsForAuthorization(selector: LabelSelector): MetaLabelSelectorRequirement[] {
+  const out: MetaLabelSelectorRequirement[] = [];
+  for (const r of selector.requirements) {
+    let operator: MetaLabelSelectorRequirement['operator'];
+    switch (r.operator) {
+      case '=': case '==': case 'in': operator = 'In'; break;
+      case '!=': case 'notin': operator = 'NotIn'; break;
+      case 'exists': operator = 'Exists'; break;
+      case '!': operator = 'DoesNotExist'; break;
+      default: continue;
+    }
+    out.push({ key: r.key, operator, ...(r.values.length ? { values: [...r.values] } : {}) });
+  }
+  return out;
+}

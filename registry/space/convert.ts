@@ -1,0 +1,36 @@
+import type { ObjectMeta } from '../object-meta.js';
+import { ACCOUNT_LABEL } from '../account/types.js';
+import type { Space } from './types.js';
+
+/** The parts of a v1 Namespace a Space is made from. */
+export interface NamespaceLike {
+  metadata: ObjectMeta & { name: string };
+  spec?: { finalizers?: string[] };
+  status?: { phase?: string };
+}
+
+/**
+ * A Space is its Namespace: same name, uid, resourceVersion, annotations and timestamps; the
+ * kiosk.sh/account label becomes spec.account and is dropped from the labels (as Kiosk does).
+ * Managed fields stay with the Namespace: they describe writes to it, not to the Space.
+ */
+export function namespaceToSpace(ns: NamespaceLike, resourceVersion?: string): Space {
+  const { managedFields: _managedFields, ...metadata } = ns.metadata;
+  const labels = { ...(metadata.labels ?? {}) };
+  const account = labels[ACCOUNT_LABEL];
+  delete labels[ACCOUNT_LABEL];
+  return {
+    apiVersion: 'tenancy.kiosk.sh/v1alpha1',
+    kind: 'Space',
+    metadata: {
+      ...metadata,
+      ...(Object.keys(labels).length > 0 ? { labels } : { labels: undefined }),
+      ...(resourceVersion ? { resourceVersion } : {}),
+    },
+    spec: {
+      ...(account ? { account } : {}),
+      ...(ns.spec?.finalizers ? { finalizers: ns.spec.finalizers } : {}),
+    },
+    status: { ...(ns.status?.phase ? { phase: ns.status.phase } : {}) },
+  };
+}

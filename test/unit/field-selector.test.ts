@@ -1,0 +1,118 @@
+import {
+  OBJECT_META_FIELDS, escapeFieldValue, fieldRequirementsForAuthorization, parseFieldSelector,
+} from '../../registry/selectors/field-selector.js';
+
+const parse = (text: string) => parseFieldSelector(text, OBJECT_META_FIELDS);
+
+describe('parseFieldSelector', () => {
+  it.each([
+    ['', []],
+    [',', []],
+    [',,', []],
+    ['metadata.name=x', [['metadata.name', '=', 'x']]],
+    ['metadata.name==x', [['metadata.name', '=', 'x']]],
+    ['metadata.name!=x', [['metadata.name', '!=', 'x']]],
+    ['metadata.name=', [['metadata.name', '=', '']]],
+    // Terms are sorted by their raw text, as upstream sorts them.
+    ['metadata.namespace=,metadata.name!=x', [['metadata.name', '!=', 'x'], ['metadata.namespace', '=', '']]],
+    ['metadata.name=x,', [['metadata.name', '=', 'x']]],
+    // Backslash escapes for "\", "," and "=" in values.
+    ['metadata.name=a\\,b', [['metadata.name', '=', 'a,b']]],
+    ['metadata.name=a\\=b', [['metadata.name', '=', 'a=b']]],
+    ['metadata.name=a\\\\b', [['metadata.name', '=', 'a\\b']]],
+    ['metadata.name!=a\\,b,metadata.namespace=c', [['metadata.name', '!=', 'a,b'], ['metadata.namespace', '=', 'c']]],
+    // The first operator splits, "!=" before "==" before "=" at the same place.
+    ['metadata.name!=\\=x', [['metadata.name', '!=', '=x']]],
+    ['metadata.name==\\=x', [['metadata.name', '=', '=x']]],
+  ])('%j parses', (text, expected) => {
+    const selector = parse(text);
+    expect(selector.requirements.map((r) => [r.field, r.operator, r.value])).toEqual(expected);
+    expect(selector.empty).toBe(expected.length === 0);
+  });
+
+  it.each([
+    ['spec.foo=1', '"spec.foo" is not a known field selector: only "metadata.name", "metadata.namespace"'],
+    ['metadata.name =x', '"metadata.name " is not a known field selector: only "metadata.name", "metadata.namespace"'],
+    // Parse errors win over unknown fields; among unknown fields the first in sorted order is named.
+    ['z=1,spec.a=2', '"spec.a" is not a known field selector: only "metadata.name", "metadata.namespace"'],
+    ['spec.a=1,oops', "invalid selector: 'spec.a=1,oops'; can't understand 'oops'"],
+    ['foo', "invalid selector: 'foo'; can't understand 'foo'"],
+    ['metadata.name=a,b', "invalid selector: 'metadata.name=a,b'; can't understand 'b'"],
+    ['metadata.name=a=b', 'invalid field selector: unescaped character in value: 61'],
+    ['metadata.name=a\\x', 'invalid field selector: invalid escape sequence: \\x'],
+    ['metadata.name=a\\', 'invalid field selector: invalid escape sequence: \\'],
+    // "!=" splits first and leaves an unescaped "=" in the value.
+    ['metadata.name!==x', 'invalid field selector: unescaped character in value: 61'],
+  ])('%j → 400 %j', (text, message) => {
+    expect(() => parse(text)).toThrow(expect.objectContaining({ code: 400, reason: 'BadRequest', message }));
+  });
+
+  it('lists whatever fields the resource supports in the message', () => {
+    expect(() => parseFieldSelector('x=1', ['metadata.name', 'metadata.namespace', 'spec.account']))
+      .toThrow('"x" is not a known field selector: only "metadata.name", "metadata.namespace", "spec.account"');
+  });
+});
+
+describe('FieldSelector.matches', () => {
+  const fields = { 'metadata.name': 'a,b', 'metadata.namespace': '' };
+  it.each([
+    ['', true],
+    ['metadata.name=a\\,b', true],
+    ['metadata.name==a\\,b', true],
+    ['metadata.name=a', false],
+    ['metadata.name!=a', true],
+    ['metadata.name!=a\\,b', false],
+    ['metadata.namespace=', true],
+    ['metadata.namespace!=', false],
+    ['metadata.name=a\\,b,metadata.namespace=x', false],
+  ])('%j matches %j', (text, expected) => {
+    expect(parse(text).matches(fields)).toBe(expected);
+  });
+
+  it('treats a missing field as the empty string', () => {
+    expect(parse('metadata.namespace=').matches({ 'metadata.name': 'x' })).toBe(true);
+    expect(parse('metadata.namespace!=ns').matches({})).toBe(true);
+  });
+});
+
+describe('FieldSelector.exactName and requiresExactMatch', () => {
+  it.each([
+    ['', undefined, undefined],
+    ['metadata.name=x', 'x', 'x'],
+    ['metadata.name==x', 'x', 'x'],
+    ['metadata.name=a\\,b', 'a,b', 'a,b'],
+    ['metadata.name!=x', undefined, undefined],
+    ['metadata.namespace=x', undefined, undefined],
+    // Pinned, but not the only term: callers may narrow by name but must still apply matches().
+    ['metadata.name=x,metadata.namespace=', undefined, 'x'],
+  ])('%j → exactName %j, requiresExactMatch %j', (text, exact, pinned) => {
+    const selector = parse(text);
+    expect(selector.exactName()).toBe(exact);
+    expect(selector.requiresExactMatch('metadata.name')).toBe(pinned);
+  });
+});
+
+describe('escaping and printing', () => {
+  it.each([
+    ['plain', 'plain'],
+    ['a,b', 'a\\,b'],
+    ['a=b', 'a\\=b'],
+    ['a\\b', 'a\\\\b'],
+  ])('escapeFieldValue(%j) is %j and round-trips', (value, escaped) => {
+    expect(escapeFieldValue(value)).toBe(escaped);
+    expect(parse(`metadata.name=${escaped}`).requirements[0]?.value).toBe(value);
+  });
+
+  it('prints the canonical form', () => {
+    expect(parse('metadata.namespace==a\\,b,metadata.name!=c').toString()).toBe('metadata.name!=c,metadata.namespace=a\\,b');
+  });
+});
+
+describe('fieldRequirementsForAuthorization', () => {
+  it('converts = to In and != to NotIn', () => {
+    expect(fieldRequirementsForAuthorization(parse('metadata.name=x,metadata.namespace!=y'))).toEqual([
+      { key: 'metadata.name', operator: 'In', values: ['x'] },
+      { key: 'metadata.namespace', operator: 'NotIn', values: ['y'] },
+    ]);
+  });
+});
