@@ -9,6 +9,7 @@ import type { Authenticator } from './authn/authenticator.js';
 import { authentication } from './chain/authentication.js';
 import type { Authorizer } from './chain/authorization.js';
 import { authorization } from './chain/authorization.js';
+import { readBody } from './chain/body.js';
 import { errorHandler, notFoundHandler } from './chain/errors.js';
 import { instrumentation, requestMetrics } from './chain/instrumentation.js';
 import { discoveryRouter } from './endpoints/discovery.js';
@@ -61,6 +62,7 @@ export class ApiServer {
     app.use(instrumentation(log, requestMetrics(metrics)));
     app.use(authentication(authenticator));
     app.use(authorization(authorizer));
+    app.use(readBody());
     app.use(healthRouter(() => live, () => ready));
     app.use(metricsRouter(metrics));
     const installed = this.deps.resources.map((r) => installResource(r, this.watches));
@@ -87,11 +89,13 @@ export class ApiServer {
   }
 
   async start(): Promise<void> {
-    const server = createServer({ ...this.tlsContext(), requestCert: true, rejectUnauthorized: false }, this.app());
+    // Users in hundreds of groups arrive as hundreds of X-Remote-Group lines: allow 1 MiB of headers
+    // (Go's default limit, which kube-apiserver's proxy honours) instead of Node's 16 KiB.
+    const server = createServer({ ...this.tlsContext(), requestCert: true, rejectUnauthorized: false, maxHeaderSize: 1 << 20 }, this.app());
     // Above Go's 90 s idle timeout, so the aggregator never reuses a connection we are closing.
     server.keepAliveTimeout = 120_000;
     server.headersTimeout = 125_000;
-    server.maxHeadersCount = 1000;
+    server.maxHeadersCount = 0;
     server.on('connection', (socket: Socket) => {
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));

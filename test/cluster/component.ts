@@ -7,6 +7,8 @@ export interface RunningComponent {
   name: string;
   pid: number;
   command: string;
+  /** Kept so that a test can restart the component exactly as it was started. */
+  args: string[];
   logFile: string;
 }
 
@@ -41,7 +43,7 @@ export function startComponent(spec: ComponentSpec): RunningComponent {
     });
     if (child.pid === undefined) throw new Error(`${spec.name}: could not start ${spec.command}`);
     child.unref();
-    return { name: spec.name, pid: child.pid, command: spec.command, logFile: spec.logFile };
+    return { name: spec.name, pid: child.pid, command: spec.command, args: spec.args, logFile: spec.logFile };
   } finally {
     closeSync(fd);
   }

@@ -162,6 +162,23 @@ export async function restartServer(state: SandboxState): Promise<void> {
   await writeState(paths, state);
 }
 
+/**
+ * Stops kube-apiserver and starts it again with the same flags (same etcd, so no data is lost), as a
+ * control-plane upgrade or crash would; resolves once it is ready again.
+ */
+export async function restartApiserver(state: SandboxState): Promise<void> {
+  const paths = sandboxPaths();
+  const old = state.components.find((c) => c.name === 'kube-apiserver');
+  if (!old) throw new Error('the sandbox has no kube-apiserver to restart');
+  await stopComponent(old);
+  const pki = pkiFiles(paths.pki);
+  const fresh = startComponent({ name: old.name, command: old.command, args: old.args, logFile: old.logFile });
+  state.components = state.components.map((c) => (c === old ? fresh : c));
+  await writeState(paths, state);
+  const tls = { ca: readFileSync(pki.caCert), cert: readFileSync(pki.adminCert), key: readFileSync(pki.adminKey) };
+  await waitReady(fresh, () => probeOk(`https://127.0.0.1:${state.ports.apiserver}/readyz`, tls), 90_000);
+}
+
 /** Stops exactly the processes recorded in the state file; a no-op when there is none. */
 export async function stopSandbox(): Promise<boolean> {
   const paths = sandboxPaths();

@@ -56,3 +56,35 @@ export function frontProxyCredentials(): { cert: Buffer; key: Buffer } {
   const p = pki();
   return { cert: readFileSync(p.frontProxyClientCert), key: readFileSync(p.frontProxyClientKey) };
 }
+
+/** A request through kube-apiserver (the aggregator) as the sandbox admin, optionally impersonating. */
+export function viaApiserver(req: DirectRequest & { as?: string; asGroups?: string[] }): Promise<DirectResponse> {
+  const state = sandboxState();
+  const p = pki();
+  const headers: OutgoingHttpHeaders = { ...req.headers };
+  if (req.as) headers['Impersonate-User'] = req.as;
+  if (req.asGroups) headers['Impersonate-Group'] = req.asGroups;
+  return new Promise((resolve, reject) => {
+    const r = request({
+      host: '127.0.0.1', port: state.ports.apiserver, method: req.method ?? 'GET', path: req.path, headers,
+      ca: readFileSync(p.caCert), cert: readFileSync(p.adminCert), key: readFileSync(p.adminKey), agent: false,
+    }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body, json: <T>() => JSON.parse(body) as T }));
+    });
+    r.on('error', reject);
+    r.end(req.body);
+  });
+}
+
+/** Polls `check` until it returns true or the timeout passes; returns whether it became true. */
+export async function eventually(check: () => Promise<boolean>, timeoutMs = 10_000, intervalMs = 100): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check().catch(() => false)) return true;
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
