@@ -62,7 +62,7 @@ describe('spaces and accounts, per requesting user', () => {
   it('prints NAME ACCOUNT STATUS AGE with the account taken from the label', async () => {
     const out = await kubectlOk(['get', 'spaces', '--as=rp-dev']);
     expect(out.split('\n')[0]).toMatch(/^NAME\s+ACCOUNT\s+STATUS\s+AGE$/);
-    expect(out).toMatch(/^rp-dev-space\s+rp-dev-account\s+Active\s+\d+s$/m);
+    expect(out).toMatch(/^rp-dev-space\s+rp-dev-account\s+Active\s+\d+[smhd]\S*$/m);
   });
 
   it('shows dev only dev\'s accounts', async () => {
