@@ -10,6 +10,8 @@ const common = {
 export default {
   // Integration tests drive a real control plane; namespace deletion alone takes several seconds.
   testTimeout: 120000,
+  // Integration suites share one control plane (and one restarts kube-apiserver): run files one at a time.
+  maxWorkers: 1,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/dist/test/unit/**/*.test.js'] },
     {
