@@ -63,6 +63,8 @@ export class AccessIndex {
   private readonly history: History<KubeObject>;
   private readonly viewCache = new LRUCache<string, { generation: number; view: UserView }>({ max: 10_000 });
   private clock = 0;
+  /** The stamp of each object's latest record: a client that has seen it has seen the object's current state. */
+  private readonly lastStamps: Record<CollectionName, Map<string, number>> = { namespaces: new Map(), accounts: new Map() };
   private generation = 0;
   /** Counts for metrics: commits of each kind, and views served from cache or computed. */
   readonly stats = { objectCommits: 0, grantCommits: 0, viewHits: 0, viewMisses: 0 };
@@ -73,10 +75,15 @@ export class AccessIndex {
 
   // ---- writer side: called by informer handlers -------------------------------------------------
 
-  /** Advances the clock to an observed resourceVersion; records are stamped with the clock. */
-  private tick(resourceVersion: string | undefined): number {
+  /**
+   * The resourceVersion a new record is stamped with: the observed one, or one past the clock when the
+   * observed one is not newer. Each resource has its own informer, so an older etcd revision can arrive
+   * after a newer one; stamps must still grow strictly, or a watch resumed from a version a client
+   * already saw would skip the late change.
+   */
+  private stamp(resourceVersion: string | undefined): number {
     const rv = Number(resourceVersion);
-    if (Number.isFinite(rv) && rv > this.clock) this.clock = rv;
+    this.clock = Number.isFinite(rv) && rv > this.clock ? rv : this.clock + 1;
     return this.clock;
   }
 
@@ -106,8 +113,11 @@ export class AccessIndex {
     else store.delete(name);
     if (!before !== !after) this.sortedNames[collection] = undefined;
     if (collection === 'accounts') this.reindexMembers(name, memberKeys(before), memberKeys(after));
+    if (!after) this.lastStamps[collection].delete(name);
     this.stats.objectCommits++;
-    this.commit(this.tick(resourceVersion), { kind: 'object', collection, name, before, after });
+    const rv = this.stamp(resourceVersion);
+    this.lastStamps[collection].set(name, rv);
+    this.commit(rv, { kind: 'object', collection, name, before, after });
   }
 
   private reindexMembers(account: string, before: ReadonlySet<string>, after: ReadonlySet<string>): void {
@@ -173,8 +183,14 @@ export class AccessIndex {
       namespaces: raw.namespaces.filter((d): d is BindingDelta => d !== undefined),
       accounts: raw.accounts.filter((d): d is BindingDelta => d !== undefined),
     };
-    const rv = this.tick(resourceVersion);
-    if (deltas.namespaces.length === 0 && deltas.accounts.length === 0) return;
+    if (deltas.namespaces.length === 0 && deltas.accounts.length === 0) {
+      // Nothing visible changed: no record, but a newer observed version still moves the clock, so that
+      // "not older than" reads of it are answered.
+      const observed = Number(resourceVersion);
+      if (Number.isFinite(observed) && observed > this.clock) this.clock = observed;
+      return;
+    }
+    const rv = this.stamp(resourceVersion);
     this.generation++;
     this.stats.grantCommits++;
     this.commit(rv, { kind: 'grants', deltas });
@@ -198,6 +214,41 @@ export class AccessIndex {
   subscribe(listener: Listener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Whether a client holding `resourceVersion` (an object's own version, or any version this index
+   * handed out in a list or an event) has seen the current state of the object: the optimistic-
+   * concurrency check of updates, which must accept both kinds.
+   */
+  isCurrent(collection: CollectionName, name: string, resourceVersion: string): boolean {
+    const obj = this.objects[collection].get(name);
+    if (!obj) return false;
+    if (obj.metadata.resourceVersion === resourceVersion) return true;
+    const rv = Number(resourceVersion);
+    return Number.isFinite(rv) && rv >= (this.lastStamps[collection].get(name) ?? Infinity);
+  }
+
+  /**
+   * Resolves true as soon as `condition` holds (checked now and after every commit), false after the
+   * timeout or when the signal aborts. Read-your-writes waits on the object itself, not on a version.
+   */
+  waitFor(condition: () => boolean, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+    if (condition()) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = (ok: boolean) => {
+        clearTimeout(timer);
+        unsubscribe();
+        signal?.removeEventListener('abort', onAbort);
+        resolve(ok);
+      };
+      const onAbort = () => done(false);
+      const timer = setTimeout(() => done(false), timeoutMs);
+      const unsubscribe = this.subscribe(() => {
+        if (condition()) done(true);
+      });
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
   }
 
   object(collection: CollectionName, name: string): KubeObject | undefined {

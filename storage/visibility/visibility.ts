@@ -40,25 +40,16 @@ export class Visibility {
     return openWatch(this.index, options);
   }
 
-  /**
-   * Resolves true once the index has caught up with `rv` (read-your-writes, "not older than" reads),
-   * false after the timeout or when the signal aborts.
-   */
+  /** "Not older than" reads: resolves true once the index has reached `rv`, false on timeout or abort. */
   waitForResourceVersion(rv: number, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
-    if (this.index.resourceVersion >= rv) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const done = (ok: boolean) => {
-        clearTimeout(timer);
-        unsubscribe();
-        signal?.removeEventListener('abort', onAbort);
-        resolve(ok);
-      };
-      const onAbort = () => done(false);
-      const timer = setTimeout(() => done(false), timeoutMs);
-      const unsubscribe = this.index.subscribe(() => {
-        if (this.index.resourceVersion >= rv) done(true);
-      });
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
+    return this.index.waitFor(() => this.index.resourceVersion >= rv, timeoutMs, signal);
+  }
+
+  waitFor(condition: () => boolean, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+    return this.index.waitFor(condition, timeoutMs, signal);
+  }
+
+  isCurrent(collection: CollectionName, name: string, resourceVersion: string): boolean {
+    return this.index.isCurrent(collection, name, resourceVersion);
   }
 }

@@ -95,7 +95,8 @@ class WatcherState {
       const wasVisible = this.visible(change.name, change.before);
       const isVisible = this.visible(change.name, change.after);
       if (!wasVisible && isVisible) sink({ type: 'ADDED', object: change.after!, rv: record.rv });
-      else if (wasVisible && !isVisible) sink({ type: 'DELETED', object: change.after ?? change.before!, rv: record.rv });
+      // As kube-apiserver's watch cache: an object leaving the view is reported in its last visible state.
+      else if (wasVisible && !isVisible) sink({ type: 'DELETED', object: change.before!, rv: record.rv });
       else if (wasVisible && isVisible) sink({ type: 'MODIFIED', object: change.after!, rv: record.rv });
       return;
     }
