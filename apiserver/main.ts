@@ -4,6 +4,13 @@ import { Registry, collectDefaultMetrics } from 'prom-client';
 import { accountResource } from '../registry/account/resource.js';
 import { AccountController } from '../registry/account/controller.js';
 import { AccountStorage } from '../registry/account/rest.js';
+import { AccountWriter } from '../registry/account/writer.js';
+import { allSchemas, definitionName } from '../registry/openapi/schemas.js';
+import { SpaceWriter } from '../registry/space/writer.js';
+import { validateNamespaceName, validateSubdomainName } from '../registry/write/names.js';
+import { KubeAccountBackend } from '../storage/account-backend.js';
+import { CountReservations } from '../storage/reservations.js';
+import { KubeSpaceBackend } from '../storage/space-backend.js';
 import { accountTable } from '../registry/account/table.js';
 import { TENANCY_GROUP, TENANCY_VERSION } from '../registry/resource.js';
 import { spaceResource } from '../registry/space/resource.js';
@@ -24,6 +31,16 @@ import { parseFlags, validate } from './options.js';
 import { ApiServer } from './server.js';
 import { wireAccountController } from './wiring.js';
 
+/** The Space writer's view of the access index. */
+function visibilityIndexFor(visibility: Visibility) {
+  return {
+    object: (collection: 'namespaces', name: string) => visibility.object(collection, name),
+    isCurrent: (collection: 'namespaces', name: string, rv: string) => visibility.isCurrent(collection, name, rv),
+    isUserAllowed: (user: Parameters<Visibility['isUserAllowed']>[0], name: string) => visibility.isUserAllowed(user, name),
+    waitFor: (condition: () => boolean, timeoutMs: number, signal?: AbortSignal) => visibility.waitFor(condition, timeoutMs, signal),
+  };
+}
+
 async function main(): Promise<void> {
   const options = parseFlags(process.argv.slice(2));
   const errors = validate(options);
@@ -40,22 +57,41 @@ async function main(): Promise<void> {
   registerIndexMetrics(metrics, index, informers);
   const visibility = new Visibility(index);
   const accountController = new AccountController(
-    { account: (name) => informers.accounts.get(name) as Parameters<AccountController['onAccount']>[0] | undefined },
+    {
+      account: (name) => informers.accounts.get(name) as Parameters<AccountController['onAccount']>[0] | undefined,
+      roleBindingsOf: (account) => informers.roleBindings.list()
+        .filter((rb) => rb.metadata.labels?.['kiosk.sh/account'] === account && rb.metadata.labels?.['app.kubernetes.io/name'] === 'kiosk'),
+    },
     new ObjectWriter(client), log.with({ controller: 'account' }));
   wireAccountController(informers, accountController);
   let indexReady = false;
+
+  const authorizer = new SubjectAccessReviewer(client);
+  const spaceWriter = new SpaceWriter(
+    new KubeSpaceBackend(client, (name) => informers.accounts.get(name), authorizer,
+      new CountReservations(client, { namespace: options.namespace, ttlMs: 60_000 })),
+    { ...visibilityIndexFor(visibility) },
+  );
+  const accountWriter = new AccountWriter(new KubeAccountBackend(client, (name, rv) => visibility.isCurrent('accounts', name, rv)));
+  const catalogue = allSchemas();
 
   const authenticator = new Authenticator(new TokenReviewer(client));
   const requestHeaders = new RequestHeaderConfigSource(client, log);
   const server = new ApiServer(options, {
     log,
     authenticator,
-    authorizer: new SubjectAccessReviewer(client),
+    authorizer,
     metrics,
     group: { group: TENANCY_GROUP, version: TENANCY_VERSION },
     resources: [
-      { descriptor: spaceResource([]), storage: new SpaceStorage(visibility), convertor: spaceTable },
-      { descriptor: accountResource([]), storage: new AccountStorage(visibility), convertor: accountTable },
+      {
+        descriptor: spaceResource([]), storage: new SpaceStorage(visibility, spaceWriter), convertor: spaceTable,
+        write: { schemaName: definitionName(TENANCY_GROUP, TENANCY_VERSION, 'Space'), catalogue, nameValidator: validateNamespaceName },
+      },
+      {
+        descriptor: accountResource([]), storage: new AccountStorage(visibility, accountWriter), convertor: accountTable,
+        write: { schemaName: definitionName(TENANCY_GROUP, TENANCY_VERSION, 'Account'), catalogue, nameValidator: validateSubdomainName },
+      },
     ],
     readyChecks: [{ name: 'informers-synced', check: () => indexReady }],
   });

@@ -10,6 +10,8 @@ export interface ServerOptions {
   verbosity: number;
   /** How long SIGTERM waits for requests in flight before the process exits. */
   shutdownGracePeriodSeconds: number;
+  /** The namespace the server runs in: its Leases (space-limit reservations, leader election) live there. */
+  namespace: string;
 }
 
 export const defaultOptions: ServerOptions = {
@@ -20,6 +22,7 @@ export const defaultOptions: ServerOptions = {
   kubeconfig: '',
   verbosity: 0,
   shutdownGracePeriodSeconds: 30,
+  namespace: 'kiosk-system',
 };
 
 const FLAGS: Record<string, { key: keyof ServerOptions; type: 'number' | 'string' }> = {
@@ -30,6 +33,7 @@ const FLAGS: Record<string, { key: keyof ServerOptions; type: 'number' | 'string
   kubeconfig: { key: 'kubeconfig', type: 'string' },
   v: { key: 'verbosity', type: 'number' },
   'shutdown-grace-period-seconds': { key: 'shutdownGracePeriodSeconds', type: 'number' },
+  namespace: { key: 'namespace', type: 'string' },
 };
 
 /** Parses `--flag=value` and `--flag value`; unknown flags are errors, as with Kubernetes components. */

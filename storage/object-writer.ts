@@ -1,4 +1,5 @@
 import type { KubeClient } from './client.js';
+import { KubeApiError } from './client.js';
 
 /** The field manager of everything this server applies (server-side apply). */
 export const FIELD_MANAGER = 'kiosk';
@@ -38,5 +39,16 @@ export class ObjectWriter {
       body: { status },
       contentType: 'application/merge-patch+json',
     });
+  }
+
+  /** Deletes an object; one that is already gone is fine. */
+  async remove(obj: ApplyTarget, plural: string, options: { propagationPolicy?: string } = {}): Promise<void> {
+    try {
+      await this.client.request('DELETE', objectPath(obj, plural), {
+        body: { apiVersion: 'v1', kind: 'DeleteOptions', ...(options.propagationPolicy ? { propagationPolicy: options.propagationPolicy } : {}) },
+      });
+    } catch (err) {
+      if (!(err instanceof KubeApiError && err.statusCode === 404)) throw err;
+    }
   }
 }

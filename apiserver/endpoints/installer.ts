@@ -5,6 +5,9 @@ import type { ResourceDescriptor } from '../../registry/resource.js';
 import { implementsGetter, implementsLister, implementsWatcher } from '../../registry/rest.js';
 import type { TableConvertor } from '../../registry/table-convertor.js';
 import { methodNotSupported } from '../../registry/errors.js';
+import { implementsCreater, implementsDeleter, implementsUpdater } from '../../registry/write/context.js';
+import type { WriteResource } from '../handlers/write.js';
+import { createHandler, deleteHandler, patchHandler, updateHandler } from '../handlers/write.js';
 import { getHandler } from '../handlers/get.js';
 import { listHandler } from '../handlers/list.js';
 import { parseListOptions } from '../handlers/list-options.js';
@@ -18,6 +21,8 @@ export interface InstallableResource<T extends Obj> {
   descriptor: Omit<ResourceDescriptor, 'verbs'>;
   storage: object;
   convertor: TableConvertor<T>;
+  /** Needed when the storage implements writes. */
+  write?: Omit<WriteResource, 'descriptor'>;
 }
 
 /** The verbs a storage implements, in discovery's order. */
@@ -26,6 +31,9 @@ export function verbsOf(storage: object): string[] {
   if (implementsGetter(storage)) verbs.push('get');
   if (implementsLister(storage)) verbs.push('list');
   if (implementsWatcher(storage)) verbs.push('watch');
+  if (implementsCreater(storage)) verbs.push('create');
+  if (implementsUpdater(storage)) verbs.push('update', 'patch');
+  if (implementsDeleter(storage)) verbs.push('delete');
   return verbs.sort();
 }
 
@@ -54,6 +62,13 @@ export function installResource<T extends Obj>(resource: InstallableResource<T>,
     return list ? void list(req, res, next) : next(methodNotSupported(gr, 'list'));
   });
   if (implementsGetter<T>(storage)) router.get(`${base}/:name`, getHandler(storage, convertor));
+  const write: WriteResource | undefined = resource.write ? { ...resource.write, descriptor: d } : undefined;
+  if (write && implementsCreater<T>(storage)) router.post(base, createHandler(storage, write, convertor));
+  if (write && implementsUpdater<T>(storage)) {
+    router.put(`${base}/:name`, updateHandler(storage, write, convertor));
+    router.patch(`${base}/:name`, patchHandler(storage, write, convertor));
+  }
+  if (implementsDeleter<T>(storage)) router.delete(`${base}/:name`, deleteHandler(storage, convertor));
   router.all([base, `${base}/:name`], (req: Request, _res: Response, next: NextFunction) => {
     const action = req.method === 'DELETE' && !req.params.name ? 'deletecollection' : req.method.toLowerCase();
     next(methodNotSupported(gr, action));

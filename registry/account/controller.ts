@@ -1,7 +1,9 @@
 import type { Logger } from '../../storage/logger.js';
-import { Workqueue } from '../../storage/workqueue.js';
 import type { ApplyTarget } from '../../storage/object-writer.js';
-import { accountClusterRole, accountClusterRoleBinding } from './rbac.js';
+import { Workqueue } from '../../storage/workqueue.js';
+import { spaceClusterRole } from '../space/access.js';
+import { spaceRoleBindingName } from '../space/writer.js';
+import { accountClusterRole, accountClusterRoleBinding, ownerReference, rbacSubjects } from './rbac.js';
 import type { Account } from './types.js';
 import { ACCOUNT_LABEL } from './types.js';
 
@@ -9,27 +11,52 @@ import { ACCOUNT_LABEL } from './types.js';
 export interface AccountWriter {
   apply<T>(obj: ApplyTarget, plural: string): Promise<T>;
   patchStatus<T>(obj: ApplyTarget, plural: string, status: unknown): Promise<T>;
+  remove(obj: ApplyTarget, plural: string, options?: { propagationPolicy?: string }): Promise<void>;
+}
+
+interface RoleBindingLike {
+  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
+  roleRef: { name: string };
+  subjects?: unknown[] | null;
 }
 
 /** The informer-backed reads the controller needs. */
 export interface AccountSource {
   account(name: string): Account | undefined;
+  /** The RoleBindings the server made for an account's spaces (labelled with it), across namespaces. */
+  roleBindingsOf(account: string): RoleBindingLike[];
 }
 
 interface NamespaceLike {
-  metadata: { name: string; labels?: Record<string, string> };
+  metadata: { name: string; labels?: Record<string, string>; deletionTimestamp?: string };
 }
 
 /**
- * Keeps, for every Account: a ClusterRole and ClusterRoleBinding letting its subjects read the tenancy
- * API (owned by the Account, so the garbage collector removes them with it), and status.namespaces,
- * the namespaces labelled with it. Runs from informer events through a de-duplicating workqueue.
+ * The annotation that opts an Account into deleting its spaces when it is deleted. Without it, spaces
+ * outlive their account (Kiosk's behaviour, and the safe default).
+ */
+export const DELETE_SPACES_ANNOTATION = 'kiosk.sh/delete-spaces-with-account';
+
+const rbTarget = (namespace: string, name: string): ApplyTarget => ({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name, namespace } });
+
+/**
+ * Keeps, for every Account:
+ * - a ClusterRole and ClusterRoleBinding letting its subjects read the tenancy API, owned by the Account
+ *   (the garbage collector removes them with it);
+ * - in each namespace labelled with it, the RoleBinding giving its subjects spec.space.clusterRole, with
+ *   the current subjects and role (a changed role replaces the binding: roleRef is immutable); a
+ *   namespace that leaves the account loses the binding, one that joins (adoption) gets it;
+ * - status.namespaces;
+ * - with the opt-in annotation, deletion of its spaces when the Account is deleted.
+ * Runs from informer events through a de-duplicating workqueue.
  */
 export class AccountController {
   private readonly queue: Workqueue;
   /** account -> namespaces labelled with it, maintained from namespace events. */
   private readonly namespacesByAccount = new Map<string, Set<string>>();
   private readonly accountOfNamespace = new Map<string, string>();
+  /** Accounts deleted with the opt-in annotation, whose spaces are to be deleted. */
+  private readonly deletingSpacesOf = new Set<string>();
 
   constructor(private readonly source: AccountSource, private readonly writer: AccountWriter, log: Logger) {
     this.queue = new Workqueue({ name: 'account', concurrency: 4 }, (key) => this.reconcile(key), log);
@@ -39,7 +66,12 @@ export class AccountController {
     this.queue.add(account.metadata.name!);
   }
 
-  /** Namespace events: a namespace joining or leaving an account changes that account's status. */
+  onAccountDeleted(account: Account): void {
+    if (account.metadata.annotations?.[DELETE_SPACES_ANNOTATION] === 'true') this.deletingSpacesOf.add(account.metadata.name!);
+    this.queue.add(account.metadata.name!);
+  }
+
+  /** Namespace events: a namespace joining or leaving an account changes that account's bindings and status. */
   onNamespace(ns: NamespaceLike | undefined, deleted = false): void {
     if (!ns) return;
     const name = ns.metadata.name;
@@ -64,7 +96,7 @@ export class AccountController {
   /** Owned RBAC objects that change or vanish are put back by reconciling their account. */
   onOwnedObject(obj: { metadata: { labels?: Record<string, string> } }): void {
     const account = obj.metadata.labels?.[ACCOUNT_LABEL];
-    if (account) this.queue.add(account);
+    if (account && obj.metadata.labels?.['app.kubernetes.io/name'] === 'kiosk') this.queue.add(account);
   }
 
   namespacesOf(account: string): string[] {
@@ -85,13 +117,50 @@ export class AccountController {
 
   private async reconcile(name: string): Promise<void> {
     const account = this.source.account(name);
-    if (!account || account.metadata.deletionTimestamp) return;
+    if (!account || account.metadata.deletionTimestamp) {
+      if (this.deletingSpacesOf.has(name)) {
+        for (const ns of this.namespacesOf(name)) {
+          await this.writer.remove({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }, 'namespaces', { propagationPolicy: 'Background' });
+        }
+        this.deletingSpacesOf.delete(name);
+      }
+      return;
+    }
     await this.writer.apply(accountClusterRole(account), 'clusterroles');
     await this.writer.apply(accountClusterRoleBinding(account), 'clusterrolebindings');
+    await this.syncSpaceBindings(account);
     const namespaces = this.namespacesOf(name).map((n) => ({ name: n }));
     const current = account.status?.namespaces ?? [];
     if (JSON.stringify(current) !== JSON.stringify(namespaces)) {
       await this.writer.patchStatus({ apiVersion: 'config.kiosk.sh/v1alpha1', kind: 'Account', metadata: { name } }, 'accounts', { namespaces });
+    }
+  }
+
+  private async syncSpaceBindings(account: Account): Promise<void> {
+    const name = account.metadata.name!;
+    const rbName = spaceRoleBindingName(name);
+    const role = spaceClusterRole(account);
+    const subjects = rbacSubjects(account.spec.subjects);
+    const spaces = new Set(this.namespacesOf(name));
+    const existing = new Map(this.source.roleBindingsOf(name).filter((rb) => rb.metadata.name === rbName).map((rb) => [rb.metadata.namespace!, rb]));
+    for (const [namespace] of existing) {
+      if (!spaces.has(namespace) || !role) await this.writer.remove(rbTarget(namespace, rbName), 'rolebindings');
+    }
+    if (!role) return;
+    for (const namespace of spaces) {
+      const rb = existing.get(namespace);
+      if (rb && rb.roleRef.name === role && JSON.stringify(rb.subjects ?? []) === JSON.stringify(subjects)) continue;
+      if (rb && rb.roleRef.name !== role) await this.writer.remove(rbTarget(namespace, rbName), 'rolebindings');
+      await this.writer.apply({
+        apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding',
+        metadata: {
+          name: rbName, namespace,
+          labels: { 'app.kubernetes.io/name': 'kiosk', [ACCOUNT_LABEL]: name },
+          ownerReferences: [ownerReference(account)],
+        },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role },
+        subjects,
+      } as ApplyTarget, 'rolebindings');
     }
   }
 }

@@ -1,16 +1,30 @@
 import type { KubeObject } from '../../storage/informers/informer.js';
 import type { VisibilitySource } from '../collection-view.js';
 import { CollectionView } from '../collection-view.js';
+import type { Creater, DeleteOptions, Deleter, Updater, WriteContext } from '../write/context.js';
 import type { Space } from './types.js';
+import type { SpaceWriter } from './writer.js';
 import type { NamespaceLike } from './convert.js';
 import { namespaceToSpace } from './convert.js';
 
 export const SPACES = { group: 'tenancy.kiosk.sh', resource: 'spaces' };
 
 /** Spaces as the requesting user sees them: a Space for each namespace RBAC lets them `get`. */
-export class SpaceStorage extends CollectionView<Space> {
-  constructor(source: VisibilitySource) {
+export class SpaceStorage extends CollectionView<Space> implements Creater<Space>, Updater<Space>, Deleter<Space> {
+  constructor(source: VisibilitySource, private readonly writer: SpaceWriter) {
     super(source, 'namespaces', SPACES, (obj: KubeObject, rv?: string) => namespaceToSpace(obj as unknown as NamespaceLike, rv),
       { apiVersion: 'tenancy.kiosk.sh/v1alpha1', kind: 'SpaceList' });
+  }
+
+  create(ctx: WriteContext, space: Space): Promise<Space> {
+    return this.writer.create(ctx, space);
+  }
+
+  update(ctx: WriteContext, name: string, space: Space): Promise<Space> {
+    return this.writer.update(ctx, name, space);
+  }
+
+  delete(ctx: WriteContext, name: string, options: DeleteOptions): Promise<Space> {
+    return this.writer.delete(ctx, name, options);
   }
 }

@@ -21,7 +21,7 @@ export const SERVER_SERVICE_ACCOUNT = 'kiosk';
 export const APISERVICE_NAME = 'v1alpha1.tenancy.kiosk.sh';
 
 /** The manifests a real install applies that also hold for a server running as a local process. */
-const SERVER_PREREQUISITES = ['crds', 'namespace.yaml', 'service-account.yaml', 'server-rbac.yaml'];
+const SERVER_PREREQUISITES = ['crds', 'namespace.yaml', 'service-account.yaml', 'server-rbac.yaml', 'tenant-roles.yaml'];
 
 export interface SandboxState {
   ports: ControlPlanePorts & { server: number };

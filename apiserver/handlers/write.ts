@@ -1,0 +1,168 @@
+import type { NextFunction, Request, Response } from 'express';
+import { badRequest, invalid, StatusError } from '../../registry/errors.js';
+import type { ObjectMeta } from '../../registry/object-meta.js';
+import type { ResourceDescriptor } from '../../registry/resource.js';
+import type { TableConvertor } from '../../registry/table-convertor.js';
+import type { Creater, Deleter, Updater, WriteContext } from '../../registry/write/context.js';
+import { decodeBody, duplicateFields, strictDecodingOutcome, unknownFields } from '../../registry/write/decode.js';
+import { generateName, validateObjectMetaForCreate } from '../../registry/write/names.js';
+import { parseCreateOptions, parseDeleteOptions, parsePatchOptions, parseUpdateOptions } from '../../registry/write/options.js';
+import type { WriteOptions } from '../../registry/write/options.js';
+import { applyJsonPatch, applyMergePatch, patchContentType, unsupportedPatchType } from '../../registry/write/patch.js';
+import { warningHeaders } from '../../registry/write/warnings.js';
+import { writeObject } from '../encoding/output.js';
+import { requestContext } from './context.js';
+
+type Obj = { apiVersion?: string; kind?: string; metadata: ObjectMeta };
+
+/** The patch media types the handlers implement, advertised as such in OpenAPI (never strategic merge). */
+export const PATCH_TYPES = ['application/json-patch+json', 'application/merge-patch+json'];
+
+/** What a resource's write handlers need to know about it. */
+export interface WriteResource {
+  descriptor: Omit<ResourceDescriptor, 'verbs'>;
+  /** OpenAPI schema name of the kind, for unknown-field detection. */
+  schemaName: string;
+  catalogue: Record<string, unknown>;
+  /** Validates metadata.name for this kind (namespaces are DNS-1123 labels, most others subdomains). */
+  nameValidator: (name: string) => string[];
+}
+
+const GENERATE_NAME_ATTEMPTS = 8;
+
+function context(req: Request, res: Response, options: WriteOptions): WriteContext {
+  return { ...requestContext(req, res), dryRun: options.dryRun, fieldManager: options.fieldManager, warnings: [] };
+}
+
+function query(req: Request): Record<string, string | string[] | undefined> {
+  return req.query as Record<string, string | string[] | undefined>;
+}
+
+function send<T extends Obj>(req: Request, res: Response, status: number, obj: T, ctx: WriteContext, convertor: TableConvertor<T>): void {
+  const warnings = warningHeaders(ctx.warnings);
+  if (warnings.length > 0) res.setHeader('Warning', warnings);
+  writeObject(req, res, status, obj, convertor);
+}
+
+/** Decodes and checks a body for the kind: type, strict field validation, system fields wiped. */
+function decode<T extends Obj>(req: Request, r: WriteResource, mode: WriteOptions['fieldValidation'], ctx: WriteContext): T {
+  const { group, version, kind } = r.descriptor;
+  const raw = req.rawBody ?? Buffer.alloc(0);
+  const obj = decodeBody(raw, req.headers['content-type'], { group, version, kind }) as unknown as T;
+  const isJson = !req.headers['content-type'] || req.headers['content-type'].includes('json');
+  ctx.warnings.push(...strictDecodingOutcome(kind, version, unknownFields(obj, r.schemaName, r.catalogue),
+    isJson ? duplicateFields(raw.toString('utf8')) : [], mode));
+  obj.metadata ??= {};
+  return obj;
+}
+
+/** WipeObjectMetaSystemFields, and the namespace of a cluster-scoped object cleared (not rejected). */
+function wipeSystemFields(meta: ObjectMeta): void {
+  delete meta.creationTimestamp;
+  delete meta.uid;
+  delete meta.deletionTimestamp;
+  delete meta.deletionGracePeriodSeconds;
+  delete (meta as Record<string, unknown>).selfLink;
+  delete meta.namespace;
+  delete meta.generation;
+  delete meta.managedFields;
+}
+
+export function createHandler<T extends Obj>(storage: Creater<T>, r: WriteResource, convertor: TableConvertor<T>) {
+  return async (req: Request, res: Response, next: NextFunction) => {
+    try {
+      const options = parseCreateOptions(query(req));
+      const ctx = context(req, res, options);
+      const obj = decode<T>(req, r, options.fieldValidation, ctx);
+      if (obj.metadata.resourceVersion) throw badRequest('resourceVersion should not be set on objects to be created');
+      wipeSystemFields(obj.metadata);
+      const errors = validateObjectMetaForCreate(obj.metadata, { nameValidator: r.nameValidator });
+      if (errors.length > 0) throw invalid(r.descriptor.kind, r.descriptor.group, obj.metadata.name ?? obj.metadata.generateName ?? '', errors);
+      const generate = !obj.metadata.name && !!obj.metadata.generateName;
+      for (let attempt = 1; ; attempt++) {
+        if (generate) obj.metadata.name = generateName(obj.metadata.generateName!);
+        try {
+          const created = await storage.create(ctx, obj);
+          return send(req, res, 201, created, ctx, convertor);
+        } catch (err) {
+          const exists = err instanceof StatusError && err.reason === 'AlreadyExists';
+          if (!generate || !exists) throw err;
+          if (attempt >= GENERATE_NAME_ATTEMPTS) {
+            throw new StatusError(409, 'AlreadyExists', `${err.message}, the server was not able to generate a unique name for the object`,
+              { ...err.details, retryAfterSeconds: 1 }, 1);
+          }
+        }
+      }
+    } catch (err) {
+      next(err);
+    }
+  };
+}
+
+function requireNameMatches(obj: Obj, name: string): void {
+  if (obj.metadata.name && obj.metadata.name !== name) {
+    throw badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`);
+  }
+  obj.metadata.name = name;
+}
+
+export function updateHandler<T extends Obj>(storage: Updater<T>, r: WriteResource, convertor: TableConvertor<T>) {
+  return async (req: Request, res: Response, next: NextFunction) => {
+    try {
+      const name = String(req.params.name);
+      const options = parseUpdateOptions(query(req));
+      const ctx = context(req, res, options);
+      const obj = decode<T>(req, r, options.fieldValidation, ctx);
+      requireNameMatches(obj, name);
+      delete obj.metadata.namespace;
+      send(req, res, 200, await storage.update(ctx, name, obj), ctx, convertor);
+    } catch (err) {
+      next(err);
+    }
+  };
+}
+
+/**
+ * JSON patch and JSON merge patch, applied to the object as the user sees it and then written through
+ * the update path (validation, optimistic concurrency: a resourceVersion in the patch is a precondition).
+ * Strategic merge patch is refused with 415, as for custom resources, so the garbage collector falls
+ * back to a merge patch; server-side apply likewise.
+ */
+export function patchHandler<T extends Obj>(storage: Updater<T>, r: WriteResource, convertor: TableConvertor<T>) {
+  return async (req: Request, res: Response, next: NextFunction) => {
+    try {
+      const name = String(req.params.name);
+      const type = patchContentType(req.headers['content-type']);
+      if (type !== 'json' && type !== 'merge') throw unsupportedPatchType(PATCH_TYPES);
+      const options = parsePatchOptions(query(req), type);
+      const ctx = context(req, res, options);
+      let patch: unknown;
+      try {
+        patch = JSON.parse((req.rawBody ?? Buffer.alloc(0)).toString('utf8'));
+      } catch (err) {
+        throw badRequest(`error decoding patch: ${(err as Error).message}`);
+      }
+      const current = await storage.get(ctx, name);
+      const patched = (type === 'json' ? applyJsonPatch(current, patch) : applyMergePatch(current, patch)) as T;
+      if (!patched || typeof patched !== 'object' || !(patched as Obj).metadata) throw badRequest('the patch removed the object\'s metadata');
+      const { kind, version } = r.descriptor;
+      ctx.warnings.push(...strictDecodingOutcome(kind, version, unknownFields(patched, r.schemaName, r.catalogue), [], options.fieldValidation));
+      requireNameMatches(patched, name);
+      send(req, res, 200, await storage.update(ctx, name, patched), ctx, convertor);
+    } catch (err) {
+      next(err);
+    }
+  };
+}
+
+export function deleteHandler<T extends Obj>(storage: Deleter<T>, convertor: TableConvertor<T>) {
+  return async (req: Request, res: Response, next: NextFunction) => {
+    try {
+      const options = parseDeleteOptions(req.rawBody, query(req));
+      const ctx: WriteContext = { ...requestContext(req, res), dryRun: options.dryRun, fieldManager: '', warnings: [] };
+      send(req, res, 200, await storage.delete(ctx, String(req.params.name), options), ctx, convertor);
+    } catch (err) {
+      next(err);
+    }
+  };
+}

@@ -1,0 +1,60 @@
+import type { Account, Subject } from './types.js';
+import { ACCOUNT_LABEL } from './types.js';
+
+export interface FieldError {
+  field: string;
+  type: string;
+  detail: string;
+}
+
+const RBAC_GROUP = 'rbac.authorization.k8s.io';
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const q = (v: unknown) => JSON.stringify(v);
+
+function validateSubject(s: Subject, path: string): FieldError[] {
+  const errors: FieldError[] = [];
+  if (!s.name) errors.push({ field: `${path}.name`, type: 'FieldValueRequired', detail: 'Required value' });
+  switch (s.kind) {
+    case 'ServiceAccount':
+      if (s.apiGroup) errors.push({ field: `${path}.apiGroup`, type: 'FieldValueNotSupported', detail: `Unsupported value: ${q(s.apiGroup)}: supported values: ""` });
+      if (!s.namespace) errors.push({ field: `${path}.namespace`, type: 'FieldValueRequired', detail: 'Required value' });
+      if (s.name && (s.name.length > 253 || !DNS1123_SUBDOMAIN.test(s.name))) {
+        errors.push({ field: `${path}.name`, type: 'FieldValueInvalid', detail: `Invalid value: ${q(s.name)}: a ServiceAccount name must be a lowercase RFC 1123 subdomain` });
+      }
+      break;
+    case 'User':
+    case 'Group':
+      if (s.apiGroup !== RBAC_GROUP) {
+        errors.push({ field: `${path}.apiGroup`, type: 'FieldValueNotSupported', detail: `Unsupported value: ${q(s.apiGroup ?? '')}: supported values: "${RBAC_GROUP}"` });
+      }
+      break;
+    default:
+      errors.push({ field: `${path}.kind`, type: 'FieldValueNotSupported', detail: `Unsupported value: ${q(s.kind ?? '')}: supported values: "ServiceAccount", "User", "Group"` });
+  }
+  return errors;
+}
+
+/**
+ * Kiosk's Account rules (its /validate webhook), with field paths: well-formed RBAC subjects (they are
+ * copied into RoleBindings), a non-negative space limit, and no account label forged through the space
+ * template (it would move every new space into another account).
+ */
+export function validateAccount(account: Account): FieldError[] {
+  const errors: FieldError[] = [];
+  (account.spec?.subjects ?? []).forEach((s, i) => errors.push(...validateSubject(s, `spec.subjects[${i}]`)));
+  const space = account.spec?.space;
+  if (space?.limit !== undefined && space.limit !== null && (!Number.isInteger(space.limit) || space.limit < 0)) {
+    errors.push({ field: 'spec.space.limit', type: 'FieldValueInvalid', detail: `Invalid value: ${space.limit}: must be greater than or equal to 0` });
+  }
+  const forged = space?.spaceTemplate?.metadata?.labels?.[ACCOUNT_LABEL];
+  if (forged) {
+    errors.push({
+      field: `spec.space.spaceTemplate.metadata.labels[${ACCOUNT_LABEL}]`, type: 'FieldValueForbidden',
+      detail: 'Forbidden: the account label is set by the server from spec.account and cannot be set by a template',
+    });
+  }
+  (space?.templateInstances ?? []).forEach((t, i) => {
+    if (!t?.spec?.template) errors.push({ field: `spec.space.templateInstances[${i}].spec.template`, type: 'FieldValueRequired', detail: 'Required value' });
+  });
+  return errors;
+}

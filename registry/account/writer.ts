@@ -1,0 +1,110 @@
+import { KubeApiError } from '../../storage/client.js';
+import type { GroupResource } from '../errors.js';
+import { alreadyExists, conflict, invalid, notFound } from '../errors.js';
+import type { DeleteOptions, WriteContext } from '../write/context.js';
+import { configToTenancyAccount } from './convert.js';
+import type { Account } from './types.js';
+import { validateAccount } from './validation.js';
+
+export const ACCOUNTS: GroupResource = { group: 'tenancy.kiosk.sh', resource: 'accounts' };
+const OPTIMISTIC_LOCK = 'the object has been modified; please apply your changes to the latest version and try again';
+
+type ConfigAccount = Account<'config.kiosk.sh/v1alpha1'>;
+
+/** What writing Accounts needs from kube-apiserver (the config.kiosk.sh CRD is the store). */
+export interface AccountBackend {
+  get(name: string): Promise<ConfigAccount | undefined>;
+  create(account: ConfigAccount, dryRun: boolean): Promise<ConfigAccount>;
+  update(account: ConfigAccount, dryRun: boolean): Promise<ConfigAccount>;
+  delete(name: string, options: { dryRun: boolean; propagationPolicy?: string; uid?: string; resourceVersion?: string }): Promise<ConfigAccount>;
+  isCurrent(name: string, resourceVersion: string): boolean;
+}
+
+function fromKube(err: unknown, name: string): unknown {
+  if (!(err instanceof KubeApiError)) return err;
+  if (err.statusCode === 409 && err.reason === 'AlreadyExists') return alreadyExists(ACCOUNTS, name);
+  if (err.statusCode === 409) return conflict(ACCOUNTS, name, OPTIMISTIC_LOCK);
+  if (err.statusCode === 404) return notFound(ACCOUNTS, name);
+  if (err.statusCode === 422 && err.status?.message) {
+    // The CRD's schema rejected it: same causes, our group in the message.
+    return invalid('Account', 'tenancy.kiosk.sh', name, ((err.status.details?.causes as Array<{ field?: string; reason?: string; message?: string }> | undefined) ?? [])
+      .map((c) => ({ field: c.field ?? '', type: c.reason ?? 'FieldValueInvalid', detail: c.message ?? '' })));
+  }
+  return err;
+}
+
+/**
+ * Accounts written through tenancy.kiosk.sh (RBAC on accounts.tenancy.kiosk.sh decides who: cluster
+ * admins) are stored as config.kiosk.sh Accounts. The answer is the stored object, so clients see the
+ * fresh resourceVersion; status is never taken from a client (the controller owns it).
+ */
+export class AccountWriter {
+  constructor(private readonly backend: AccountBackend) {}
+
+  private validate(account: Account): void {
+    const errors = validateAccount(account);
+    if (errors.length > 0) throw invalid('Account', 'tenancy.kiosk.sh', account.metadata.name ?? '', errors);
+  }
+
+  async create(ctx: WriteContext, account: Account): Promise<Account> {
+    this.validate(account);
+    const name = account.metadata.name!;
+    const { labels, annotations, ownerReferences, finalizers } = account.metadata;
+    try {
+      const stored = await this.backend.create({
+        apiVersion: 'config.kiosk.sh/v1alpha1', kind: 'Account',
+        metadata: { name, ...(labels ? { labels } : {}), ...(annotations ? { annotations } : {}), ...(ownerReferences ? { ownerReferences } : {}), ...(finalizers ? { finalizers } : {}) },
+        spec: account.spec ?? {},
+      }, ctx.dryRun);
+      return configToTenancyAccount(stored as Parameters<typeof configToTenancyAccount>[0]);
+    } catch (err) {
+      throw fromKube(err, name);
+    }
+  }
+
+  async update(ctx: WriteContext, name: string, account: Account): Promise<Account> {
+    const current = await this.backend.get(name);
+    if (!current) throw notFound(ACCOUNTS, name);
+    const rv = account.metadata.resourceVersion;
+    if (rv && rv !== current.metadata.resourceVersion && !this.backend.isCurrent(name, rv)) throw conflict(ACCOUNTS, name, OPTIMISTIC_LOCK);
+    if (account.metadata.uid && account.metadata.uid !== current.metadata.uid) {
+      throw invalid('Account', 'tenancy.kiosk.sh', name, [{ field: 'metadata.uid', type: 'FieldValueInvalid', detail: `Invalid value: ${JSON.stringify(account.metadata.uid)}: field is immutable` }]);
+    }
+    this.validate(account);
+    const next: ConfigAccount = {
+      ...current,
+      metadata: {
+        ...current.metadata,
+        labels: account.metadata.labels, annotations: account.metadata.annotations,
+        ownerReferences: account.metadata.ownerReferences, finalizers: account.metadata.finalizers,
+      },
+      spec: account.spec ?? {},
+    };
+    const same = JSON.stringify([current.metadata.labels ?? {}, current.metadata.annotations ?? {}, current.metadata.ownerReferences ?? [], current.metadata.finalizers ?? [], current.spec ?? {}])
+      === JSON.stringify([next.metadata.labels ?? {}, next.metadata.annotations ?? {}, next.metadata.ownerReferences ?? [], next.metadata.finalizers ?? [], next.spec]);
+    if (same) return configToTenancyAccount(current as Parameters<typeof configToTenancyAccount>[0]);
+    try {
+      return configToTenancyAccount(await this.backend.update(next, ctx.dryRun) as Parameters<typeof configToTenancyAccount>[0]);
+    } catch (err) {
+      throw fromKube(err, name);
+    }
+  }
+
+  async delete(ctx: WriteContext, name: string, options: DeleteOptions): Promise<Account> {
+    const current = await this.backend.get(name);
+    if (!current) throw notFound(ACCOUNTS, name);
+    const pre = options.preconditions ?? {};
+    if (pre.uid && pre.uid !== current.metadata.uid) {
+      throw conflict(ACCOUNTS, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${current.metadata.uid}`);
+    }
+    if (pre.resourceVersion && pre.resourceVersion !== current.metadata.resourceVersion && !this.backend.isCurrent(name, pre.resourceVersion)) {
+      throw conflict(ACCOUNTS, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${current.metadata.resourceVersion}`);
+    }
+    try {
+      const deleted = await this.backend.delete(name, { dryRun: ctx.dryRun || options.dryRun, propagationPolicy: options.propagationPolicy, uid: current.metadata.uid });
+      return configToTenancyAccount((deleted.kind === 'Account' ? deleted : current) as Parameters<typeof configToTenancyAccount>[0]);
+    } catch (err) {
+      throw fromKube(err, name);
+    }
+  }
+}

@@ -1,0 +1,48 @@
+import type { AccessAttributes, AccessDecision } from '../../storage/authorization/subject-access-reviewer.js';
+import type { ObjectMeta } from '../object-meta.js';
+import type { UserInfo } from '../../storage/user-info.js';
+import type { Account } from '../account/types.js';
+
+export interface NamespaceObject {
+  apiVersion?: 'v1';
+  kind?: 'Namespace';
+  metadata: ObjectMeta & { name: string };
+  spec?: { finalizers?: string[] };
+  status?: { phase?: string };
+}
+
+export interface RoleBindingObject {
+  apiVersion: 'rbac.authorization.k8s.io/v1';
+  kind: 'RoleBinding';
+  metadata: ObjectMeta & { name: string; namespace: string };
+  roleRef: { apiGroup: string; kind: string; name: string };
+  subjects: Array<{ kind: string; apiGroup?: string; name: string; namespace?: string }>;
+}
+
+export interface TemplateInstanceObject {
+  apiVersion: 'config.kiosk.sh/v1alpha1';
+  kind: 'TemplateInstance';
+  metadata: ObjectMeta & { namespace: string };
+  spec: { template: string; sync?: boolean; parameters?: Array<{ name: string; value: string }> };
+}
+
+/**
+ * What writing Spaces needs from kube-apiserver and from the caches. Errors from kube-apiserver come
+ * back as KubeApiError with its Status; the registry decides what the client sees.
+ */
+export interface SpaceBackend {
+  createNamespace(ns: NamespaceObject, dryRun: boolean): Promise<NamespaceObject>;
+  getNamespace(name: string): Promise<NamespaceObject | undefined>;
+  updateNamespace(ns: NamespaceObject, dryRun: boolean): Promise<NamespaceObject>;
+  deleteNamespace(name: string, options: { dryRun: boolean; propagationPolicy?: string; uid?: string; resourceVersion?: string }): Promise<NamespaceObject>;
+  /** Namespaces carrying `label=value`, read live (never from a cache), for limit checks. */
+  namespacesWithLabel(label: string, value: string): Promise<Set<string>>;
+  applyRoleBinding(rb: RoleBindingObject, dryRun: boolean): Promise<void>;
+  deleteRoleBinding(namespace: string, name: string): Promise<void>;
+  createTemplateInstance(ti: TemplateInstanceObject, dryRun: boolean): Promise<void>;
+  /** The config Account: from the informer cache, or read live when the cache has not seen it yet. */
+  account(name: string): Promise<Account | undefined>;
+  authorize(user: UserInfo, attributes: AccessAttributes): Promise<AccessDecision>;
+  reserveSpace(account: string, space: string, limit: number, dryRun: boolean): Promise<{ ok: true } | { ok: false; count: number }>;
+  releaseSpace(account: string, space: string): Promise<void>;
+}

@@ -1,0 +1,35 @@
+import type { RequestContext } from '../rest.js';
+
+/** A write's request context: who, and the options every write carries. */
+export interface WriteContext extends RequestContext {
+  dryRun: boolean;
+  fieldManager: string;
+  /** Warnings for the client (fieldValidation=Warn and the like), sent as Warning headers. */
+  warnings: string[];
+}
+
+export interface DeleteOptions {
+  dryRun: boolean;
+  propagationPolicy?: 'Foreground' | 'Background' | 'Orphan';
+  gracePeriodSeconds?: number;
+  preconditions?: { uid?: string; resourceVersion?: string };
+}
+
+export interface Creater<T> {
+  create(ctx: WriteContext, obj: T): Promise<T>;
+}
+
+export interface Updater<T> {
+  /** Replaces the object; `obj` is the whole new object (after a patch, the patched object). */
+  update(ctx: WriteContext, name: string, obj: T): Promise<T>;
+  /** The object as the requesting user sees it, for patches (404 if it is not visible to them). */
+  get(ctx: RequestContext, name: string): Promise<T>;
+}
+
+export interface Deleter<T> {
+  delete(ctx: WriteContext, name: string, options: DeleteOptions): Promise<T>;
+}
+
+export const implementsCreater = <T>(s: object): s is Creater<T> => typeof (s as Creater<T>).create === 'function';
+export const implementsUpdater = <T>(s: object): s is Updater<T> => typeof (s as Updater<T>).update === 'function';
+export const implementsDeleter = <T>(s: object): s is Deleter<T> => typeof (s as Deleter<T>).delete === 'function';

@@ -1,0 +1,560 @@
+/**
+ * Decoding of request bodies as genericapiserver does it for a custom resource (create.go, update.go,
+ * rest.go transformDecodeError, the JSON/YAML serializer, the CRD schema-coercing decoder and
+ * sigs.k8s.io/json's strict mode), with upstream's error texts:
+ * - an unsupported Content-Type is 415;
+ * - a body that is not JSON, or not an object, is 400 `the object provided is unrecognized (must be of type Space): …`;
+ * - unknown and duplicate fields are reported per `fieldValidation` (Strict: 400, Warn: warnings, Ignore: nothing);
+ * - a wrong apiVersion is 400, a wrong kind in our group/version 422 on `kind` (customResourceValidator).
+ * Pure: no I/O, no clock.
+ */
+import { loadYaml } from '@kubernetes/client-node';
+import { badRequest, invalid, unsupportedMediaType } from '../errors.js';
+import type { Schema } from '../openapi/schema.js';
+import { fieldError, goQuote } from '../selectors/label-validation.js';
+
+/** The group, version and kind a request body must have. */
+export interface ExpectedKind {
+  group: string;
+  version: string;
+  kind: string;
+}
+
+/** metav1.FieldValidation directives. */
+export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
+
+/** The media types a create or update body may have, in the order the 415 lists them. */
+export const BODY_MEDIA_TYPES = ['application/json', 'application/yaml'];
+
+// ---------------------------------------------------------------------------------------------------------
+// JSON text: Go's encoding/json syntax errors and sigs.k8s.io/json's duplicate-field detection.
+// ---------------------------------------------------------------------------------------------------------
+
+/** A syntax error worded as Go's encoding/json reports it (`invalid character 'x' looking for beginning of value`). */
+export class JsonSyntaxError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'JsonSyntaxError';
+  }
+}
+
+const UNEXPECTED_EOF = 'unexpected end of JSON input';
+// sigs.k8s.io/json stops collecting strict errors after 100.
+const MAX_STRICT_ERRORS = 100;
+
+/**
+ * Go's quoteChar for the byte at `text[i]`: the scanner works on bytes, so a non-ASCII character is
+ * reported by its first UTF-8 byte, printed as the Latin-1 rune of that byte.
+ */
+function quoteChar(text: string, i: number): string {
+  const code = text.codePointAt(i) ?? 0;
+  if (code === 0x27) return "'\\''";
+  if (code === 0x22) return "'\"'";
+  const firstByte = code < 0x80 ? code : (Buffer.from(String.fromCodePoint(code), 'utf8')[0] ?? 0);
+  return `'${goQuote(String.fromCharCode(firstByte)).slice(1, -1)}'`;
+}
+
+type Frame = { kind: 'object'; keys: Set<string>; key: string } | { kind: 'array'; index: number };
+
+/** The sigs.k8s.io/json field path of `key` inside the innermost open object: `a.b`, `a[0].b`, `[0].b`. */
+function strictPath(stack: Frame[], key: string): string {
+  let path = '';
+  for (const frame of stack.slice(0, -1)) {
+    if (frame.kind === 'object') path = path ? `${path}.${frame.key}` : frame.key;
+    else path += `[${frame.index}]`;
+  }
+  return path ? `${path}.${key}` : key;
+}
+
+/**
+ * Checks `text` with the grammar and messages of Go's encoding/json scanner, and returns the paths of
+ * duplicate object keys (JSON.parse silently keeps the last one), de-duplicated and capped like
+ * sigs.k8s.io/json. Iterative, so deep nesting cannot overflow the stack.
+ * @throws JsonSyntaxError on the first syntax error.
+ */
+export function scanJson(text: string): { duplicates: string[] } {
+  const n = text.length;
+  const stack: Frame[] = [];
+  const duplicates: string[] = [];
+  let i = 0;
+  type State = 'value' | 'valueOrEnd' | 'key' | 'keyOrEnd' | 'colon' | 'after';
+  let state: State = 'value';
+
+  const eof = () => new JsonSyntaxError(UNEXPECTED_EOF);
+  const fail = (context: string) => (i >= n ? eof() : new JsonSyntaxError(`invalid character ${quoteChar(text, i)} ${context}`));
+  const isDigit = (c: string | undefined) => c !== undefined && c >= '0' && c <= '9';
+
+  const scanString = () => {
+    i++; // opening quote
+    for (;;) {
+      if (i >= n) throw eof();
+      const c = text.charCodeAt(i);
+      if (c === 0x22) { i++; return; }
+      if (c === 0x5c) {
+        i++;
+        if (i >= n) throw eof();
+        const e = text[i] ?? '';
+        if ('bfnrt"\\/'.includes(e)) { i++; continue; }
+        if (e !== 'u') throw fail('in string escape code');
+        i++;
+        for (let k = 0; k < 4; k++) {
+          if (i >= n) throw eof();
+          if (!/[0-9a-fA-F]/.test(text[i] ?? '')) throw fail('in \\u hexadecimal character escape');
+          i++;
+        }
+        continue;
+      }
+      if (c < 0x20) throw fail('in string literal');
+      i++;
+    }
+  };
+
+  const scanNumber = () => {
+    if (text[i] === '-') {
+      i++;
+      if (i >= n) throw eof();
+      if (!isDigit(text[i])) throw fail('in numeric literal');
+    }
+    if (text[i] === '0') i++;
+    else while (isDigit(text[i])) i++;
+    if (text[i] === '.') {
+      i++;
+      if (i >= n) throw eof();
+      if (!isDigit(text[i])) throw fail('after decimal point in numeric literal');
+      while (isDigit(text[i])) i++;
+    }
+    if (text[i] === 'e' || text[i] === 'E') {
+      i++;
+      if (text[i] === '+' || text[i] === '-') i++;
+      if (i >= n) throw eof();
+      if (!isDigit(text[i])) throw fail('in exponent of numeric literal');
+      while (isDigit(text[i])) i++;
+    }
+  };
+
+  const scanLiteral = (word: string) => {
+    for (let k = 0; k < word.length; k++) {
+      if (i >= n) throw eof();
+      if (text[i] !== word[k]) throw fail(`in literal ${word} (expecting ${quoteChar(word, k)})`);
+      i++;
+    }
+  };
+
+  for (;;) {
+    while (i < n && (text[i] === ' ' || text[i] === '\t' || text[i] === '\n' || text[i] === '\r')) i++;
+    const top = stack[stack.length - 1];
+    switch (state) {
+      case 'valueOrEnd':
+        if (text[i] === ']') { i++; stack.pop(); state = 'after'; } else state = 'value';
+        continue;
+      case 'keyOrEnd':
+        if (text[i] === '}') { i++; stack.pop(); state = 'after'; } else state = 'key';
+        continue;
+      case 'value': {
+        if (i >= n) throw eof();
+        const c = text[i];
+        if (c === '{') { i++; stack.push({ kind: 'object', keys: new Set(), key: '' }); state = 'keyOrEnd'; continue; }
+        if (c === '[') { i++; stack.push({ kind: 'array', index: 0 }); state = 'valueOrEnd'; continue; }
+        if (c === '"') scanString();
+        else if (c === '-' || isDigit(c)) scanNumber();
+        else if (c === 't') scanLiteral('true');
+        else if (c === 'f') scanLiteral('false');
+        else if (c === 'n') scanLiteral('null');
+        else throw fail('looking for beginning of value');
+        state = 'after';
+        continue;
+      }
+      case 'key': {
+        if (i >= n) throw eof();
+        if (text[i] !== '"') throw fail('looking for beginning of object key string');
+        const start = i;
+        scanString();
+        const key = JSON.parse(text.slice(start, i)) as string;
+        if (top?.kind === 'object') {
+          if (top.keys.has(key) && duplicates.length < MAX_STRICT_ERRORS) {
+            const path = strictPath(stack, key);
+            if (!duplicates.includes(path)) duplicates.push(path);
+          }
+          top.keys.add(key);
+          top.key = key;
+        }
+        state = 'colon';
+        continue;
+      }
+      case 'colon':
+        if (text[i] !== ':') throw fail('after object key');
+        i++;
+        state = 'value';
+        continue;
+      case 'after':
+        if (!top) {
+          if (i < n) throw fail('after top-level value');
+          return { duplicates };
+        }
+        if (i >= n) throw eof();
+        if (top.kind === 'object') {
+          if (text[i] === ',') { i++; state = 'key'; continue; }
+          if (text[i] === '}') { i++; stack.pop(); continue; }
+          throw fail('after object key:value pair');
+        }
+        if (text[i] === ',') { i++; top.index++; state = 'value'; continue; }
+        if (text[i] === ']') { i++; stack.pop(); continue; }
+        throw fail('after array element');
+    }
+  }
+}
+
+/**
+ * The paths of duplicate keys in a JSON text (`metadata.name`, `spec.subjects[0].kind`), as a strict decode
+ * reports them; none for a text that is not JSON (decoding reports that).
+ */
+export function duplicateFields(text: string): string[] {
+  try {
+    return scanJson(text).duplicates;
+  } catch {
+    return [];
+  }
+}
+
+/** scanJson, then the value. @throws JsonSyntaxError */
+export function parseJson(text: string): { value: unknown; duplicates: string[] } {
+  const { duplicates } = scanJson(text);
+  return { value: JSON.parse(text) as unknown, duplicates };
+}
+
+/** The JSON type name Go's UnmarshalTypeError prints (`array`, `object`, `string`, `number`, `bool`). */
+export function goJsonType(value: unknown): string {
+  if (Array.isArray(value)) return 'array';
+  if (value === null) return 'null';
+  switch (typeof value) {
+    case 'object': return 'object';
+    case 'string': return 'string';
+    case 'number': return 'number';
+    case 'boolean': return 'bool';
+    default: return typeof value;
+  }
+}
+
+export const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+// ---------------------------------------------------------------------------------------------------------
+// YAML (application/yaml): js-yaml through @kubernetes/client-node, shaped like sigs.k8s.io/yaml's output.
+// ---------------------------------------------------------------------------------------------------------
+
+/** Go's RFC 3339 rendering of a time: no fractional part when it is zero. */
+const rfc3339 = (d: Date) => d.toISOString().replace('.000Z', 'Z');
+
+/**
+ * js-yaml turns timestamps into Dates; sigs.k8s.io/yaml leaves them as strings. The original text is
+ * gone by then, so a Date is rendered as RFC 3339 (`2020-01-01` therefore becomes `2020-01-01T00:00:00Z`).
+ */
+function yamlToJsonValue(value: unknown): unknown {
+  if (value instanceof Date) return rfc3339(value);
+  if (Array.isArray(value)) return value.map(yamlToJsonValue);
+  if (isPlainObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, yamlToJsonValue(v)]));
+  return value;
+}
+
+interface YamlError { name?: string; reason?: string; message?: string; mark?: { line?: number; position?: number } }
+
+/** A YAML mapping key as written at `position` (possibly quoted). */
+function yamlKeyAt(text: string, position: number): string {
+  const rest = text.slice(position);
+  const quoted = /^(["'])(.*?)\1/.exec(rest);
+  if (quoted) return quoted[2] ?? '';
+  return (/^([^:\n]*?)\s*:(\s|$)/.exec(rest)?.[1] ?? rest.split('\n')[0] ?? '').trim();
+}
+
+/**
+ * Parses a YAML document. Duplicate keys do not fail the parse (the last wins, as in non-strict decoding);
+ * they come back as one go-yaml strict error text, which is what a strict decode reports for YAML.
+ */
+export function parseYaml(text: string): { value: unknown; strictError?: string } {
+  let value: unknown;
+  try {
+    value = text.trim() === '' ? null : loadYaml<unknown>(text, { json: true });
+  } catch (err) {
+    const e = err as YamlError;
+    const line = (e.mark?.line ?? 0) + 1;
+    throw new JsonSyntaxError(`error converting YAML to JSON: yaml: line ${line}: ${e.reason ?? e.message ?? String(err)}`);
+  }
+  let strictError: string | undefined;
+  try {
+    if (text.trim() !== '') loadYaml<unknown>(text);
+  } catch (err) {
+    const e = err as YamlError;
+    if (e.reason === 'duplicated mapping key') {
+      const key = yamlKeyAt(text, e.mark?.position ?? 0);
+      strictError = `yaml: unmarshal errors:\n  line ${(e.mark?.line ?? 0) + 1}: key ${goQuote(key)} already set in map`;
+    }
+  }
+  return { value: yamlToJsonValue(value), ...(strictError ? { strictError } : {}) };
+}
+
+/** addStrictDecodingWarnings/parseYAMLWarnings: a multi-line go-yaml error becomes one warning per line. */
+export function yamlStrictWarnings(strictError: string): string[] {
+  return strictError.split('\n').map((l) => l.trim()).filter((l) => l !== '' && l !== 'yaml: unmarshal errors:');
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Media type, group/version/kind.
+// ---------------------------------------------------------------------------------------------------------
+
+/** The media type of a Content-Type header, without parameters, lower-cased; `application/json` when absent. */
+export function bodyMediaType(contentType: string | undefined): string {
+  const type = (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  return type === '' ? 'application/json' : type;
+}
+
+/** rest.go summarizeData: the first 30 bytes as text when the body looks like JSON, else as hex. */
+export function summarizeData(raw: Buffer, maxLength = 30): string {
+  if (raw.length === 0) return '<empty>';
+  const cut = raw.length > maxLength;
+  const head = raw.subarray(0, maxLength);
+  const shown = raw[0] === 0x7b ? head.toString('utf8') : head.toString('hex');
+  return cut ? `${shown} ...` : shown;
+}
+
+interface GroupVersion { group: string; version: string }
+
+/** schema.ParseGroupVersion. */
+export function parseGroupVersion(apiVersion: string): GroupVersion {
+  if (apiVersion === '' || apiVersion === '/') return { group: '', version: '' };
+  const slashes = apiVersion.split('/').length - 1;
+  if (slashes === 0) return { group: '', version: apiVersion };
+  if (slashes === 1) {
+    const [group = '', version = ''] = apiVersion.split('/');
+    return { group, version };
+  }
+  throw new Error(`unexpected GroupVersion string: ${apiVersion}`);
+}
+
+const gvString = (gv: GroupVersion) => (gv.group ? `${gv.group}/${gv.version}` : gv.version);
+
+// The anonymous struct json.SimpleMetaFactory.Interpret decodes into, as reflect prints its type.
+const FIND_KIND_TYPE = 'struct { APIVersion string "json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" }';
+
+/** json.SimpleMetaFactory.Interpret: apiVersion and kind, or the Go error it would return. */
+function interpret(value: unknown): { gv: GroupVersion; kind: string } {
+  if (value === null) return { gv: { group: '', version: '' }, kind: '' };
+  if (!isPlainObject(value)) throw new Error(`json: cannot unmarshal ${goJsonType(value)} into Go value of type ${FIND_KIND_TYPE}`);
+  for (const field of Object.keys(value)) {
+    if (field !== 'apiVersion' && field !== 'kind') continue;
+    const v = value[field];
+    if (v !== null && typeof v !== 'string') throw new Error(`json: cannot unmarshal ${goJsonType(v)} into Go struct field .${field} of type string`);
+  }
+  const apiVersion = typeof value.apiVersion === 'string' ? value.apiVersion : '';
+  return { gv: parseGroupVersion(apiVersion), kind: typeof value.kind === 'string' ? value.kind : '' };
+}
+
+/** json serializer gvkWithDefaults. */
+function withDefaults(actual: { gv: GroupVersion; kind: string }, defaults: ExpectedKind) {
+  const out = { group: actual.gv.group, version: actual.gv.version, kind: actual.kind || defaults.kind };
+  if (!out.version && !out.group) {
+    out.group = defaults.group;
+    out.version = defaults.version;
+  }
+  if (!out.version && out.group === defaults.group) out.version = defaults.version;
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Unknown fields against the published OpenAPI v3 schemas.
+// ---------------------------------------------------------------------------------------------------------
+
+const REF_PREFIX = '#/components/schemas/';
+
+/** Component schemas by name, as `allSchemas()` returns them. */
+export type Catalogue = Readonly<Record<string, Schema | unknown>>;
+const PRESERVE = 'x-kubernetes-preserve-unknown-fields';
+
+interface Resolved {
+  properties?: Record<string, Schema>;
+  additionalProperties?: Schema | boolean;
+  items?: Schema;
+  /** x-kubernetes-preserve-unknown-fields: keys outside `properties` are kept. */
+  preserve: boolean;
+}
+
+/** Flattens `$ref` (to `#/components/schemas/<name>`) and `allOf` into one view of what the schema allows. */
+function resolve(schema: Schema | undefined, catalogue: Catalogue): Resolved {
+  const out: Resolved = { preserve: false };
+  const visit = (s: Schema | undefined, depth: number) => {
+    if (!s || depth > 32) return;
+    if (s.$ref?.startsWith(REF_PREFIX)) visit(catalogue[s.$ref.slice(REF_PREFIX.length)] as Schema | undefined, depth + 1);
+    for (const sub of s.allOf ?? []) visit(sub, depth + 1);
+    if (s.properties) out.properties = { ...(out.properties ?? {}), ...s.properties };
+    if (s.additionalProperties !== undefined) out.additionalProperties = s.additionalProperties;
+    if (s.items) out.items = s.items;
+    if (s[PRESERVE] === true) out.preserve = true;
+  };
+  visit(schema, 0);
+  return out;
+}
+
+/**
+ * The JSON paths of the fields in `obj` that the OpenAPI v3 schema `schemaName` of `catalogue` does not know,
+ * as the CRD pruner reports them (`spec.bogus`, `spec.subjects[0].bogus`; map values continue with `.key`).
+ * `$ref` and `allOf` are followed; `additionalProperties` makes a map; an object schema without properties,
+ * or one with `x-kubernetes-preserve-unknown-fields`, accepts any key. Values of the wrong type are left to
+ * validation. Upstream order: the paths outside `metadata`, sorted, then those inside it, sorted.
+ */
+export function unknownFields(obj: unknown, schemaName: string, catalogue: Catalogue): string[] {
+  const found: string[] = [];
+  const walk = (value: unknown, schema: Schema | undefined, path: string, depth: number) => {
+    if (depth > 256) return;
+    const s = resolve(schema, catalogue);
+    if (Array.isArray(value)) {
+      if (s.items) value.forEach((item, i) => walk(item, s.items, `${path}[${i}]`, depth + 1));
+      return;
+    }
+    // An object schema that names no properties (FieldsV1, RawExtension, an unresolvable reference) is a map.
+    if (!isPlainObject(value) || (!s.properties && s.additionalProperties === undefined)) return;
+    for (const [key, child] of Object.entries(value)) {
+      const childPath = path ? `${path}.${key}` : key;
+      const prop = s.properties?.[key];
+      if (prop) walk(child, prop, childPath, depth + 1);
+      else if (isPlainObject(s.additionalProperties)) walk(child, s.additionalProperties, childPath, depth + 1);
+      else if (s.additionalProperties === true || s.preserve) continue;
+      else found.push(childPath);
+    }
+  };
+  walk(obj, { $ref: `${REF_PREFIX}${schemaName}` }, '', 0);
+  const inMetadata = (p: string) => p === 'metadata' || p.startsWith('metadata.') || p.startsWith('metadata[');
+  return [...found.filter((p) => !inMetadata(p)).sort(), ...found.filter(inMetadata).sort()];
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// fieldValidation.
+// ---------------------------------------------------------------------------------------------------------
+
+/**
+ * handlers.fieldValidation: the directive a request runs with. An absent or empty parameter means Warn;
+ * anything else is returned as given (options validation rejects unknown values with 422 beforehand).
+ */
+export function fieldValidation(value: string | undefined): FieldValidation {
+  return value === 'Strict' || value === 'Ignore' ? value : 'Warn';
+}
+
+/** The strict decoding error texts, as runtime.NewStrictDecodingError lists them: duplicates, then unknown fields. */
+export function strictDecodingErrors(unknown: string[], duplicates: string[]): string[] {
+  return [...duplicates.map((d) => `duplicate field ${goQuote(d)}`), ...unknown.map((u) => `unknown field ${goQuote(u)}`)];
+}
+
+/**
+ * What a strict decoding problem does under `mode`. Strict: throws 400 `<Kind> in version "<version>" cannot be
+ * handled as a <Kind>: strict decoding error: duplicate field "a", unknown field "spec.bogus"`. Warn: returns
+ * one warning text per problem. Ignore: returns none. `kind` and `version` are those of the data; `targetKind`
+ * (default `kind`) is the kind the endpoint serves. `extra` carries already-worded errors (a YAML duplicate).
+ */
+export function strictDecodingOutcome(kind: string, version: string, unknown: string[], duplicates: string[],
+  mode: FieldValidation, targetKind = kind, extra: string[] = []): string[] {
+  const errors = [...extra, ...strictDecodingErrors(unknown, duplicates)];
+  if (errors.length === 0 || mode === 'Ignore') return [];
+  if (mode === 'Strict') {
+    throw badRequest(`${kind} in version ${goQuote(version)} cannot be handled as a ${targetKind}: strict decoding error: ${errors.join(', ')}`);
+  }
+  return errors.flatMap((e) => (e.startsWith('yaml: ') ? yamlStrictWarnings(e) : [e]));
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The whole decode.
+// ---------------------------------------------------------------------------------------------------------
+
+export interface DecodeOptions {
+  /** The request's directive (default Warn, as upstream). */
+  fieldValidation?: FieldValidation;
+  /** With a schema, unknown fields are reported too (only for bodies of exactly the expected group, version and kind). */
+  schemaName?: string;
+  catalogue?: Catalogue;
+}
+
+export interface Decoded {
+  object: Record<string, unknown>;
+  /** Warning texts for `fieldValidation=Warn`. */
+  warnings: string[];
+  duplicates: string[];
+  unknown: string[];
+}
+
+/**
+ * Decodes a create or update body into an object of `expected`, in upstream's order: media type (415),
+ * syntax and type of the document (400), a missing kind (400), strict decoding (400 under Strict, warnings
+ * under Warn), apiVersion (400), kind (422).
+ */
+export function decodeObject(raw: Buffer, contentType: string | undefined, expected: ExpectedKind, options: DecodeOptions = {}): Decoded {
+  const mode = options.fieldValidation ?? 'Warn';
+  const strict = mode !== 'Ignore';
+  const mediaType = bodyMediaType(contentType);
+  if (!BODY_MEDIA_TYPES.includes(mediaType)) throw unsupportedMediaType(BODY_MEDIA_TYPES.join(', '));
+  const unrecognized = (err: string) =>
+    badRequest(`the object provided is unrecognized (must be of type ${expected.kind}): ${err} (${summarizeData(raw)})`);
+
+  const text = raw.toString('utf8');
+  let value: unknown;
+  let duplicates: string[] = [];
+  let yamlStrictError: string | undefined;
+  if (mediaType === 'application/yaml') {
+    try {
+      const parsed = parseYaml(text);
+      value = parsed.value;
+      yamlStrictError = parsed.strictError;
+    } catch (err) {
+      throw unrecognized((err as Error).message);
+    }
+  } else {
+    try {
+      ({ value, duplicates } = parseJson(text));
+    } catch (err) {
+      throw unrecognized(`couldn't get version/kind; json parse error: ${(err as Error).message}`);
+    }
+  }
+
+  let interpreted: { gv: GroupVersion; kind: string };
+  try {
+    interpreted = interpret(value);
+  } catch (err) {
+    throw unrecognized((err as Error).message.startsWith('unexpected GroupVersion')
+      ? (err as Error).message : `couldn't get version/kind; json parse error: ${(err as Error).message}`);
+  }
+  const actual = withDefaults(interpreted, expected);
+
+  if (!isPlainObject(value) || interpreted.kind === '') {
+    // A strict decode fills the unstructured object first and finds the kind missing afterwards, with no kind
+    // to report, quoting the body as sent; a non-strict one fails inside Unstructured.UnmarshalJSON, which
+    // quotes the JSON it was given, and the serializer reports the defaulted kind.
+    if (strict) throw unrecognized(`Object 'Kind' is missing in '${text}'`);
+    const json = mediaType === 'application/json' ? text : JSON.stringify(value);
+    throw badRequest(`${actual.kind} in version ${goQuote(actual.version)} cannot be handled as a ${expected.kind}: `
+      + `Object 'Kind' is missing in '${json}'`);
+  }
+  const object = value;
+
+  const sameGroupKind = interpreted.gv.group === expected.group && interpreted.kind === expected.kind;
+  const sameGVK = sameGroupKind && interpreted.gv.version === expected.version;
+  const dupes = strict ? duplicates : [];
+  const unknown = strict && sameGVK && options.schemaName && options.catalogue
+    ? unknownFields(object, options.schemaName, options.catalogue) : [];
+  // An unstructured decode reports the kind and version found in the data, not the defaulted ones.
+  const warnings = strictDecodingOutcome(interpreted.kind, interpreted.gv.version, unknown, dupes, mode, expected.kind,
+    strict && yamlStrictError ? [yamlStrictError] : []);
+
+  const expectedGV = gvString(expected);
+  if (gvString(interpreted.gv) !== expectedGV) {
+    throw badRequest(`the API version in the data (${gvString(interpreted.gv)}) does not match the expected API version (${expectedGV})`);
+  }
+  if (interpreted.kind !== expected.kind) {
+    const meta = isPlainObject(object.metadata) ? object.metadata : {};
+    const name = typeof meta.name === 'string' ? meta.name : '';
+    throw invalid(expected.kind, expected.group, name, [fieldError.invalid('kind', interpreted.kind, `must be ${expected.kind}`)]);
+  }
+  return { object, warnings, duplicates: dupes, unknown };
+}
+
+/**
+ * decodeObject without the strict-decoding results: the decoded object of `expected`, or the upstream error.
+ * Pass `options.fieldValidation` and a schema to have Strict requests fail on unknown and duplicate fields.
+ */
+export function decodeBody(raw: Buffer, contentType: string | undefined, expected: ExpectedKind, options: DecodeOptions = {}): Record<string, unknown> {
+  return decodeObject(raw, contentType, expected, options).object;
+}

@@ -1,0 +1,45 @@
+import type { KubeClient } from './client.js';
+import { KubeApiError } from './client.js';
+import type { KubeObject } from './informers/informer.js';
+import { FIELD_MANAGER } from './object-writer.js';
+
+/** Any object with a name: registry types need not extend storage's. */
+type Named = { metadata: { name?: string } };
+
+const BASE = '/apis/config.kiosk.sh/v1alpha1/accounts';
+const dry = (dryRun: boolean) => (dryRun ? { dryRun: 'All' } : {});
+
+/** The registry's AccountBackend over the config.kiosk.sh CRD, with the server's identity. */
+export class KubeAccountBackend {
+  constructor(private readonly client: KubeClient, private readonly current: (name: string, resourceVersion: string) => boolean) {}
+
+  async get<T extends Named>(name: string): Promise<T | undefined> {
+    try {
+      return await this.client.request<T>('GET', `${BASE}/${encodeURIComponent(name)}`);
+    } catch (err) {
+      if (err instanceof KubeApiError && err.statusCode === 404) return undefined;
+      throw err;
+    }
+  }
+
+  create<T extends Named>(account: T, dryRun: boolean): Promise<T> {
+    return this.client.request('POST', BASE, { body: account, query: { ...dry(dryRun), fieldManager: FIELD_MANAGER } });
+  }
+
+  update<T extends Named>(account: T, dryRun: boolean): Promise<T> {
+    return this.client.request('PUT', `${BASE}/${encodeURIComponent(account.metadata.name ?? '')}`, { body: account, query: { ...dry(dryRun), fieldManager: FIELD_MANAGER } });
+  }
+
+  delete<T extends Named>(name: string, o: { dryRun: boolean; propagationPolicy?: string; uid?: string }): Promise<T> {
+    return this.client.request('DELETE', `${BASE}/${encodeURIComponent(name)}`, {
+      body: {
+        apiVersion: 'v1', kind: 'DeleteOptions', ...(o.propagationPolicy ? { propagationPolicy: o.propagationPolicy } : {}),
+        ...(o.dryRun ? { dryRun: ['All'] } : {}), ...(o.uid ? { preconditions: { uid: o.uid } } : {}),
+      },
+    });
+  }
+
+  isCurrent(name: string, resourceVersion: string): boolean {
+    return this.current(name, resourceVersion);
+  }
+}

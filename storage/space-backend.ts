@@ -1,0 +1,108 @@
+import type { AccessAttributes, AccessDecision } from './authorization/subject-access-reviewer.js';
+import type { KubeClient } from './client.js';
+import { KubeApiError } from './client.js';
+import type { KubeObject } from './informers/informer.js';
+import { FIELD_MANAGER } from './object-writer.js';
+import type { CountReservations } from './reservations.js';
+import type { UserInfo } from './user-info.js';
+
+const dry = (dryRun: boolean) => (dryRun ? { dryRun: 'All' } : {});
+
+/** Any object with a name: registry types need not extend storage's. */
+type Named = { metadata: { name?: string } };
+type Namespaced = { metadata: { name?: string; namespace: string } };
+
+/**
+ * The registry's SpaceBackend over kube-apiserver, acting with the server's own identity. Methods are
+ * generic over the object shapes so that storage stays free of registry types (it implements the
+ * interface the registry declares, structurally).
+ */
+export class KubeSpaceBackend {
+  constructor(
+    private readonly client: KubeClient,
+    private readonly cachedAccount: (name: string) => KubeObject | undefined,
+    private readonly authorizer: { authorize(user: UserInfo, attributes: AccessAttributes): Promise<AccessDecision> },
+    private readonly reservations: CountReservations,
+  ) {}
+
+  createNamespace<T extends Named>(ns: T, dryRun: boolean): Promise<T> {
+    return this.client.request('POST', '/api/v1/namespaces', { body: ns, query: { ...dry(dryRun), fieldManager: FIELD_MANAGER } });
+  }
+
+  async getNamespace<T extends Named>(name: string): Promise<T | undefined> {
+    try {
+      return await this.client.request<T>('GET', `/api/v1/namespaces/${encodeURIComponent(name)}`);
+    } catch (err) {
+      if (err instanceof KubeApiError && err.statusCode === 404) return undefined;
+      throw err;
+    }
+  }
+
+  updateNamespace<T extends Named>(ns: T, dryRun: boolean): Promise<T> {
+    return this.client.request('PUT', `/api/v1/namespaces/${encodeURIComponent(ns.metadata.name ?? '')}`, { body: ns, query: { ...dry(dryRun), fieldManager: FIELD_MANAGER } });
+  }
+
+  deleteNamespace<T extends Named>(name: string, o: { dryRun: boolean; propagationPolicy?: string; uid?: string; resourceVersion?: string }): Promise<T> {
+    const preconditions = o.uid || o.resourceVersion ? { preconditions: { ...(o.uid ? { uid: o.uid } : {}), ...(o.resourceVersion ? { resourceVersion: o.resourceVersion } : {}) } } : {};
+    return this.client.request('DELETE', `/api/v1/namespaces/${encodeURIComponent(name)}`, {
+      body: { apiVersion: 'v1', kind: 'DeleteOptions', ...(o.propagationPolicy ? { propagationPolicy: o.propagationPolicy } : {}), ...(o.dryRun ? { dryRun: ['All'] } : {}), ...preconditions },
+    });
+  }
+
+  async namespacesWithLabel(label: string, value: string): Promise<Set<string>> {
+    const names = new Set<string>();
+    let continueToken: string | undefined;
+    do {
+      const page = await this.client.request<{ metadata: { continue?: string }; items: KubeObject[] }>('GET', '/api/v1/namespaces', {
+        query: { labelSelector: `${label}=${value}`, limit: 500, continue: continueToken },
+      });
+      for (const ns of page.items) names.add(ns.metadata.name);
+      continueToken = page.metadata.continue || undefined;
+    } while (continueToken);
+    return names;
+  }
+
+  async applyRoleBinding(rb: Namespaced, dryRun: boolean): Promise<void> {
+    await this.client.request('PATCH', `/apis/rbac.authorization.k8s.io/v1/namespaces/${encodeURIComponent(rb.metadata.namespace)}/rolebindings/${encodeURIComponent(rb.metadata.name ?? '')}`, {
+      body: rb, contentType: 'application/apply-patch+yaml', query: { fieldManager: FIELD_MANAGER, force: 'true', ...dry(dryRun) },
+    });
+  }
+
+  async deleteRoleBinding(namespace: string, name: string): Promise<void> {
+    try {
+      await this.client.request('DELETE', `/apis/rbac.authorization.k8s.io/v1/namespaces/${encodeURIComponent(namespace)}/rolebindings/${encodeURIComponent(name)}`);
+    } catch (err) {
+      if (!(err instanceof KubeApiError && err.statusCode === 404)) throw err;
+    }
+  }
+
+  async createTemplateInstance(ti: Namespaced, dryRun: boolean): Promise<void> {
+    await this.client.request('POST', `/apis/config.kiosk.sh/v1alpha1/namespaces/${encodeURIComponent(ti.metadata.namespace)}/templateinstances`, {
+      body: ti, query: { ...dry(dryRun), fieldManager: FIELD_MANAGER },
+    });
+  }
+
+  async account<T>(name: string): Promise<T | undefined> {
+    const cached = this.cachedAccount(name);
+    if (cached) return cached as unknown as T;
+    try {
+      return await this.client.request<T>('GET', `/apis/config.kiosk.sh/v1alpha1/accounts/${encodeURIComponent(name)}`);
+    } catch (err) {
+      if (err instanceof KubeApiError && err.statusCode === 404) return undefined;
+      throw err;
+    }
+  }
+
+  authorize(user: UserInfo, attributes: AccessAttributes): Promise<AccessDecision> {
+    return this.authorizer.authorize(user, attributes);
+  }
+
+  reserveSpace(account: string, space: string, limit: number, dryRun: boolean): Promise<{ ok: true } | { ok: false; count: number }> {
+    return this.reservations.reserve(`space-limit-${account}`.slice(0, 253), space, limit,
+      () => this.namespacesWithLabel('kiosk.sh/account', account), dryRun);
+  }
+
+  releaseSpace(account: string, space: string): Promise<void> {
+    return this.reservations.release(`space-limit-${account}`.slice(0, 253), space);
+  }
+}
