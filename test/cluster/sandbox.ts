@@ -61,10 +61,10 @@ function serverUrl(state: SandboxState): string {
 }
 
 /** Starts our server as a local process with the ServiceAccount's token, as it would run in a pod. */
-async function startServer(paths: SandboxPaths, state: SandboxState): Promise<RunningComponent> {
+async function startServer(paths: SandboxPaths, state: SandboxState, name = 'kiosk-apiserver'): Promise<RunningComponent> {
   const pki = pkiFiles(paths.pki);
   const server = startComponent({
-    name: 'kiosk-apiserver', command: process.execPath, logFile: join(paths.logs, 'kiosk-apiserver.log'),
+    name, command: process.execPath, logFile: join(paths.logs, `${name}.log`),
     args: ['--enable-source-maps', paths.serverEntry,
       `--secure-port=${state.ports.server}`, '--bind-address=127.0.0.1',
       `--tls-cert-file=${pki.extensionServerCert}`, `--tls-private-key-file=${pki.extensionServerKey}`,
@@ -150,6 +150,18 @@ export async function startSandbox(log: Log): Promise<{ state: SandboxState; reu
     await rm(paths.state, { force: true });
     throw err;
   }
+}
+
+/**
+ * A second server process beside the registered one (another port, same identity and control plane), as
+ * a second replica would run. Requests reach it directly, with the front-proxy certificate.
+ */
+export async function startExtraServer(state: SandboxState): Promise<{ port: number; stop: () => Promise<void> }> {
+  const paths = sandboxPaths();
+  const [port] = await freePorts(1) as [number];
+  const extra: SandboxState = { ...state, ports: { ...state.ports, server: port }, components: [] };
+  const component = await startServer(paths, extra, `kiosk-apiserver-${port}`);
+  return { port, stop: () => stopComponent(component) };
 }
 
 /** Replaces the running server process with one started from the current build (same port and identity). */

@@ -27,6 +27,8 @@ export interface DirectRequest {
   cert?: Buffer;
   key?: Buffer;
   body?: string;
+  /** Another server process's port (a second replica); the registered server's by default. */
+  port?: number;
 }
 
 /** A request straight to our server's port (not through kube-apiserver), trusting the sandbox's extension CA. */
@@ -34,7 +36,7 @@ export function direct(req: DirectRequest): Promise<DirectResponse> {
   const state = sandboxState();
   return new Promise((resolve, reject) => {
     const r = request({
-      host: '127.0.0.1', port: state.ports.server, method: req.method ?? 'GET', path: req.path,
+      host: '127.0.0.1', port: req.port ?? state.ports.server, method: req.method ?? 'GET', path: req.path,
       headers: req.headers, ca: readFileSync(pki().extensionCaCert), servername: 'localhost',
       cert: req.cert, key: req.key, agent: false,
     }, (res) => {

@@ -1,0 +1,331 @@
+import { StatusError } from '../../registry/errors.js';
+import { allSchemas, definitionName } from '../../registry/openapi/schemas.js';
+import type { Schema } from '../../registry/openapi/schema.js';
+import {
+  bodyMediaType, decodeBody, decodeObject, duplicateFields, fieldValidation, parseGroupVersion, parseYaml, scanJson,
+  strictDecodingOutcome, summarizeData, unknownFields,
+} from '../../registry/write/decode.js';
+
+function statusOf(fn: () => unknown): StatusError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof StatusError) return err;
+    throw err;
+  }
+  throw new Error('expected a StatusError');
+}
+
+const SPACE = { group: 'tenancy.kiosk.sh', version: 'v1alpha1', kind: 'Space' };
+const SPACE_SCHEMA = definitionName('tenancy.kiosk.sh', 'v1alpha1', 'Space');
+const ACCOUNT_SCHEMA = definitionName('tenancy.kiosk.sh', 'v1alpha1', 'Account');
+const catalogue = allSchemas();
+const UNRECOGNIZED = 'the object provided is unrecognized (must be of type Space): ';
+const PARSE = `${UNRECOGNIZED}couldn't get version/kind; json parse error: `;
+
+describe('scanJson: Go encoding/json syntax errors', () => {
+  it.each([
+    ['', 'unexpected end of JSON input'],
+    ['   ', 'unexpected end of JSON input'],
+    ['{', 'unexpected end of JSON input'],
+    ['{"a"', 'unexpected end of JSON input'],
+    ['{"a":', 'unexpected end of JSON input'],
+    ['{"a":1', 'unexpected end of JSON input'],
+    ['[1,', 'unexpected end of JSON input'],
+    ['"abc', 'unexpected end of JSON input'],
+    ['"\\u12', 'unexpected end of JSON input'],
+    ['tru', 'unexpected end of JSON input'],
+    ['-', 'unexpected end of JSON input'],
+    ['1.', 'unexpected end of JSON input'],
+    ['1e', 'unexpected end of JSON input'],
+    ['1e+', 'unexpected end of JSON input'],
+    ['x', "invalid character 'x' looking for beginning of value"],
+    ['{"a":}', "invalid character '}' looking for beginning of value"],
+    ['[1,]', "invalid character ']' looking for beginning of value"],
+    ["{'a':1}", "invalid character '\\'' looking for beginning of object key string"],
+    ['{"a":1,}', "invalid character '}' looking for beginning of object key string"],
+    ['{a:1}', "invalid character 'a' looking for beginning of object key string"],
+    ['{"a" 1}', "invalid character '1' after object key"],
+    ['{"a":1 "b":2}', "invalid character '\"' after object key:value pair"],
+    ['[1 2]', "invalid character '2' after array element"],
+    ['{} {}', "invalid character '{' after top-level value"],
+    ['01', "invalid character '1' after top-level value"],
+    ['"a\tb"', "invalid character '\\t' in string literal"],
+    ['"a\u0001"', "invalid character '\\x01' in string literal"],
+    ['"\\x"', "invalid character 'x' in string escape code"],
+    ['"\\u12g4"', "invalid character 'g' in \\u hexadecimal character escape"],
+    ['-a', "invalid character 'a' in numeric literal"],
+    ['1.x', "invalid character 'x' after decimal point in numeric literal"],
+    ['1ex', "invalid character 'x' in exponent of numeric literal"],
+    ['1e+x', "invalid character 'x' in exponent of numeric literal"],
+    ['trUe', "invalid character 'U' in literal true (expecting 'u')"],
+    ['fals', 'unexpected end of JSON input'],
+    ['falsy', "invalid character 'y' in literal false (expecting 'e')"],
+    ['nul}', "invalid character '}' in literal null (expecting 'l')"],
+    ['\ufeff{}', "invalid character 'ï' looking for beginning of value"],
+    ['é', "invalid character 'Ã' looking for beginning of value"],
+    // A non-ASCII character is reported by its first UTF-8 byte, as a Latin-1 rune.
+    ['{"a":1}\u0085', "invalid character 'Â' after top-level value"],
+  ])('%j: %s', (text, message) => {
+    expect(() => scanJson(text)).toThrow(message);
+  });
+
+  it.each([
+    ['{}'], ['[]'], [' {"a" : [ 1 , -0.5e+10 , "x\\u00e9\\n" , true , false , null , {} , [] ] } '], ['0'], ['-0'], ['"s"'], ['1E5'],
+  ])('accepts %j', (text) => {
+    expect(scanJson(text)).toEqual({ duplicates: [] });
+  });
+
+  it('does not overflow on deep nesting', () => {
+    const depth = 100000;
+    expect(scanJson(`${'['.repeat(depth)}${']'.repeat(depth)}`)).toEqual({ duplicates: [] });
+  });
+});
+
+describe('duplicateFields', () => {
+  it.each([
+    ['{"a":1,"a":2}', ['a']],
+    ['{"metadata":{"name":"x","name":"y"}}', ['metadata.name']],
+    ['{"spec":{"subjects":[{"kind":"User"},{"kind":"User","kind":"Group"}]}}', ['spec.subjects[1].kind']],
+    ['[{"a":1,"a":2}]', ['[0].a']],
+    ['{"a":[[{"b":1,"b":1}]]}', ['a[0][0].b']],
+    // Reported once however often it repeats; escapes are decoded before comparing.
+    ['{"a":1,"a":2,"a":3,"\\u0061":4}', ['a']],
+    ['{"a":{"x":1},"b":{"x":1}}', []],
+    ['{"A":1,"a":2}', []],
+    ['{"a.b":1,"a.b":2}', ['a.b']],
+    ['not json', []],
+  ])('%s', (text, expected) => {
+    expect(duplicateFields(text)).toEqual(expected);
+  });
+
+  it('stops at 100, as sigs.k8s.io/json does', () => {
+    const body = `{${Array.from({ length: 150 }, (_, i) => `"k${i}":1,"k${i}":2`).join(',')}}`;
+    expect(duplicateFields(body)).toHaveLength(100);
+  });
+});
+
+describe('unknownFields', () => {
+  it.each([
+    ['a valid space', { apiVersion: 'x', kind: 'Space', metadata: { name: 'a', labels: { any: 'thing' } }, spec: { account: 'a', finalizers: ['kubernetes'] }, status: { phase: 'Active' } }, []],
+    ['spec.bogus', { spec: { bogus: 1 } }, ['spec.bogus']],
+    ['top level and metadata, metadata last', { zeta: 1, alpha: 2, metadata: { bogus: 1, name: 'x' }, spec: { b: 1 } },
+      ['alpha', 'spec.b', 'zeta', 'metadata.bogus']],
+    ['labels and annotations are maps', { metadata: { labels: { 'a/b': 'c' }, annotations: { x: 'y' } } }, []],
+    ['inside ownerReferences', { metadata: { ownerReferences: [{ uid: 'u', nope: true }, { uid: 'v' }] } }, ['metadata.ownerReferences[0].nope']],
+    ['FieldsV1 is opaque', { metadata: { managedFields: [{ manager: 'm', fieldsV1: { 'f:spec': { 'f:x': {} } } }] } }, []],
+    ['inside managedFields entries', { metadata: { managedFields: [{ manager: 'm', bad: 1 }] } }, ['metadata.managedFields[0].bad']],
+    ['wrong types are left to validation', { spec: 'x', metadata: [1, 2], status: { phase: { deep: 1 } } }, []],
+  ])('space: %s', (_name, obj, expected) => {
+    expect(unknownFields(obj, SPACE_SCHEMA, catalogue)).toEqual(expected);
+  });
+
+  it.each([
+    ['subjects (through allOf and $ref)', { spec: { subjects: [{ kind: 'User', name: 'u' }, { kind: 'Group', name: 'g', extra: 1 }] } },
+      ['spec.subjects[1].extra']],
+    ['deep in templateInstances', { spec: { space: { templateInstances: [{ metadata: { name: 'x', labels: { a: 'b' }, foo: 1 }, spec: { template: 't', parameters: [{ name: 'p', value: 'v', x: 1 }] } }] } } },
+      ['spec.space.templateInstances[0].metadata.foo', 'spec.space.templateInstances[0].spec.parameters[0].x']],
+    ['status', { status: { namespaces: [{ name: 'a', q: 1 }], other: 2 } }, ['status.namespaces[0].q', 'status.other']],
+    ['spaceTemplate metadata keeps only labels and annotations', { spec: { space: { spaceTemplate: { metadata: { labels: {}, name: 'x' } } } } },
+      ['spec.space.spaceTemplate.metadata.name']],
+  ])('account: %s', (_name, obj, expected) => {
+    expect(unknownFields(obj, ACCOUNT_SCHEMA, catalogue)).toEqual(expected);
+  });
+
+  it('honours additionalProperties, x-kubernetes-preserve-unknown-fields and untyped objects', () => {
+    const custom: Record<string, Schema> = {
+      Root: {
+        type: 'object',
+        properties: {
+          map: { type: 'object', additionalProperties: { $ref: '#/components/schemas/Leaf' } },
+          anyMap: { type: 'object', additionalProperties: true },
+          free: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true, properties: { known: { $ref: '#/components/schemas/Leaf' } } },
+          opaque: { type: 'object' },
+          missing: { $ref: '#/components/schemas/Nowhere' },
+          list: { type: 'array', items: { allOf: [{ $ref: '#/components/schemas/Leaf' }] } },
+          closed: { type: 'object', properties: {} },
+        },
+      },
+      Leaf: { type: 'object', properties: { a: { type: 'string' } } },
+    };
+    const obj = {
+      map: { k1: { a: 'x' }, k2: { a: 'y', b: 1 } },
+      anyMap: { x: { y: 1 } },
+      free: { whatever: { deep: 1 }, known: { a: 'x', z: 1 } },
+      opaque: { p: 1 },
+      missing: { q: 1 },
+      list: [{ a: 'x' }, { c: 1 }],
+      closed: { nope: 1 },
+    };
+    expect(unknownFields(obj, 'Root', custom)).toEqual(['closed.nope', 'free.known.z', 'list[1].c', 'map.k2.b']);
+  });
+});
+
+describe('fieldValidation and strictDecodingOutcome', () => {
+  it.each([
+    [undefined, 'Warn'], ['', 'Warn'], ['Warn', 'Warn'], ['Strict', 'Strict'], ['Ignore', 'Ignore'],
+  ])('fieldValidation(%j) is %s', (value, expected) => {
+    expect(fieldValidation(value)).toBe(expected);
+  });
+
+  it('is 400 under Strict, duplicates first, joined with ", "', () => {
+    const err = statusOf(() => strictDecodingOutcome('Space', 'v1alpha1', ['spec.bogus', 'metadata.x'], ['metadata.name'], 'Strict'));
+    expect(err.toStatus()).toEqual({
+      kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', reason: 'BadRequest', code: 400,
+      message: 'Space in version "v1alpha1" cannot be handled as a Space: strict decoding error: duplicate field "metadata.name", '
+        + 'unknown field "spec.bogus", unknown field "metadata.x"',
+    });
+  });
+
+  it('names the data\'s kind and the endpoint\'s kind', () => {
+    expect(() => strictDecodingOutcome('Space', '', [], ['a'], 'Strict', 'Space'))
+      .toThrow('Space in version "" cannot be handled as a Space: strict decoding error: duplicate field "a"');
+  });
+
+  it('returns one warning per problem under Warn, none under Ignore or without problems', () => {
+    expect(strictDecodingOutcome('Space', 'v1alpha1', ['spec.bogus'], ['x'], 'Warn')).toEqual(['duplicate field "x"', 'unknown field "spec.bogus"']);
+    expect(strictDecodingOutcome('Space', 'v1alpha1', ['spec.bogus'], ['x'], 'Ignore')).toEqual([]);
+    expect(strictDecodingOutcome('Space', 'v1alpha1', [], [], 'Strict')).toEqual([]);
+  });
+
+  it('splits a go-yaml error into one warning per line', () => {
+    const yamlError = 'yaml: unmarshal errors:\n  line 3: key "a" already set in map\n  line 5: key "b" already set in map';
+    expect(strictDecodingOutcome('Space', 'v1alpha1', [], [], 'Warn', 'Space', [yamlError]))
+      .toEqual(['line 3: key "a" already set in map', 'line 5: key "b" already set in map']);
+  });
+});
+
+describe('decodeObject', () => {
+  const space = (extra = '') => `{"apiVersion":"tenancy.kiosk.sh/v1alpha1","kind":"Space","metadata":{"name":"x"}${extra}}`;
+  const schema = { schemaName: SPACE_SCHEMA, catalogue };
+
+  it('decodes a space', () => {
+    expect(decodeObject(Buffer.from(space(',"spec":{"account":"a"}')), 'application/json', SPACE, schema)).toEqual({
+      object: { apiVersion: 'tenancy.kiosk.sh/v1alpha1', kind: 'Space', metadata: { name: 'x' }, spec: { account: 'a' } },
+      warnings: [], duplicates: [], unknown: [],
+    });
+    expect(decodeBody(Buffer.from(space()), undefined, SPACE)).toEqual({ apiVersion: 'tenancy.kiosk.sh/v1alpha1', kind: 'Space', metadata: { name: 'x' } });
+  });
+
+  it.each([
+    ['application/json'], ['application/json; charset=utf-8'], ['APPLICATION/JSON'], [undefined], [''], ['application/yaml'],
+  ])('accepts Content-Type %j', (contentType) => {
+    expect(decodeBody(Buffer.from(space()), contentType, SPACE).kind).toBe('Space');
+  });
+
+  it.each([['text/plain'], ['application/xml'], ['application/vnd.kubernetes.protobuf'], ['application/merge-patch+json']])('refuses %s with 415', (contentType) => {
+    const err = statusOf(() => decodeBody(Buffer.from(space()), contentType, SPACE));
+    expect([err.code, err.reason, err.message]).toEqual([415, 'UnsupportedMediaType',
+      'the body of the request was in an unknown format - accepted media types include: application/json, application/yaml']);
+  });
+
+  it.each([
+    ['', `${PARSE}unexpected end of JSON input (<empty>)`],
+    ['{"apiVersion":', `${PARSE}unexpected end of JSON input ({"apiVersion":)`],
+    ['{"apiVersion":"tenancy.kiosk.sh/v1alpha1",', `${PARSE}unexpected end of JSON input ({"apiVersion":"tenancy.kiosk.s ...)`],
+    ['nope', `${PARSE}invalid character 'o' in literal null (expecting 'u') (6e6f7065)`],
+    ['[{"kind":"Space"}]', `${PARSE}json: cannot unmarshal array into Go value of type struct { APIVersion string "json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" } (5b7b226b696e64223a225370616365227d5d)`],
+    ['{"kind":["Space"]}', `${PARSE}json: cannot unmarshal array into Go struct field .kind of type string ({"kind":["Space"]})`],
+    ['{"apiVersion":1,"kind":"Space"}', `${PARSE}json: cannot unmarshal number into Go struct field .apiVersion of type string ({"apiVersion":1,"kind":"Space" ...)`],
+    ['{"apiVersion":"a/b/c","kind":"Space"}', `${UNRECOGNIZED}unexpected GroupVersion string: a/b/c ({"apiVersion":"a/b/c","kind":" ...)`],
+  ])('%j is 400', (body, message) => {
+    const err = statusOf(() => decodeBody(Buffer.from(body), 'application/json', SPACE));
+    expect([err.code, err.reason, err.message]).toEqual([400, 'BadRequest', message]);
+  });
+
+  it('reports a missing kind as upstream does for each fieldValidation', () => {
+    const body = '{"apiVersion":"tenancy.kiosk.sh/v1alpha1","metadata":{"name":"x"}}';
+    for (const mode of ['Strict', 'Warn'] as const) {
+      expect(() => decodeBody(Buffer.from(body), 'application/json', SPACE, { fieldValidation: mode }))
+        .toThrow(`${UNRECOGNIZED}Object 'Kind' is missing in '${body}' ({"apiVersion":"tenancy.kiosk.s ...)`);
+    }
+    expect(() => decodeBody(Buffer.from(body), 'application/json', SPACE, { fieldValidation: 'Ignore' }))
+      .toThrow(`Space in version "v1alpha1" cannot be handled as a Space: Object 'Kind' is missing in '${body}'`);
+    expect(() => decodeBody(Buffer.from('null'), 'application/json', SPACE)).toThrow(`${UNRECOGNIZED}Object 'Kind' is missing in 'null' (6e756c6c)`);
+    expect(() => decodeBody(Buffer.from('{"kind":""}'), 'application/json', SPACE)).toThrow("Object 'Kind' is missing in '{\"kind\":\"\"}'");
+  });
+
+  it.each([
+    ['{"apiVersion":"tenancy.kiosk.sh/v1","kind":"Space"}', 'tenancy.kiosk.sh/v1'],
+    ['{"apiVersion":"v1","kind":"Space"}', 'v1'],
+    ['{"apiVersion":"config.kiosk.sh/v1alpha1","kind":"Account"}', 'config.kiosk.sh/v1alpha1'],
+    ['{"kind":"Space","metadata":{"name":"x"}}', ''],
+  ])('%s has the wrong API version', (body, inData) => {
+    const err = statusOf(() => decodeBody(Buffer.from(body), 'application/json', SPACE));
+    expect([err.code, err.message]).toEqual([400,
+      `the API version in the data (${inData}) does not match the expected API version (tenancy.kiosk.sh/v1alpha1)`]);
+  });
+
+  it('refuses another kind of the group version with 422 on kind, as customResourceValidator', () => {
+    const err = statusOf(() => decodeBody(Buffer.from('{"apiVersion":"tenancy.kiosk.sh/v1alpha1","kind":"Account","metadata":{"name":"a"}}'),
+      'application/json', SPACE));
+    expect(err.toStatus()).toEqual({
+      kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', reason: 'Invalid', code: 422,
+      message: 'Space.tenancy.kiosk.sh "a" is invalid: kind: Invalid value: "Account": must be Space',
+      details: { name: 'a', group: 'tenancy.kiosk.sh', kind: 'Space', causes: [{ reason: 'FieldValueInvalid', field: 'kind', message: 'Invalid value: "Account": must be Space' }] },
+    });
+  });
+
+  it('applies fieldValidation to unknown and duplicate fields', () => {
+    const body = Buffer.from('{"apiVersion":"tenancy.kiosk.sh/v1alpha1","kind":"Space","metadata":{"name":"x","name":"y"},"spec":{"bogus":1}}');
+    const warn = decodeObject(body, 'application/json', SPACE, { ...schema, fieldValidation: 'Warn' });
+    expect(warn.warnings).toEqual(['duplicate field "metadata.name"', 'unknown field "spec.bogus"']);
+    expect(warn.object.metadata).toEqual({ name: 'y' });
+    expect(decodeObject(body, 'application/json', SPACE, { ...schema }).warnings).toHaveLength(2);
+    expect(decodeObject(body, 'application/json', SPACE, { ...schema, fieldValidation: 'Ignore' }))
+      .toMatchObject({ warnings: [], duplicates: [], unknown: [] });
+    expect(() => decodeObject(body, 'application/json', SPACE, { ...schema, fieldValidation: 'Strict' })).toThrow(
+      'Space in version "v1alpha1" cannot be handled as a Space: strict decoding error: duplicate field "metadata.name", unknown field "spec.bogus"');
+  });
+
+  it('checks strict decoding before the API version, and unknown fields only for the expected kind', () => {
+    const dup = Buffer.from('{"apiVersion":"tenancy.kiosk.sh/v1","kind":"Space","a":1,"a":2}');
+    expect(() => decodeObject(dup, 'application/json', SPACE, { ...schema, fieldValidation: 'Strict' }))
+      .toThrow('Space in version "v1" cannot be handled as a Space: strict decoding error: duplicate field "a"');
+    const other = Buffer.from('{"apiVersion":"tenancy.kiosk.sh/v1","kind":"Space","bogus":1}');
+    expect(() => decodeObject(other, 'application/json', SPACE, { ...schema, fieldValidation: 'Strict' }))
+      .toThrow('the API version in the data (tenancy.kiosk.sh/v1) does not match');
+  });
+
+  it('decodes YAML, with duplicate keys as go-yaml strict errors', () => {
+    const yaml = 'apiVersion: tenancy.kiosk.sh/v1alpha1\nkind: Space\nmetadata:\n  name: x\n  labels:\n    a: "1"\n    a: "2"\nspec:\n  bogus: 1\n';
+    const decoded = decodeObject(Buffer.from(yaml), 'application/yaml', SPACE, schema);
+    expect(decoded.object).toEqual({ apiVersion: 'tenancy.kiosk.sh/v1alpha1', kind: 'Space', metadata: { name: 'x', labels: { a: '2' } }, spec: { bogus: 1 } });
+    expect(decoded.warnings).toEqual(['line 7: key "a" already set in map', 'unknown field "spec.bogus"']);
+    expect(() => decodeObject(Buffer.from(yaml), 'application/yaml', SPACE, { ...schema, fieldValidation: 'Strict' })).toThrow(
+      'Space in version "v1alpha1" cannot be handled as a Space: strict decoding error: yaml: unmarshal errors:\n  line 7: key "a" already set in map, unknown field "spec.bogus"');
+    expect(() => decodeBody(Buffer.from('a: [1,\n'), 'application/yaml', SPACE))
+      .toThrow(`${UNRECOGNIZED}error converting YAML to JSON: yaml: line 2: unexpected end of the stream within a flow collection (613a205b312c0a)`);
+    expect(() => decodeBody(Buffer.from(''), 'application/yaml', SPACE)).toThrow(`${UNRECOGNIZED}Object 'Kind' is missing in '' (<empty>)`);
+  });
+});
+
+describe('helpers', () => {
+  it.each([
+    [undefined, 'application/json'], ['', 'application/json'], ['Application/YAML; charset=utf-8', 'application/yaml'], [' text/plain ', 'text/plain'],
+  ])('bodyMediaType(%j) = %s', (header, expected) => {
+    expect(bodyMediaType(header)).toBe(expected);
+  });
+
+  it.each([
+    ['', '<empty>'], ['{"a":1}', '{"a":1}'], [`{${'x'.repeat(40)}}`, `{${'x'.repeat(29)} ...`], ['[1]', '5b315d'], ['a'.repeat(31), `${'61'.repeat(30)} ...`],
+  ])('summarizeData(%j) = %s', (body, expected) => {
+    expect(summarizeData(Buffer.from(body))).toBe(expected);
+  });
+
+  it.each([
+    ['', { group: '', version: '' }], ['/', { group: '', version: '' }], ['v1', { group: '', version: 'v1' }],
+    ['tenancy.kiosk.sh/v1alpha1', { group: 'tenancy.kiosk.sh', version: 'v1alpha1' }],
+  ])('parseGroupVersion(%j)', (apiVersion, expected) => {
+    expect(parseGroupVersion(apiVersion)).toEqual(expected);
+  });
+
+  it('parseGroupVersion refuses more than one slash', () => {
+    expect(() => parseGroupVersion('a/b/c')).toThrow('unexpected GroupVersion string: a/b/c');
+  });
+
+  it('parseYaml keeps timestamps as RFC 3339 strings', () => {
+    expect(parseYaml('a: 2020-01-01T10:00:00Z\nb: 2020-01-01T10:00:00.5Z\nc: "2020-01-01"\nd: [1, 2]\n').value)
+      .toEqual({ a: '2020-01-01T10:00:00Z', b: '2020-01-01T10:00:00.500Z', c: '2020-01-01', d: [1, 2] });
+  });
+});
