@@ -77,6 +77,9 @@ export class KubeClient {
     const opts = await this.options(method, params);
     const url = this.url(path, params.query);
     const payload = params.body === undefined ? undefined : typeof params.body === 'string' ? params.body : JSON.stringify(params.body);
+    // Node neither sets Content-Length nor chunks the body of a DELETE; without the header kube-apiserver
+    // reads the body as the start of the next request on the kept-alive connection.
+    if (payload !== undefined) (opts.headers as Record<string, string | number>)['Content-Length'] = Buffer.byteLength(payload);
     return new Promise<T>((resolve, reject) => {
       const req = request(url, { ...opts, timeout: params.timeoutMs ?? DEFAULT_TIMEOUT_MS, signal: params.signal }, (res) => {
         const chunks: Buffer[] = [];

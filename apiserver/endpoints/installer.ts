@@ -68,7 +68,7 @@ export function installResource<T extends Obj>(resource: InstallableResource<T>,
     router.put(`${base}/:name`, updateHandler(storage, write, convertor));
     router.patch(`${base}/:name`, patchHandler(storage, write, convertor));
   }
-  if (implementsDeleter<T>(storage)) router.delete(`${base}/:name`, deleteHandler(storage, convertor));
+  if (implementsDeleter<T>(storage)) router.delete(`${base}/:name`, deleteHandler(storage, convertor, d));
   router.all([base, `${base}/:name`], (req: Request, _res: Response, next: NextFunction) => {
     const action = req.method === 'DELETE' && !req.params.name ? 'deletecollection' : req.method.toLowerCase();
     next(methodNotSupported(gr, action));

@@ -4,11 +4,11 @@ import type { ObjectMeta } from '../../registry/object-meta.js';
 import type { ResourceDescriptor } from '../../registry/resource.js';
 import type { TableConvertor } from '../../registry/table-convertor.js';
 import type { Creater, Deleter, Updater, WriteContext } from '../../registry/write/context.js';
-import { decodeBody, duplicateFields, strictDecodingOutcome, unknownFields } from '../../registry/write/decode.js';
+import { decodeObject, strictDecodingErrors, unknownFields } from '../../registry/write/decode.js';
 import { generateName, validateObjectMetaForCreate } from '../../registry/write/names.js';
 import { parseCreateOptions, parseDeleteOptions, parsePatchOptions, parseUpdateOptions } from '../../registry/write/options.js';
 import type { WriteOptions } from '../../registry/write/options.js';
-import { applyJsonPatch, applyMergePatch, patchContentType, unsupportedPatchType } from '../../registry/write/patch.js';
+import { applyJsonPatch, applyMergePatch, decodeJsonPatch, decodeMergePatch, patchContentType, patchStrictError, unsupportedPatchType } from '../../registry/write/patch.js';
 import { warningHeaders } from '../../registry/write/warnings.js';
 import { writeObject } from '../encoding/output.js';
 import { requestContext } from './context.js';
@@ -44,14 +44,13 @@ function send<T extends Obj>(req: Request, res: Response, status: number, obj: T
   writeObject(req, res, status, obj, convertor);
 }
 
-/** Decodes and checks a body for the kind: type, strict field validation, system fields wiped. */
+/** Decodes and checks a body for the kind in upstream's order: media type, syntax, kind, strict fields, version. */
 function decode<T extends Obj>(req: Request, r: WriteResource, mode: WriteOptions['fieldValidation'], ctx: WriteContext): T {
   const { group, version, kind } = r.descriptor;
-  const raw = req.rawBody ?? Buffer.alloc(0);
-  const obj = decodeBody(raw, req.headers['content-type'], { group, version, kind }) as unknown as T;
-  const isJson = !req.headers['content-type'] || req.headers['content-type'].includes('json');
-  ctx.warnings.push(...strictDecodingOutcome(kind, version, unknownFields(obj, r.schemaName, r.catalogue),
-    isJson ? duplicateFields(raw.toString('utf8')) : [], mode));
+  const decoded = decodeObject(req.rawBody ?? Buffer.alloc(0), req.headers['content-type'], { group, version, kind },
+    { fieldValidation: mode, schemaName: r.schemaName, catalogue: r.catalogue });
+  ctx.warnings.push(...decoded.warnings);
+  const obj = decoded.object as unknown as T;
   obj.metadata ??= {};
   return obj;
 }
@@ -136,17 +135,15 @@ export function patchHandler<T extends Obj>(storage: Updater<T>, r: WriteResourc
       if (type !== 'json' && type !== 'merge') throw unsupportedPatchType(PATCH_TYPES);
       const options = parsePatchOptions(query(req), type);
       const ctx = context(req, res, options);
-      let patch: unknown;
-      try {
-        patch = JSON.parse((req.rawBody ?? Buffer.alloc(0)).toString('utf8'));
-      } catch (err) {
-        throw badRequest(`error decoding patch: ${(err as Error).message}`);
-      }
+      const raw = req.rawBody ?? Buffer.alloc(0);
+      const decoded = type === 'json' ? decodeJsonPatch(raw, options.fieldValidation) : decodeMergePatch(raw, options.fieldValidation);
       const current = await storage.get(ctx, name);
-      const patched = (type === 'json' ? applyJsonPatch(current, patch) : applyMergePatch(current, patch)) as T;
+      const patched = (type === 'json' ? applyJsonPatch(current, decoded.patch) : applyMergePatch(current, decoded.patch)) as T;
       if (!patched || typeof patched !== 'object' || !(patched as Obj).metadata) throw badRequest('the patch removed the object\'s metadata');
-      const { kind, version } = r.descriptor;
-      ctx.warnings.push(...strictDecodingOutcome(kind, version, unknownFields(patched, r.schemaName, r.catalogue), [], options.fieldValidation));
+      // Problems in the patch itself and unknown fields in its result: 422 under Strict, warnings under Warn.
+      const problems = [...decoded.strictErrors, ...strictDecodingErrors(unknownFields(patched, r.schemaName, r.catalogue), [])];
+      if (problems.length > 0 && options.fieldValidation === 'Strict') throw patchStrictError(patched, problems);
+      if (options.fieldValidation === 'Warn') ctx.warnings.push(...problems);
       requireNameMatches(patched, name);
       send(req, res, 200, await storage.update(ctx, name, patched), ctx, convertor);
     } catch (err) {
@@ -155,10 +152,10 @@ export function patchHandler<T extends Obj>(storage: Updater<T>, r: WriteResourc
   };
 }
 
-export function deleteHandler<T extends Obj>(storage: Deleter<T>, convertor: TableConvertor<T>) {
+export function deleteHandler<T extends Obj>(storage: Deleter<T>, convertor: TableConvertor<T>, descriptor: { group: string; version: string }) {
   return async (req: Request, res: Response, next: NextFunction) => {
     try {
-      const options = parseDeleteOptions(req.rawBody, query(req));
+      const options = parseDeleteOptions(req.rawBody, query(req), { groupVersion: `${descriptor.group}/${descriptor.version}`, contentType: req.headers['content-type'] });
       const ctx: WriteContext = { ...requestContext(req, res), dryRun: options.dryRun, fieldManager: '', warnings: [] };
       send(req, res, 200, await storage.delete(ctx, String(req.params.name), options), ctx, convertor);
     } catch (err) {

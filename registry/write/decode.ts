@@ -84,9 +84,14 @@ export function scanJson(text: string): { duplicates: string[] } {
   const fail = (context: string) => (i >= n ? eof() : new JsonSyntaxError(`invalid character ${quoteChar(text, i)} ${context}`));
   const isDigit = (c: string | undefined) => c !== undefined && c >= '0' && c <= '9';
 
+  // Runs of plain string characters are skipped in one step.
+  // eslint-disable-next-line no-control-regex
+  const plain = /[^"\\\u0000-\u001f]*/y;
   const scanString = () => {
     i++; // opening quote
     for (;;) {
+      plain.lastIndex = i;
+      if (plain.test(text)) i = plain.lastIndex;
       if (i >= n) throw eof();
       const c = text.charCodeAt(i);
       if (c === 0x22) { i++; return; }
@@ -401,9 +406,17 @@ function resolve(schema: Schema | undefined, catalogue: Catalogue): Resolved {
  */
 export function unknownFields(obj: unknown, schemaName: string, catalogue: Catalogue): string[] {
   const found: string[] = [];
+  // Long lists (subjects, templateInstances) resolve the same item schema over and over.
+  const cache = new Map<Schema, Resolved>();
+  const resolved = (schema: Schema | undefined): Resolved => {
+    if (!schema) return { preserve: false };
+    let r = cache.get(schema);
+    if (!r) cache.set(schema, (r = resolve(schema, catalogue)));
+    return r;
+  };
   const walk = (value: unknown, schema: Schema | undefined, path: string, depth: number) => {
     if (depth > 256) return;
-    const s = resolve(schema, catalogue);
+    const s = resolved(schema);
     if (Array.isArray(value)) {
       if (s.items) value.forEach((item, i) => walk(item, s.items, `${path}[${i}]`, depth + 1));
       return;

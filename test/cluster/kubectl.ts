@@ -12,6 +12,8 @@ export interface KubectlOptions {
   kubeconfig?: string;
   stdin?: string;
   timeoutMs?: number;
+  /** Extra environment, e.g. KUBE_EDITOR for `kubectl edit`. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /**
@@ -23,7 +25,7 @@ export function kubectl(args: string[], options: KubectlOptions = {}): Promise<K
   const kubeconfig = options.kubeconfig ?? paths.adminKubeconfig;
   return new Promise((resolve) => {
     const child = execFile(join(paths.bin, 'kubectl'), ['--kubeconfig', kubeconfig, ...args],
-      { timeout: options.timeoutMs ?? 60_000, maxBuffer: 64 * 1024 * 1024 },
+      { timeout: options.timeoutMs ?? 60_000, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, ...options.env } },
       (err, stdout, stderr) => {
         const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
         resolve({ code, stdout, stderr });

@@ -37,7 +37,10 @@ describe('checklist rows 6-11: discovery and OpenAPI', () => {
   it('6: legacy discovery names the kind of every resource and its verbs', async () => {
     const doc = JSON.parse(await kubectlOk(['get', '--raw', '/apis/tenancy.kiosk.sh/v1alpha1']));
     expect(doc.resources.map((r: { name: string; kind: string; namespaced: boolean; verbs: string[] }) => [r.name, r.kind, r.namespaced, r.verbs]))
-      .toEqual([['spaces', 'Space', false, ['get', 'list', 'watch']], ['accounts', 'Account', false, ['get', 'list', 'watch']]]);
+      .toEqual([
+        ['spaces', 'Space', false, ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch']],
+        ['accounts', 'Account', false, ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch']],
+      ]);
   });
 
   it('9: the group-version is Current in the cluster\'s aggregated discovery', async () => {

@@ -32,12 +32,17 @@ export interface DirectRequest {
 }
 
 /** A request straight to our server's port (not through kube-apiserver), trusting the sandbox's extension CA. */
+/** Node sends a DELETE body with neither Content-Length nor chunking: always say how long a body is. */
+function withLength(headers: OutgoingHttpHeaders | undefined, body: string | undefined): OutgoingHttpHeaders {
+  return body === undefined ? { ...headers } : { ...headers, 'Content-Length': Buffer.byteLength(body) };
+}
+
 export function direct(req: DirectRequest): Promise<DirectResponse> {
   const state = sandboxState();
   return new Promise((resolve, reject) => {
     const r = request({
       host: '127.0.0.1', port: req.port ?? state.ports.server, method: req.method ?? 'GET', path: req.path,
-      headers: req.headers, ca: readFileSync(pki().extensionCaCert), servername: 'localhost',
+      headers: withLength(req.headers, req.body), ca: readFileSync(pki().extensionCaCert), servername: 'localhost',
       cert: req.cert, key: req.key, agent: false,
     }, (res) => {
       let body = '';
@@ -63,7 +68,7 @@ export function frontProxyCredentials(): { cert: Buffer; key: Buffer } {
 export function viaApiserver(req: DirectRequest & { as?: string; asGroups?: string[] }): Promise<DirectResponse> {
   const state = sandboxState();
   const p = pki();
-  const headers: OutgoingHttpHeaders = { ...req.headers };
+  const headers: OutgoingHttpHeaders = withLength(req.headers, req.body);
   if (req.as) headers['Impersonate-User'] = req.as;
   if (req.asGroups) headers['Impersonate-Group'] = req.asGroups;
   return new Promise((resolve, reject) => {
