@@ -1,0 +1,91 @@
+// Ownership and lifecycle beyond Kiosk: account changes reach every space's RoleBinding, namespaces can
+// be adopted, and deleting an account leaves its spaces unless it opted in.
+import { kubectl, kubectlOk } from '../cluster/kubectl.js';
+import { eventually } from '../support/sandbox-access.js';
+
+const run = Date.now().toString(36);
+const apply = (yaml: string) => kubectlOk(['apply', '-f', '-'], { stdin: yaml });
+const account = (name: string, spec: string, annotations = '') => `apiVersion: tenancy.kiosk.sh/v1alpha1
+kind: Account
+metadata:
+  name: ${name}${annotations}
+spec:
+${spec}`;
+const space = (name: string, acct: string) => `apiVersion: tenancy.kiosk.sh/v1alpha1
+kind: Space
+metadata: {name: ${name}}
+spec: {account: ${acct}}
+`;
+const rbOf = async (ns: string, acct: string) => {
+  const r = await kubectl(['get', 'rolebinding', `kiosk-account-${acct}`, '-n', ns, '-o', 'json']);
+  return r.code === 0 ? JSON.parse(r.stdout) as { roleRef: { name: string }; subjects: Array<{ name: string }> } : undefined;
+};
+
+describe('account changes reach the RoleBindings of all its spaces', () => {
+  const acct = `lc-${run}`;
+  const spaces = [`lc-${run}-a`, `lc-${run}-b`];
+
+  beforeAll(async () => {
+    await apply(account(acct, '  subjects: [{kind: User, name: lc-one, apiGroup: rbac.authorization.k8s.io}]\n'));
+    for (const s of spaces) await apply(space(s, acct));
+  });
+
+  it('updates the subjects in every space', async () => {
+    await apply(account(acct, '  subjects: [{kind: User, name: lc-one, apiGroup: rbac.authorization.k8s.io}, {kind: Group, name: lc-team, apiGroup: rbac.authorization.k8s.io}]\n'));
+    for (const s of spaces) {
+      expect(await eventually(async () => (await rbOf(s, acct))?.subjects.map((x) => x.name).join(',') === 'lc-one,lc-team')).toBe(true);
+    }
+    expect((await kubectl(['auth', 'can-i', 'create', 'pods', '-n', spaces[0]!, '--as=someone', '--as-group=lc-team'])).stdout.trim()).toBe('yes');
+  });
+
+  it('replaces the binding when space.clusterRole changes, and removes it for ""', async () => {
+    await apply(account(acct, '  space: {clusterRole: view}\n  subjects: [{kind: User, name: lc-one, apiGroup: rbac.authorization.k8s.io}]\n'));
+    for (const s of spaces) expect(await eventually(async () => (await rbOf(s, acct))?.roleRef.name === 'view')).toBe(true);
+    expect((await kubectl(['auth', 'can-i', 'create', 'pods', '-n', spaces[0]!, '--as=lc-one'])).stdout.trim()).toBe('no');
+    await apply(account(acct, '  space: {clusterRole: ""}\n  subjects: [{kind: User, name: lc-one, apiGroup: rbac.authorization.k8s.io}]\n'));
+    for (const s of spaces) expect(await eventually(async () => (await rbOf(s, acct)) === undefined)).toBe(true);
+  });
+
+  it('keeps status.namespaces current', async () => {
+    const status = async () => JSON.parse(await kubectlOk(['get', 'account', acct, '-o', 'jsonpath={.status.namespaces}']) || '[]') as Array<{ name: string }>;
+    expect(await eventually(async () => JSON.stringify((await status()).map((n) => n.name)) === JSON.stringify(spaces))).toBe(true);
+  });
+});
+
+describe('adopting an existing namespace', () => {
+  it('gives a labelled namespace the account\'s RoleBinding, and takes it away when the label goes', async () => {
+    const acct = `lc-adopt-${run}`;
+    await apply(account(acct, '  subjects: [{kind: User, name: lc-adopter, apiGroup: rbac.authorization.k8s.io}]\n'));
+    const ns = `lc-existing-${run}`;
+    await kubectlOk(['create', 'ns', ns]);
+    await kubectlOk(['label', 'ns', ns, `kiosk.sh/account=${acct}`]);
+    expect(await eventually(async () => (await rbOf(ns, acct))?.roleRef.name === 'admin')).toBe(true);
+    expect(await eventually(async () => (await kubectl(['get', 'spaces', '--as=lc-adopter', '-o', 'name'])).stdout.includes(ns))).toBe(true);
+    await kubectlOk(['label', 'ns', ns, 'kiosk.sh/account-']);
+    expect(await eventually(async () => (await rbOf(ns, acct)) === undefined)).toBe(true);
+  });
+});
+
+describe('deleting an account', () => {
+  it('leaves its spaces by default', async () => {
+    const acct = `lc-keep-${run}`;
+    await apply(account(acct, '  subjects: [{kind: User, name: lc-k, apiGroup: rbac.authorization.k8s.io}]\n'));
+    await apply(space(`lc-kept-${run}`, acct));
+    await kubectlOk(['delete', 'account', acct]);
+    await new Promise((r) => setTimeout(r, 2_000));
+    expect(await kubectlOk(['get', 'ns', `lc-kept-${run}`, '-o', 'jsonpath={.status.phase}'])).toBe('Active');
+  });
+
+  it('deletes them with the opt-in annotation', async () => {
+    const acct = `lc-drop-${run}`;
+    await apply(account(acct, '  subjects: [{kind: User, name: lc-d, apiGroup: rbac.authorization.k8s.io}]\n',
+      '\n  annotations: {kiosk.sh/delete-spaces-with-account: "true"}'));
+    await apply(space(`lc-dropped-${run}`, acct));
+    expect(await eventually(async () => (await kubectl(['get', 'ns', `lc-dropped-${run}`])).code === 0)).toBe(true);
+    await kubectlOk(['delete', 'account', acct]);
+    expect(await eventually(async () => {
+      const r = await kubectl(['get', 'ns', `lc-dropped-${run}`, '-o', 'jsonpath={.status.phase}']);
+      return r.code !== 0 || r.stdout === 'Terminating';
+    }, 20_000)).toBe(true);
+  });
+});
