@@ -9,6 +9,7 @@ import { allSchemas, definitionName } from '../registry/openapi/schemas.js';
 import { SpaceWriter } from '../registry/space/writer.js';
 import { validateNamespaceName, validateSubdomainName } from '../registry/write/names.js';
 import { KubeAccountBackend } from '../storage/account-backend.js';
+import { LeaseLedger } from '../storage/lease-ledger.js';
 import { CountReservations } from '../storage/reservations.js';
 import { KubeSpaceBackend } from '../storage/space-backend.js';
 import { accountTable } from '../registry/account/table.js';
@@ -69,7 +70,7 @@ async function main(): Promise<void> {
   const authorizer = new SubjectAccessReviewer(client);
   const spaceWriter = new SpaceWriter(
     new KubeSpaceBackend(client, (name) => informers.accounts.get(name), authorizer,
-      new CountReservations(client, { namespace: options.namespace, ttlMs: 60_000 })),
+      new CountReservations(new LeaseLedger(client, options.namespace), 60_000)),
     { ...visibilityIndexFor(visibility) },
   );
   const accountWriter = new AccountWriter(new KubeAccountBackend(client, (name, rv) => visibility.isCurrent('accounts', name, rv)));

@@ -1,0 +1,82 @@
+import type { KubeClient } from './client.js';
+import { KubeApiError } from './client.js';
+
+/** One entry of a ledger: opaque data with an expiry (ms since the epoch) and the time it was written. */
+export interface LedgerEntry<T> {
+  data: T;
+  createdAt: number;
+  expiresAt: number;
+}
+
+interface Lease {
+  metadata: { name: string; namespace: string; resourceVersion?: string; annotations?: Record<string, string> };
+  spec?: Record<string, unknown>;
+}
+
+const ANNOTATION = 'kiosk.sh/ledger';
+const MAX_ATTEMPTS = 100;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * A small compare-and-swap ledger kept in a Lease's annotation: every decision that must not race
+ * (across requests and across server replicas) reads the ledger, decides, and writes it back with the
+ * Lease's resourceVersion as precondition, retrying on conflict. Expired entries are dropped on every
+ * write, so an entry left by a process that died frees itself.
+ */
+export class LeaseLedger {
+  constructor(private readonly client: KubeClient, private readonly namespace: string) {}
+
+  private path(name?: string): string {
+    const base = `/apis/coordination.k8s.io/v1/namespaces/${this.namespace}/leases`;
+    return name ? `${base}/${encodeURIComponent(name)}` : base;
+  }
+
+  private async read(name: string): Promise<Lease> {
+    try {
+      return await this.client.request<Lease>('GET', this.path(name));
+    } catch (err) {
+      if (!(err instanceof KubeApiError) || err.statusCode !== 404) throw err;
+      try {
+        return await this.client.request<Lease>('POST', this.path(), {
+          body: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace: this.namespace, labels: { 'app.kubernetes.io/name': 'kiosk' } }, spec: {} },
+        });
+      } catch (createErr) {
+        if (createErr instanceof KubeApiError && createErr.statusCode === 409) return this.client.request<Lease>('GET', this.path(name));
+        throw createErr;
+      }
+    }
+  }
+
+  /**
+   * Runs `decide` on the live entries (expired ones removed) until its result is written without a
+   * conflict. `decide` returns the new entries to store, or none to write nothing; its result value is
+   * passed back either way. It may run several times and must have no side effects. Anything it reads
+   * elsewhere (a live list) must be read inside it, after the ledger: a conflicting write by another
+   * decision then forces a fresh read.
+   */
+  async transact<T, R>(name: string,
+    decide: (entries: Record<string, LedgerEntry<T>>, now: number) => Promise<{ write?: Record<string, LedgerEntry<T>>; result: R }>): Promise<R> {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const lease = await this.read(name);
+      const now = Date.now();
+      const all = JSON.parse(lease.metadata.annotations?.[ANNOTATION] ?? '{}') as Record<string, LedgerEntry<T>>;
+      const live = Object.fromEntries(Object.entries(all).filter(([, e]) => e.expiresAt > now));
+      const { write, result } = await decide(live, now);
+      if (!write) return result;
+      const annotations = { ...(lease.metadata.annotations ?? {}), [ANNOTATION]: JSON.stringify(write) };
+      try {
+        await this.client.request('PUT', this.path(name), { body: { ...lease, metadata: { ...lease.metadata, annotations } } });
+        return result;
+      } catch (err) {
+        if (!(err instanceof KubeApiError && err.statusCode === 409)) throw err;
+      }
+      await sleep(Math.random() * Math.min(50, 5 * (attempt + 1)));
+    }
+    throw new Error(`ledger ${name}: too much contention`);
+  }
+
+  /** The live entries, read without writing. */
+  async entries<T>(name: string): Promise<Record<string, LedgerEntry<T>>> {
+    return this.transact<T, Record<string, LedgerEntry<T>>>(name, async (entries) => ({ result: entries }));
+  }
+}
