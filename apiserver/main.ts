@@ -22,6 +22,8 @@ import { TokenReviewer } from '../storage/authentication/token-reviewer.js';
 import { SubjectAccessReviewer } from '../storage/authorization/subject-access-reviewer.js';
 import { KubeClient } from '../storage/client.js';
 import { ClusterInformers } from '../storage/informers/cluster-informers.js';
+import { Informer } from '../storage/informers/informer.js';
+import { ResourceInformers } from '../storage/informers/resource-informers.js';
 import { createLogger } from '../storage/logger.js';
 import { ObjectWriter } from '../storage/object-writer.js';
 import { AccessIndex } from '../storage/visibility/access-index.js';
@@ -30,7 +32,7 @@ import { Authenticator } from './authn/authenticator.js';
 import { registerIndexMetrics } from './endpoints/index-metrics.js';
 import { parseFlags, validate } from './options.js';
 import { ApiServer } from './server.js';
-import { wireAccountController } from './wiring.js';
+import { buildAccountQuotas, wireAccountController } from './wiring.js';
 
 /** The Space writer's view of the access index. */
 function visibilityIndexFor(visibility: Visibility) {
@@ -65,12 +67,20 @@ async function main(): Promise<void> {
     },
     new ObjectWriter(client), log.with({ controller: 'account' }));
   wireAccountController(informers, accountController);
+  const ledger = new LeaseLedger(client, options.namespace);
+  const quotaInformer = new Informer(client, { name: 'accountquotas.config.kiosk.sh', path: '/apis/config.kiosk.sh/v1alpha1/accountquotas' }, log);
+  const quotaResources = new ResourceInformers(client, log);
+  const quotas = buildAccountQuotas({
+    quotaInformer, resources: quotaResources, namespaces: informers.namespaces,
+    namespacesOf: (account) => accountController.namespacesOf(account),
+    ledger, writer: new ObjectWriter(client), log,
+  });
   let indexReady = false;
 
   const authorizer = new SubjectAccessReviewer(client);
   const spaceWriter = new SpaceWriter(
     new KubeSpaceBackend(client, (name) => informers.accounts.get(name), authorizer,
-      new CountReservations(new LeaseLedger(client, options.namespace), 60_000)),
+      new CountReservations(ledger, 60_000)),
     { ...visibilityIndexFor(visibility) },
   );
   const accountWriter = new AccountWriter(new KubeAccountBackend(client, (name, rv) => visibility.isCurrent('accounts', name, rv)));
@@ -94,7 +104,8 @@ async function main(): Promise<void> {
         write: { schemaName: definitionName(TENANCY_GROUP, TENANCY_VERSION, 'Account'), catalogue, nameValidator: validateSubdomainName },
       },
     ],
-    readyChecks: [{ name: 'informers-synced', check: () => indexReady }],
+    readyChecks: [{ name: 'informers-synced', check: () => indexReady && quotaInformer.synced() }],
+    admission: quotas.hooks,
   });
 
   let serving = false;
@@ -104,11 +115,14 @@ async function main(): Promise<void> {
   });
   requestHeaders.start();
   informers.start();
+  quotaInformer.start();
+  quotaResources.start();
   const started = Date.now();
   void informers.waitForSync().then(() => {
     index.markSynced();
     indexReady = true;
     accountController.start();
+    quotas.controller.start();
     log.info('access index built', { ...index.sizes(), ms: Date.now() - started });
   });
   log.info('waiting for kube-system/extension-apiserver-authentication');
@@ -120,7 +134,9 @@ async function main(): Promise<void> {
     log.info('shutting down', { signal });
     await server.stop(options.shutdownGracePeriodSeconds * 1000);
     accountController.stop();
-    await Promise.all([requestHeaders.stop(), informers.stop()]);
+    quotas.controller.stop();
+    quotas.stop();
+    await Promise.all([requestHeaders.stop(), informers.stop(), quotaInformer.stop(), quotaResources.stop()]);
     client.close();
     process.exit(0);
   };

@@ -5,6 +5,8 @@ import type { Socket } from 'node:net';
 import express from 'express';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../storage/logger.js';
+import type { AdmissionHandler } from '../registry/admission.js';
+import { admissionRouter } from './admission/webhook.js';
 import type { Authenticator } from './authn/authenticator.js';
 import { authentication } from './chain/authentication.js';
 import type { Authorizer } from './chain/authorization.js';
@@ -31,6 +33,8 @@ export interface ServerDependencies {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- resources of different kinds
   resources: InstallableResource<any>[];
   readyChecks: HealthCheck[];
+  /** Admission webhooks served at /admission/<name>. */
+  admission: Record<string, AdmissionHandler>;
 }
 
 /**
@@ -65,6 +69,7 @@ export class ApiServer {
     app.use(readBody());
     app.use(healthRouter(() => live, () => ready));
     app.use(metricsRouter(metrics));
+    app.use(admissionRouter(this.deps.admission, log));
     const installed = this.deps.resources.map((r) => installResource(r, this.watches));
     const descriptors = installed.map((i) => i.descriptor);
     app.use(discoveryRouter({ ...group, resources: descriptors }));

@@ -1,6 +1,18 @@
 import type { AccountController } from '../registry/account/controller.js';
 import type { Account } from '../registry/account/types.js';
+import { ACCOUNT_LABEL } from '../registry/account/types.js';
+import type { AdmissionRequest } from '../registry/admission.js';
+import type { QuotaLedger } from '../registry/accountquota/admission.js';
+import { AccountQuotaAdmission, RESERVATION_TTL_MS, validateAccountQuota } from '../registry/accountquota/admission.js';
+import type { QuotaStatusWriter } from '../registry/accountquota/controller.js';
+import { AccountQuotaController } from '../registry/accountquota/controller.js';
+import { kindsCountedBy } from '../registry/accountquota/counted-kinds.js';
+import type { AccountQuota } from '../registry/accountquota/types.js';
+import { UsageIndex } from '../registry/accountquota/usage-index.js';
 import type { ClusterInformers } from '../storage/informers/cluster-informers.js';
+import type { Informer, KubeObject } from '../storage/informers/informer.js';
+import type { ResourceInformers } from '../storage/informers/resource-informers.js';
+import type { Logger } from '../storage/logger.js';
 
 /** Routes the informer events the account controller reacts to. */
 export function wireAccountController(informers: ClusterInformers, controller: AccountController): void {
@@ -16,4 +28,66 @@ export function wireAccountController(informers: ClusterInformers, controller: A
   for (const informer of [informers.clusterRoles, informers.clusterRoleBindings, informers.roleBindings]) {
     informer.addHandlers({ onUpdate: (_b, o) => controller.onOwnedObject(o), onDelete: (o) => controller.onOwnedObject(o) });
   }
+}
+
+/** The pieces of AccountQuota, built over the informers: usage index, controller, admission. */
+export function buildAccountQuotas(deps: {
+  quotaInformer: Informer<KubeObject>;
+  resources: ResourceInformers;
+  namespaces: Informer<KubeObject>;
+  namespacesOf: (account: string) => string[];
+  ledger: QuotaLedger;
+  writer: QuotaStatusWriter;
+  log: Logger;
+}) {
+  const usage = new UsageIndex();
+  const quotas = () => deps.quotaInformer.list() as unknown as AccountQuota[];
+  const quotasOf = (account: string) => quotas().filter((q) => q.spec?.account === account);
+  const accountOfNamespace = (ns: string) => deps.namespaces.get(ns)?.metadata.labels?.[ACCOUNT_LABEL] || undefined;
+  const controller = new AccountQuotaController({
+    quota: (name) => deps.quotaInformer.get(name) as unknown as AccountQuota | undefined,
+    quotasOf, namespacesOf: deps.namespacesOf, usage,
+  }, deps.writer, deps.log.with({ controller: 'accountquota' }));
+
+  const ensureKinds = (q: AccountQuota) => Promise.all(kindsCountedBy(Object.keys(q.spec?.quota?.hard ?? {})).map((k) => deps.resources.ensure(k)));
+  const onQuota = (o: KubeObject) => {
+    const q = o as unknown as AccountQuota;
+    void ensureKinds(q);
+    controller.onQuota(q);
+  };
+  deps.quotaInformer.addHandlers({ onAdd: onQuota, onUpdate: (_b, o) => onQuota(o) });
+  deps.resources.onEvent((kind) => ({
+    onAdd: (o) => { usage.set(kind, o); controller.onAccountChanged(accountOfNamespace(o.metadata.namespace ?? '')); },
+    onUpdate: (_b, o) => { usage.set(kind, o); controller.onAccountChanged(accountOfNamespace(o.metadata.namespace ?? '')); },
+    onDelete: (o) => { usage.delete(kind, o); controller.onAccountChanged(accountOfNamespace(o.metadata.namespace ?? '')); },
+  }));
+  deps.namespaces.addHandlers({
+    onAdd: (ns) => controller.onAccountChanged(ns.metadata.labels?.[ACCOUNT_LABEL]),
+    onUpdate: (before, ns) => {
+      const [a, b] = [before.metadata.labels?.[ACCOUNT_LABEL], ns.metadata.labels?.[ACCOUNT_LABEL]];
+      if (a !== b) {
+        controller.onAccountChanged(a);
+        controller.onAccountChanged(b);
+      }
+    },
+    onDelete: (ns) => controller.onAccountChanged(ns.metadata.labels?.[ACCOUNT_LABEL]),
+  });
+
+  const countedKindsSynced = async (kinds: Array<{ group: string; resource: string }>) => {
+    const informers = await Promise.all(kinds.map((k) => deps.resources.ensure(k)));
+    const waits = informers.filter((i) => i !== undefined).map((i) => i.waitForSync());
+    return Promise.race([Promise.all(waits).then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 5_000).unref())]);
+  };
+  const admission = new AccountQuotaAdmission({ accountOfNamespace, namespacesOf: deps.namespacesOf, quotasOf, countedKindsSynced, usage }, deps.ledger);
+  // Reservations expire after RESERVATION_TTL_MS; what was seen before that no longer matters.
+  const prune = setInterval(() => usage.pruneSeen(Date.now() - 2 * RESERVATION_TTL_MS), RESERVATION_TTL_MS);
+  prune.unref();
+  return {
+    controller,
+    hooks: {
+      accountquota: (r: AdmissionRequest) => admission.admit(r),
+      'validate-accountquota': async (r: AdmissionRequest) => validateAccountQuota(r),
+    },
+    stop: () => clearInterval(prune),
+  };
 }

@@ -126,8 +126,7 @@ export class CollectionView<T> implements Getter<T>, Lister<T>, Watcher<T> {
     const rv = options.resourceVersion;
     // "" and "0" start now with the current objects as ADDED; sendInitialEvents asks for the same.
     const fromNow = rv === '' || rv === '0' || options.sendInitialEvents === true;
-    if (!fromNow) await this.awaitResourceVersion(rv, ctx);
-    else if (options.sendInitialEvents && rv !== '' && rv !== '0') await this.awaitResourceVersion(rv, ctx);
+    await this.awaitResourceVersion(rv, ctx);
     const started = this.source.openWatch({
       collection: this.collection,
       user: ctx.user,

@@ -41,6 +41,15 @@ export class ObjectWriter {
     });
   }
 
+  /** Replaces the status subresource wholesale (JSON patch `add /status`, which also replaces). */
+  replaceStatus<T>(obj: ApplyTarget, plural: string, status: unknown): Promise<T> {
+    return this.client.request<T>('PATCH', `${objectPath(obj, plural)}/status`, {
+      query: { fieldManager: FIELD_MANAGER },
+      body: [{ op: 'add', path: '/status', value: status }],
+      contentType: 'application/json-patch+json',
+    });
+  }
+
   /** Deletes an object; one that is already gone is fine. */
   async remove(obj: ApplyTarget, plural: string, options: { propagationPolicy?: string } = {}): Promise<void> {
     try {

@@ -17,8 +17,13 @@ declare module 'express-serve-static-core' {
   }
 }
 
-/** Health checks stay open to probes without credentials, as genericapiserver's always-allow paths. */
-const ALWAYS_ALLOWED_PATHS = new Set(['/healthz', '/livez', '/readyz']);
+/**
+ * Health checks stay open to probes without credentials, as genericapiserver's always-allow paths.
+ * Admission reviews too: kube-apiserver calls webhooks without credentials unless the cluster is given an
+ * admission kubeconfig, and a review only asks for a decision (the quota ledger entries a forged review
+ * could add expire on their own).
+ */
+const ALWAYS_ALLOWED_PATHS = new Set(['/healthz', '/livez', '/readyz', '/admission']);
 
 export function isAlwaysAllowedPath(path: string): boolean {
   return ALWAYS_ALLOWED_PATHS.has(path) || [...ALWAYS_ALLOWED_PATHS].some((p) => path.startsWith(`${p}/`));

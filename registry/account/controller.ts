@@ -2,8 +2,7 @@ import type { Logger } from '../../storage/logger.js';
 import type { ApplyTarget } from '../../storage/object-writer.js';
 import { Workqueue } from '../../storage/workqueue.js';
 import { spaceClusterRole } from '../space/access.js';
-import { spaceRoleBindingName } from '../space/writer.js';
-import { accountClusterRole, accountClusterRoleBinding, ownerReference, rbacSubjects } from './rbac.js';
+import { accountClusterRole, accountClusterRoleBinding, rbacSubjects, spaceRoleBinding, spaceRoleBindingName } from './rbac.js';
 import type { Account } from './types.js';
 import { ACCOUNT_LABEL } from './types.js';
 
@@ -151,16 +150,7 @@ export class AccountController {
       const rb = existing.get(namespace);
       if (rb && rb.roleRef.name === role && JSON.stringify(rb.subjects ?? []) === JSON.stringify(subjects)) continue;
       if (rb && rb.roleRef.name !== role) await this.writer.remove(rbTarget(namespace, rbName), 'rolebindings');
-      await this.writer.apply({
-        apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding',
-        metadata: {
-          name: rbName, namespace,
-          labels: { 'app.kubernetes.io/name': 'kiosk', [ACCOUNT_LABEL]: name },
-          ownerReferences: [ownerReference(account)],
-        },
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role },
-        subjects,
-      } as ApplyTarget, 'rolebindings');
+      await this.writer.apply(spaceRoleBinding(account, namespace, role), 'rolebindings');
     }
   }
 }

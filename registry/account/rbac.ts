@@ -31,6 +31,8 @@ export function accountClusterRole(account: Account) {
       { apiGroups: ['tenancy.kiosk.sh'], resources: ['spaces'], verbs: ['get', 'list', 'watch'] },
       { apiGroups: ['tenancy.kiosk.sh'], resources: ['accounts'], verbs: ['list', 'watch'] },
       { apiGroups: ['tenancy.kiosk.sh'], resources: ['accounts'], resourceNames: [account.metadata.name!], verbs: ['get'] },
+      // kubectl lists CRDs before applying a file (to choose its validation); see manifests/server-rbac.yaml.
+      { apiGroups: ['apiextensions.k8s.io'], resources: ['customresourcedefinitions'], verbs: ['get', 'list', 'watch'] },
     ],
   };
 }
@@ -49,6 +51,24 @@ export function accountClusterRoleBinding(account: Account) {
     kind: 'ClusterRoleBinding',
     metadata: { name, labels: { 'app.kubernetes.io/name': 'kiosk', 'kiosk.sh/account': account.metadata.name! }, ownerReferences: [ownerReference(account)] },
     roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
+    subjects: rbacSubjects(account.spec.subjects),
+  };
+}
+
+/** The name of the RoleBinding through which an account's subjects reach one of its spaces. */
+export const spaceRoleBindingName = (account: string) => `kiosk-account-${account}`.slice(0, 253);
+
+/** That RoleBinding: the account's subjects bound to `role` in the namespace, owned by the Account. */
+export function spaceRoleBinding(account: Account, namespace: string, role: string) {
+  return {
+    apiVersion: 'rbac.authorization.k8s.io/v1' as const,
+    kind: 'RoleBinding' as const,
+    metadata: {
+      name: spaceRoleBindingName(account.metadata.name!), namespace,
+      labels: { 'app.kubernetes.io/name': 'kiosk', 'kiosk.sh/account': account.metadata.name! },
+      ownerReferences: [ownerReference(account)],
+    },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role },
     subjects: rbacSubjects(account.spec.subjects),
   };
 }

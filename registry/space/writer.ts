@@ -1,7 +1,6 @@
 import { KubeApiError } from '../../storage/client.js';
 import type { UserInfo } from '../../storage/user-info.js';
-import { rbacSubjects } from '../account/rbac.js';
-import { ownerReference } from '../account/rbac.js';
+import { spaceRoleBinding, spaceRoleBindingName } from '../account/rbac.js';
 import type { Account } from '../account/types.js';
 import { ACCOUNT_LABEL } from '../account/types.js';
 import type { GroupResource } from '../errors.js';
@@ -29,9 +28,6 @@ export interface SpaceIndex {
   isUserAllowed(user: Pick<UserInfo, 'username' | 'groups'>, name: string): boolean;
   waitFor(condition: () => boolean, timeoutMs: number, signal?: AbortSignal): Promise<boolean>;
 }
-
-/** The name of the RoleBinding through which an account's subjects reach its spaces. */
-export const spaceRoleBindingName = (account: string) => `kiosk-account-${account}`.slice(0, 253);
 
 function fromKube(err: unknown, name: string): unknown {
   if (!(err instanceof KubeApiError)) return err;
@@ -94,16 +90,7 @@ export class SpaceWriter {
     const role = spaceClusterRole(account);
     if (!role) return;
     try {
-      await this.backend.applyRoleBinding({
-        apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding',
-        metadata: {
-          name: spaceRoleBindingName(account.metadata.name!), namespace,
-          labels: { 'app.kubernetes.io/name': 'kiosk', [ACCOUNT_LABEL]: account.metadata.name! },
-          ownerReferences: [ownerReference(account)],
-        },
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role },
-        subjects: rbacSubjects(account.spec.subjects),
-      }, dryRun);
+      await this.backend.applyRoleBinding(spaceRoleBinding(account, namespace, role), dryRun);
     } catch (err) {
       if (err instanceof KubeApiError && err.statusCode === 403) {
         throw forbidden(SPACES, namespace, `the kiosk server may not bind ClusterRole "${role}" for account ${account.metadata.name}: ${err.status?.message ?? err.message}`);

@@ -99,7 +99,14 @@ async function registerApiService(paths: SandboxPaths, state: SandboxState): Pro
     await readFile(join(paths.manifests, 'apiservice.yaml'), 'utf8'));
   apiService.spec.caBundle = readFileSync(pkiFiles(paths.pki).extensionCaCert).toString('base64');
   apiService.spec.service.port = state.ports.server;
-  await kubectlOk(['apply', '-f', '-'], { stdin: `${dumpYaml(service)}---\n${dumpYaml(apiService)}` });
+  // The webhooks reach the same local server through the same Service: its port, the sandbox's CA.
+  const webhooks = loadYaml<{ webhooks: Array<{ clientConfig: { caBundle?: string; service: { port?: number } } }> }>(
+    await readFile(join(paths.manifests, 'webhook.yaml'), 'utf8'));
+  for (const w of webhooks.webhooks) {
+    w.clientConfig.caBundle = apiService.spec.caBundle as string;
+    w.clientConfig.service.port = state.ports.server;
+  }
+  await kubectlOk(['apply', '-f', '-'], { stdin: `${dumpYaml(service)}---\n${dumpYaml(apiService)}---\n${dumpYaml(webhooks)}` });
   await kubectlOk(['wait', '--for=condition=Available', `apiservice/${APISERVICE_NAME}`, '--timeout=90s'], { timeoutMs: 100_000 });
 }
 

@@ -3,6 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { kubectl, kubectlOk } from '../cluster/kubectl.js';
 import { sandboxPaths } from '../cluster/paths.js';
+import { grantSpacesReader } from '../support/rbac.js';
 import { direct, eventually, frontProxyCredentials, viaApiserver } from '../support/sandbox-access.js';
 
 const SPACES = '/apis/tenancy.kiosk.sh/v1alpha1/spaces';
@@ -18,19 +19,9 @@ metadata: {name: ${ns}, labels: {account: a, tier: gold, cl-run: ${run}}}
 apiVersion: v1
 kind: Namespace
 metadata: {name: ${ns}-b, labels: {account: b, cl-run: ${run}}}
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRole
-metadata: {name: cl-spaces-reader}
-rules: [{apiGroups: [tenancy.kiosk.sh], resources: [spaces], verbs: [get, list, watch]}]
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRoleBinding
-metadata: {name: cl-spaces-reader}
-roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cl-spaces-reader}
-subjects: [{kind: User, name: cl-nobody-sees, apiGroup: rbac.authorization.k8s.io}]
 `,
   });
+  await grantSpacesReader('cl-spaces-reader', 'cl-nobody-sees');
 });
 
 describe('checklist rows 6-11: discovery and OpenAPI', () => {
@@ -157,7 +148,11 @@ describe('checklist rows 19-24: watch and content negotiation', () => {
 
   it('22: kube-controller-manager logs no errors about tenancy.kiosk.sh', async () => {
     const log = await readFile(`${sandboxPaths().logs}/kube-controller-manager.log`, 'utf8');
-    const lines = log.split('\n').filter((l) => l.includes('tenancy.kiosk.sh') && /unable to decode|failed to list|failed to watch|couldn't|error/i.test(l));
+    // The garbage collector's and quota monitors' list/watch of our resources must never fail. (While our
+    // server restarts, as the test harness and the resilience suite make it, discovery is briefly stale;
+    // that is logged as "stale GroupVersion discovery" and is not a list or watch failure.)
+    const lines = log.split('\n').filter((l) => l.includes('tenancy.kiosk.sh') && !l.includes('stale GroupVersion discovery')
+      && /unable to decode|failed to list|failed to watch|couldn't|error/i.test(l));
     expect(lines).toEqual([]);
   });
 

@@ -7,6 +7,7 @@ import { kubectl, kubectlOk } from '../cluster/kubectl.js';
 import { sandboxPaths } from '../cluster/paths.js';
 import { createLeaf } from '../cluster/pki.js';
 import { KubectlWatch } from '../support/kubectl-watch.js';
+import { grantSpacesReader } from '../support/rbac.js';
 import { eventually, pki, sandboxState } from '../support/sandbox-access.js';
 
 // Names unique to this run, so the suite can run again on a sandbox that is reused.
@@ -146,17 +147,7 @@ describe('an informer from @kubernetes/client-node as dev', () => {
     const kc = new KubeConfig();
     kc.loadFromString(kubeconfigYaml(`https://127.0.0.1:${sandboxState().ports.apiserver}`, pki().caCert,
       { certFile: join(paths.pki, 'rp-informer.crt'), keyFile: join(paths.pki, 'rp-informer.key') }));
-    await apply(`apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRole
-metadata: {name: rp-informer-spaces}
-rules: [{apiGroups: [tenancy.kiosk.sh], resources: [spaces], verbs: [get, list, watch]}]
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRoleBinding
-metadata: {name: rp-informer-spaces}
-roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: rp-informer-spaces}
-subjects: [{kind: User, name: rp-informer, apiGroup: rbac.authorization.k8s.io}]
-`);
+    await grantSpacesReader('rp-informer-spaces', 'rp-informer');
     const api = kc.makeApiClient(CustomObjectsApi);
     const informer = makeInformer<KubernetesObject>(kc, '/apis/tenancy.kiosk.sh/v1alpha1/spaces',
       () => api.listClusterCustomObject({ group: 'tenancy.kiosk.sh', version: 'v1alpha1', plural: 'spaces' }));

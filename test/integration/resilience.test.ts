@@ -1,5 +1,6 @@
 import { kubectl, kubectlOk } from '../cluster/kubectl.js';
 import { restartApiserver } from '../cluster/sandbox.js';
+import { grantSpacesReader } from '../support/rbac.js';
 import { direct, eventually, frontProxyCredentials, sandboxState } from '../support/sandbox-access.js';
 
 const run = Date.now().toString(36);
@@ -15,19 +16,7 @@ describe('when kube-apiserver restarts under our server', () => {
     const after = `rs-after-${run}`;
     await kubectlOk(['create', 'ns', before]);
     await kubectlOk(['create', 'rolebinding', 'rs', '-n', before, '--clusterrole=view', '--user=rs-user']);
-    await kubectlOk(['apply', '-f', '-'], {
-      stdin: `apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRole
-metadata: {name: rs-spaces-reader}
-rules: [{apiGroups: [tenancy.kiosk.sh], resources: [spaces], verbs: [get, list, watch]}]
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRoleBinding
-metadata: {name: rs-spaces-reader}
-roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: rs-spaces-reader}
-subjects: [{kind: User, name: rs-user, apiGroup: rbac.authorization.k8s.io}]
-`,
-    });
+    await grantSpacesReader('rs-spaces-reader', 'rs-user');
 
     await restartApiserver(sandboxState());
     // Changes right after the restart must reach the server's informers once their watches resume.

@@ -1,0 +1,137 @@
+import type { AdmissionDecision, AdmissionRequest } from '../admission.js';
+import { invalid, StatusError } from '../errors.js';
+import type { CountedKind } from './counted-kinds.js';
+import { kindKey, kindsCountedBy, PODS } from './counted-kinds.js';
+import type { Quantity } from './quantity.js';
+import { add, cmp, format, parseQuantity } from './quantity.js';
+import type { AccountQuota } from './types.js';
+import { exceededMessage, missingLimits, quotaDelta } from './usage.js';
+import { validateQuotaSpec } from './resources.js';
+import { objectKey, UsageIndex } from './usage-index.js';
+
+/** A reservation in the account's ledger: what one admitted request adds to each quota, until its object is seen. */
+interface Reservation {
+  object: string;
+  deltas: Record<string, Record<string, string>>;
+}
+
+interface LedgerEntry<T> {
+  data: T;
+  createdAt: number;
+  expiresAt: number;
+}
+
+/** The compare-and-swap ledger (storage/LeaseLedger) the decisions serialize on, one per account. */
+export interface QuotaLedger {
+  transact<T, R>(name: string, decide: (entries: Record<string, LedgerEntry<T>>, now: number) => Promise<{ write?: Record<string, LedgerEntry<T>>; result: R }>): Promise<R>;
+}
+
+export interface QuotaSource {
+  accountOfNamespace(namespace: string): string | undefined;
+  namespacesOf(account: string): string[];
+  quotasOf(account: string): AccountQuota[];
+  /** Resolves once the informers of the kinds are synced (false: not within the wait). */
+  countedKindsSynced(kinds: CountedKind[]): Promise<boolean>;
+  usage: UsageIndex;
+}
+
+/** How long a reservation counts at most: longer than any informer lag, short enough to free a failed create. */
+export const RESERVATION_TTL_MS = 30_000;
+
+const hardOf = (q: AccountQuota) => Object.fromEntries(Object.entries(q.spec.quota?.hard ?? {}).map(([k, v]) => [k, String(v)]));
+
+/**
+ * AccountQuota admission for namespaced objects: exact under concurrency, across server replicas. For
+ * each quota of the object's account, what the request adds is checked against the usage (from the
+ * informers) plus the reservations of requests admitted but not yet visible, and reserved in the same
+ * compare-and-swap on the account's ledger. Reservations stop counting once the informers see their
+ * object (or its deletion), and expire after RESERVATION_TTL_MS, which also frees what a request that
+ * failed later had reserved. Upstream's messages: "exceeded quota: …", "failed quota: …: must specify …".
+ */
+export class AccountQuotaAdmission {
+  constructor(private readonly source: QuotaSource, private readonly ledger: QuotaLedger) {}
+
+  async admit(request: AdmissionRequest): Promise<AdmissionDecision> {
+    if (request.operation !== 'CREATE' && request.operation !== 'UPDATE') return { allowed: true };
+    if (request.subResource) return { allowed: true };
+    const namespace = request.namespace ?? '';
+    const account = this.source.accountOfNamespace(namespace);
+    if (!account || !request.object) return { allowed: true };
+    const kind: CountedKind = { group: request.resource.group, resource: request.resource.resource };
+    const quotas = this.source.quotasOf(account)
+      .filter((q) => kindsCountedBy(Object.keys(q.spec.quota?.hard ?? {})).some((k) => kindKey(k) === kindKey(kind)))
+      .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
+    if (quotas.length === 0) return { allowed: true };
+    const name = request.name || request.object.metadata?.name || '';
+    const forbidden = (message: string) => ({
+      allowed: false as const,
+      error: new StatusError(403, 'Forbidden', message, { name, kind: kind.resource }),
+    });
+
+    if (kindKey(kind) === kindKey(PODS)) {
+      for (const q of quotas) {
+        const missing = missingLimits(kind, request.object, hardOf(q));
+        if (missing) return forbidden(`failed quota: ${q.metadata.name}: ${missing}`);
+      }
+    }
+
+    const deltas = new Map<string, Map<string, Quantity>>();
+    for (const q of quotas) {
+      const delta = quotaDelta(kind, request.object, request.operation === 'UPDATE' ? request.oldObject : undefined,
+        hardOf(q), q.spec.quota?.scopes ?? [], q.spec.quota?.scopeSelector);
+      const positive = new Map([...delta].filter(([, v]) => cmp(v, parseQuantity('0')) > 0));
+      if (positive.size > 0) deltas.set(q.metadata.name, positive);
+    }
+    if (deltas.size === 0) return { allowed: true };
+
+    const kinds = kindsCountedBy(quotas.flatMap((q) => Object.keys(q.spec.quota?.hard ?? {})));
+    if (!(await this.source.countedKindsSynced(kinds))) {
+      return { allowed: false, error: new StatusError(503, 'ServiceUnavailable', 'the usage of the account\'s quotas is still being computed; retry shortly', {}, 1) };
+    }
+    const objKey = objectKey(kind, namespace, name);
+    return this.ledger.transact<Reservation, AdmissionDecision>(`quota-${account}`.slice(0, 253), async (entries, now) => {
+      const namespaces = this.source.namespacesOf(account);
+      for (const q of quotas) {
+        const delta = deltas.get(q.metadata.name);
+        if (!delta) continue;
+        const hard = hardOf(q);
+        const used = this.usedWithReservations(q, namespaces, entries);
+        const exceeded = [...delta.keys()].filter((n) => cmp(add(used.get(n) ?? parseQuantity('0'), delta.get(n)!), parseQuantity(hard[n]!)) > 0).sort();
+        if (exceeded.length > 0) {
+          const pick = (m: (n: string) => string) => Object.fromEntries(exceeded.map((n) => [n, m(n)]));
+          return {
+            result: forbidden(exceededMessage(q.metadata.name,
+              pick((n) => format(delta.get(n)!)), pick((n) => format(used.get(n) ?? parseQuantity('0'))), pick((n) => hard[n]!))),
+          };
+        }
+      }
+      if (request.dryRun) return { result: { allowed: true } };
+      const data: Reservation = {
+        object: objKey,
+        deltas: Object.fromEntries([...deltas].map(([qn, d]) => [qn, Object.fromEntries([...d].map(([n, v]) => [n, format(v)]))])),
+      };
+      return { write: { ...entries, [`${objKey}#${request.uid}`]: { data, createdAt: now, expiresAt: now + RESERVATION_TTL_MS } }, result: { allowed: true } };
+    });
+  }
+
+  /** A quota's usage: the informers' view plus reservations whose objects the informers have not seen yet. */
+  private usedWithReservations(q: AccountQuota, namespaces: string[], entries: Record<string, LedgerEntry<Reservation>>): Map<string, Quantity> {
+    const names = Object.keys(q.spec.quota?.hard ?? {});
+    const used = UsageIndex.total(this.source.usage.usage(q, namespaces), names);
+    for (const e of Object.values(entries)) {
+      const d = e.data.deltas[q.metadata.name];
+      if (!d || this.source.usage.seenSince(e.data.object, e.createdAt)) continue;
+      for (const [n, v] of Object.entries(d)) if (used.has(n)) used.set(n, add(used.get(n)!, parseQuantity(v)));
+    }
+    return used;
+  }
+}
+
+/** Validation of AccountQuota objects (quantities and the rest of a ResourceQuota spec), as 422 Invalid. */
+export function validateAccountQuota(request: AdmissionRequest): AdmissionDecision {
+  const quota = request.object as unknown as AccountQuota | undefined;
+  if (!quota?.spec) return { allowed: true };
+  const errors = validateQuotaSpec(quota.spec.quota ?? {}, 'spec.quota');
+  if (errors.length === 0) return { allowed: true };
+  return { allowed: false, error: invalid('AccountQuota', 'config.kiosk.sh', quota.metadata?.name ?? '', errors) };
+}

@@ -1,0 +1,21 @@
+import type { StatusError } from './errors.js';
+
+/** admission.k8s.io/v1 AdmissionRequest, the parts decisions read. */
+export interface AdmissionRequest {
+  uid: string;
+  kind: { group: string; version: string; kind: string };
+  resource: { group: string; version: string; resource: string };
+  subResource?: string;
+  namespace?: string;
+  name?: string;
+  operation: 'CREATE' | 'UPDATE' | 'DELETE' | 'CONNECT';
+  userInfo: { username: string; groups?: string[] };
+  object?: Record<string, unknown> & { metadata?: { name?: string; namespace?: string; uid?: string } };
+  oldObject?: Record<string, unknown> & { metadata?: { name?: string; namespace?: string; uid?: string } };
+  dryRun?: boolean;
+}
+
+/** A decision: allow (with warnings), or deny with the Status the user gets (after kube-apiserver's prefix). */
+export type AdmissionDecision = { allowed: true; warnings?: string[] } | { allowed: false; error: StatusError };
+
+export type AdmissionHandler = (request: AdmissionRequest) => Promise<AdmissionDecision>;
