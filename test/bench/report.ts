@@ -1,0 +1,204 @@
+import { FANOUT_NAMESPACES, VISIBILITY_NAMESPACES } from './model.js';
+import type { BenchResults, SizeResult } from './results.js';
+import type { Summary } from './stats.js';
+import { summarize } from './stats.js';
+
+/** The issue's targets, stated for 10,000 namespaces / 50,000 RoleBindings. */
+export const TARGET_SIZE = 10_000;
+
+export interface TargetCheck {
+  name: string;
+  goal: string;
+  measured: string;
+  met: boolean;
+}
+
+const n = (x: number) => x.toLocaleString('en-US');
+export const ms = (x: number) => (Number.isNaN(x) ? '—' : x < 10 ? x.toFixed(2) : x < 100 ? x.toFixed(1) : x.toFixed(0));
+const mark = (ok: boolean) => (ok ? 'met' : '**not met**');
+
+/** The slowest of the four grant/revoke paths, which is what "visible within" has to bound. */
+export function worstVisibility(s: SizeResult): { p99: number; which: string } {
+  const v = s.visibility;
+  const paths: Array<[string, Summary]> = [
+    ['grant in watch', v.watchGrant], ['revoke in watch', v.watchRevoke], ['grant in list', v.listGrant], ['revoke in list', v.listRevoke],
+  ];
+  const [which, worst] = paths.reduce((a, b) => (b[1].p99 > a[1].p99 ? b : a));
+  return { p99: worst.p99, which };
+}
+
+/** RSS at rest, the larger of after the burst of creates and after a restart at this size. */
+export const restingRss = (s: SizeResult) => Math.max(s.steady.rssMiB, s.startup.rssMiB);
+
+/** Each target checked against one size (the targets are stated for 10,000; smaller sizes are informative). */
+export function checkTargets(s: SizeResult, smallest: SizeResult | undefined): TargetCheck[] {
+  const checks: TargetCheck[] = [
+    { name: 'List spaces p99, direct to our server (user seeing 20)', goal: '≤ 5 ms', measured: `${ms(s.lists.direct.p99)} ms`, met: s.lists.direct.p99 <= 5 },
+  ];
+  if (smallest && smallest !== s) {
+    const ratio = s.lists.direct.p99 / smallest.lists.direct.p99;
+    checks.push({
+      name: `List p99 at ${n(s.namespaces)} ÷ p99 at ${n(smallest.namespaces)}`, goal: '≤ 1.5×',
+      measured: `${ratio.toFixed(2)}× (${ms(s.lists.direct.p99)} / ${ms(smallest.lists.direct.p99)} ms)`, met: ratio <= 1.5,
+    });
+  }
+  const worst = worstVisibility(s);
+  checks.push(
+    { name: 'Grant/revoke visible, p99 (worst of watch and list)', goal: '≤ 100 ms', measured: `${ms(worst.p99)} ms (${worst.which})`, met: worst.p99 <= 100 },
+    { name: 'RSS at rest (after the create burst, and after a restart)', goal: '≤ 256 MiB', measured: `${restingRss(s)} MiB`, met: restingRss(s) <= 256 },
+    { name: 'Start-up to ready (/readyz 200, informers synced)', goal: '≤ 10 s', measured: `${s.startup.readySeconds.toFixed(2)} s`, met: s.startup.readySeconds <= 10 },
+  );
+  return checks;
+}
+
+function latencyRow(label: string, x: Summary, target = ''): string {
+  return `| ${label} | ${ms(x.p50)} | ${ms(x.p99)} | ${ms(x.mean)} | ${ms(x.max)} | ${x.n} | ${target} |`;
+}
+
+function sizeSection(r: BenchResults, s: SizeResult, smallest: SizeResult | undefined): string {
+  const l = s.lists;
+  const v = s.visibility;
+  const f = s.fanout;
+  const checks = checkTargets(s, smallest);
+  const met = (name: string) => {
+    const c = checks.find((x) => x.name.startsWith(name));
+    return c ? `${c.goal} — ${mark(c.met)}` : '';
+  };
+  return [
+    `### ${n(s.namespaces)} namespaces`,
+    '',
+    `${n(s.roleBindings)} RoleBindings, ${n(s.accounts)} Accounts, ${n(s.users)} users, ${n(s.groups)} groups (plus ${VISIBILITY_NAMESPACES + FANOUT_NAMESPACES + 1} fixed namespaces for the measurements). ` +
+      `Created ${n(s.objectsCreated)} objects in ${s.generateSeconds.toFixed(0)} s; the account controller finished its per-space RoleBindings ` +
+      `${s.controllerSeconds.toFixed(1)} s later, and our server had caught up ${s.catchUpSeconds.toFixed(1)} s after that.`,
+    '',
+    '| Latency (ms) | p50 | p99 | mean | max | n | target |',
+    '|---|---:|---:|---:|---:|---:|---|',
+    latencyRow(`List spaces, bench-user (${l.visible.benchUser} of ${n(s.namespaces)}), direct`, l.direct, met('List spaces p99')),
+    latencyRow('… the same, as the server logged it (time inside the server)', l.serverSide.direct),
+    latencyRow('List spaces, bench-user, through kube-apiserver', l.viaApiserver),
+    latencyRow('… time inside our server for those', l.serverSide.viaApiserver),
+    latencyRow(`List spaces, user in 500 groups (${l.visible.wideUser}), direct`, l.wideDirect),
+    latencyRow('List spaces, user in 500 groups, through kube-apiserver', l.wideViaApiserver),
+    latencyRow('Reference: GET /api/v1/namespaces/<one> as admin (kube-apiserver)', l.adminGetNamespace),
+    latencyRow('Reference: discovery (GET /apis/tenancy.kiosk.sh/v1alpha1) direct, bench-user', l.discoveryDirect),
+    latencyRow('Grant (RoleBinding create) → ADDED in open watch', v.watchGrant, met('Grant/revoke')),
+    latencyRow('Revoke (RoleBinding delete) → DELETED in open watch', v.watchRevoke, met('Grant/revoke')),
+    latencyRow('Grant → space in list', v.listGrant, met('Grant/revoke')),
+    latencyRow('Revoke → space gone from list', v.listRevoke, met('Grant/revoke')),
+    latencyRow('… of which the create call itself (kube-apiserver + etcd)', v.createCall),
+    latencyRow('… of which the delete call itself', v.deleteCall),
+    latencyRow(`Fan-out: write → last of ${n(f.watches)} watchers has the event`, f.lastMs),
+    latencyRow('Fan-out: server CPU per event', f.serverCpuMsPerEvent),
+    latencyRow('Fan-out: benchmark client CPU per event (same machine)', summarize([...f.grants, ...f.revokes].map((e) => e.clientCpuMs))),
+    '',
+    '| Resources | value | target |',
+    '|---|---:|---|',
+    `| RSS after the create burst, idle (peak; V8 heap used) | ${s.steady.rssMiB} MiB (${s.steady.peakMiB}; ${s.steady.heapUsedMiB ?? '—'}) | ${met('RSS')} |`,
+    `| RSS after a restart at this size, idle (peak; V8 heap used) | ${s.startup.rssMiB} MiB (${s.startup.peakMiB}; ${s.startup.heapUsedMiB ?? '—'}) | ${met('RSS')} |`,
+    `| RSS with ${n(f.watches)} watches open | ${f.rssWithWatchesMiB} MiB (${f.rssBeforeWatchesMiB} before) | |`,
+    `| Machine load (1-min load average, ${r.machine.cpus} CPUs) when the list samples began | ${l.loadAverage} | |`,
+    `| CPUs busy during the direct list series: machine / our server / benchmark client / everything else | ${cpu(l.cpuDuringDirect)} | |`,
+    `| Start-up to ready (process start → /readyz 200) | ${s.startup.readySeconds.toFixed(2)} s | ${met('Start-up')} |`,
+    `| … of which informer lists + index build (server log) | ${s.startup.indexBuildMs ?? '—'} ms | |`,
+    `| Reference: paging through all ${n(s.startup.roleBindingList.items)} RoleBindings, limit=500 (${s.startup.roleBindingList.pages} pages), benchmark client | ${s.startup.roleBindingList.seconds.toFixed(2)} s | |`,
+    `| After ready: ClusterRole/ClusterRoleBinding applies re-done by the account controller, and seconds until all done | ${n(s.startup.reapplied)} in ${s.startup.reapplySeconds.toFixed(1)} s | |`,
+    `| … then seconds until the process was idle | ${s.startup.settleSeconds.toFixed(0)} s | |`,
+    `| Opening ${n(f.watches)} watches (${n(f.distinctUsers)} users) | ${f.openSeconds.toFixed(1)} s | |`,
+    `| Server CPU per RoleBinding change nobody watches: no watches / ${n(f.watches)} watches | ${f.unrelatedCpuMsPerChange.noWatches} / ${f.unrelatedCpuMsPerChange.withWatches} ms | |`,
+    `| Fan-out per event, first / median / p99 watcher (mean over ${f.grants.length + f.revokes.length} events) | ${fanoutSpread(s)} ms | |`,
+    '',
+  ].join('\n');
+}
+
+const cpu = (c: SizeResult['lists']['cpuDuringDirect']) => `${c.machine} / ${c.server} / ${c.client} / ${c.others} of ${c.cores}`;
+
+function fanoutSpread(s: SizeResult): string {
+  const all = [...s.fanout.grants, ...s.fanout.revokes];
+  const mean = (pick: (e: (typeof all)[number]) => number) => all.reduce((a, e) => a + pick(e), 0) / (all.length || 1);
+  return `${ms(mean((e) => e.firstMs))} / ${ms(mean((e) => e.p50Ms))} / ${ms(mean((e) => e.p99Ms))}`;
+}
+
+const HOW_TO_RUN = `## How to run
+
+\`\`\`sh
+npm run bench                                    # 100, 1,000 and 10,000 namespaces (about 5 minutes on 2 CPUs)
+npm run bench -- --sizes=100,1000                # quicker
+npm run bench -- --keep                          # leave the benchmark's sandbox running afterwards
+KIOSK_SANDBOX_DIR=/tmp/bench npm run bench       # another sandbox folder (default: .sandbox-bench/)
+\`\`\`
+
+The benchmark starts its **own** sandbox (etcd, kube-apiserver, kube-controller-manager and our server, as
+\`npm run sandbox\` does) in \`.sandbox-bench/\`, never the default \`.sandbox/\`, and stops it at the end. It runs
+from a copy of \`dist/\` taken at the start (in \`.sandbox-bench/build/\`), so rebuilding the tree during a run does
+not change the server under test. It grows the population size by size (objects of a smaller size are kept),
+measures, and writes \`test/bench/results/<date>.json\` and this file. Other options: \`--list-samples\`, \`--apiserver-samples\`,
+\`--wide-samples\`, \`--visibility-samples\`, \`--watches\`, \`--fanout-users\`, \`--fanout-events\`, \`--unrelated-changes\`
+(lower them for a quick run; reduced counts are noted in the output), \`--note="…"\` (added to the run's notes),
+and \`--report=test/bench/results/<file>.json\` to re-render this file from saved results without measuring.
+`;
+
+const METHOD = `## What is measured
+
+- **Population** (test/bench/model.ts): one Account (a user and a group) per ten namespaces, labelled onto its
+  namespaces; per tenant namespace five RoleBindings — four written by the benchmark, owner (a user), team (a
+  group), developers (two users) and CI (a ServiceAccount, with a role that grants no Space), and the account's,
+  written by our server's account controller (Kiosk's per-space binding, ClusterRole \`admin\`). \`bench-user\` sees exactly 20
+  namespaces (19 through bindings to the user, one through its group); \`bench-wide-user\` is in 500 groups and
+  sees 20, each through a different group. The 20 are among the first 100 namespaces, so they are the same
+  at every size.
+- **List latency**: sequential requests on a warm keep-alive connection, after 30 warm-up requests, JSON
+  (\`Accept: application/json\`). *Direct* goes to our server's port with the front proxy's certificate and
+  \`X-Remote-User\`/\`X-Remote-Group\`, as the aggregator does; *through kube-apiserver* uses the admin certificate
+  and \`Impersonate-User\`/\`Impersonate-Group\`, so it includes kube-apiserver's authentication, impersonation,
+  authorization and proxying. Percentiles are nearest-rank.
+- **Grant/revoke**: a RoleBinding for \`bench-vis-user\` is created in a namespace (grant) and deleted (revoke);
+  times run from sending the write to (a) the event's line arriving in a watch opened as that user, or (b) a
+  list by that user, polled back to back, showing the change. Watch and list are separate passes.
+- **Start-up to ready**: only our server is restarted (the sandbox's \`restartServer\`); the time is the new
+  process's age (kernel start time) when \`/readyz\` first answers 200, polled every 10 ms.
+- **RSS**: \`VmRSS\` of the server process once idle (less than 5 % of a CPU over a second).
+- **Fan-out**: 1,000 watches straight to our server, as 600 users (400 of them with two watches), all in one
+  group; a RoleBinding to that group is created (ADDED for everyone) and deleted (DELETED). Server CPU is the
+  sum of its threads' \`/proc/<pid>/task/*/schedstat\` run time between the write and the last arrival.
+`;
+
+export function renderMarkdown(r: BenchResults): string {
+  const sizes = [...r.sizes].sort((a, b) => a.namespaces - b.namespaces);
+  const smallest = sizes[0];
+  const largest = sizes[sizes.length - 1];
+  const out: string[] = [
+    '# Benchmarks',
+    '',
+    `<!-- Generated by test/bench (npm run bench) from test/bench/results/; regenerated on every run. -->`,
+    '',
+    `Run of ${r.startedAt.slice(0, 16).replace('T', ' ')} UTC on ${r.machine.cpus} × ${r.machine.cpuModel}, ${r.machine.memoryGiB} GiB, ` +
+      `Node ${r.machine.node}, Kubernetes ${r.machine.kubernetes} (sandbox), commit ${r.machine.commit.slice(0, 12)}${r.machine.dirtyTree ? ' with uncommitted changes' : ''}. ` +
+      'etcd, kube-apiserver, kube-controller-manager, our server and the benchmark client share these CPUs.',
+    '',
+  ];
+  if (largest) {
+    const at = largest.namespaces === TARGET_SIZE ? '' : ` (measured at ${n(largest.namespaces)}; the targets are for ${n(TARGET_SIZE)})`;
+    out.push(`## Targets at ${n(TARGET_SIZE)} namespaces / ${n(TARGET_SIZE * 5)} RoleBindings${at}`, '',
+      '| Target | Goal | Measured | |', '|---|---|---|---|',
+      ...checkTargets(largest, smallest).map((c) => `| ${c.name} | ${c.goal} | ${c.measured} | ${mark(c.met)} |`), '');
+  }
+  out.push('## Results by size', '');
+  for (const s of sizes) out.push(sizeSection(r, s, smallest));
+  if (r.notes.length > 0) out.push('## Notes on this run', '', ...r.notes.map((x) => `- ${x}`), '');
+  out.push(METHOD, HOW_TO_RUN);
+  return out.join('\n');
+}
+
+/** The short table printed at the end of a run. */
+export function renderConsole(r: BenchResults): string {
+  const rows: string[][] = [['namespaces', 'direct p50/p99', 'via kube-apiserver p50/p99', 'admin GET ns p50/p99', 'grant/revoke worst p99', 'RSS MiB', 'ready s', 'fan-out last p99']];
+  for (const s of r.sizes) {
+    rows.push([
+      n(s.namespaces), `${ms(s.lists.direct.p50)} / ${ms(s.lists.direct.p99)} ms`, `${ms(s.lists.viaApiserver.p50)} / ${ms(s.lists.viaApiserver.p99)} ms`,
+      `${ms(s.lists.adminGetNamespace.p50)} / ${ms(s.lists.adminGetNamespace.p99)} ms`, `${ms(worstVisibility(s).p99)} ms`,
+      String(restingRss(s)), s.startup.readySeconds.toFixed(2), `${ms(s.fanout.lastMs.p99)} ms`,
+    ]);
+  }
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
+  return rows.map((row) => row.map((cell, c) => cell.padEnd(widths[c]!)).join('  ')).join('\n');
+}
