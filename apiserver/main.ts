@@ -32,7 +32,7 @@ import { Authenticator } from './authn/authenticator.js';
 import { registerIndexMetrics } from './endpoints/index-metrics.js';
 import { parseFlags, validate } from './options.js';
 import { ApiServer } from './server.js';
-import { buildAccountQuotas, wireAccountController } from './wiring.js';
+import { buildAccountQuotas, roleBindingsByAccount, wireAccountController } from './wiring.js';
 
 /** The Space writer's view of the access index. */
 function visibilityIndexFor(visibility: Visibility) {
@@ -62,8 +62,9 @@ async function main(): Promise<void> {
   const accountController = new AccountController(
     {
       account: (name) => informers.accounts.get(name) as Parameters<AccountController['onAccount']>[0] | undefined,
-      roleBindingsOf: (account) => informers.roleBindings.list()
-        .filter((rb) => rb.metadata.labels?.['kiosk.sh/account'] === account && rb.metadata.labels?.['app.kubernetes.io/name'] === 'kiosk'),
+      clusterRole: (name) => informers.clusterRoles.get(name),
+      clusterRoleBinding: (name) => informers.clusterRoleBindings.get(name),
+      roleBindingsOf: roleBindingsByAccount(informers.roleBindings) as (account: string) => Array<{ metadata: { name: string; namespace?: string }; roleRef: { name: string }; subjects?: unknown[] }>,
     },
     new ObjectWriter(client), log.with({ controller: 'account' }));
   wireAccountController(informers, accountController);

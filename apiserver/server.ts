@@ -44,7 +44,8 @@ export interface ServerDependencies {
 export class ApiServer {
   private server: Server | undefined;
   private draining = false;
-  private readonly sockets = new Set<Socket>();
+  /** Open connections and how many requests each has in flight (idle ones are closed on shutdown). */
+  private readonly sockets = new Map<Socket, number>();
   private readonly watches: WatchTracker;
 
   constructor(private readonly options: ServerOptions, private readonly deps: ServerDependencies) {
@@ -101,9 +102,18 @@ export class ApiServer {
     server.keepAliveTimeout = 120_000;
     server.headersTimeout = 125_000;
     server.maxHeadersCount = 0;
-    server.on('connection', (socket: Socket) => {
-      this.sockets.add(socket);
+    server.on('secureConnection', (socket: Socket) => {
+      this.sockets.set(socket, 0);
       socket.on('close', () => this.sockets.delete(socket));
+    });
+    server.on('request', (req, res) => {
+      const socket = req.socket;
+      this.sockets.set(socket, (this.sockets.get(socket) ?? 0) + 1);
+      res.on('close', () => {
+        const active = (this.sockets.get(socket) ?? 1) - 1;
+        this.sockets.set(socket, active);
+        if (this.draining && active === 0) socket.destroy();
+      });
     });
     server.on('tlsClientError', () => undefined);
     this.server = server;
@@ -127,9 +137,11 @@ export class ApiServer {
     // Watches never finish on their own: end them cleanly so clients re-watch elsewhere.
     this.watches.closeAll();
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeIdleConnections();
+    // closeIdleConnections() misses a TLS connection that never sent a request; close every connection with
+    // nothing in flight now, and the others as their last request ends (or at the grace period).
+    for (const [socket, active] of this.sockets) if (active === 0) socket.destroy();
     const timer = setTimeout(() => {
-      for (const s of this.sockets) s.destroy();
+      for (const socket of this.sockets.keys()) socket.destroy();
     }, graceMs);
     await closed;
     clearTimeout(timer);

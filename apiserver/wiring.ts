@@ -91,3 +91,26 @@ export function buildAccountQuotas(deps: {
     stop: () => clearInterval(prune),
   };
 }
+
+/**
+ * The RoleBindings the server made for each account's spaces (labelled with the account), kept from
+ * informer events, so a reconcile reads its account's bindings instead of scanning all of the cluster's.
+ */
+export function roleBindingsByAccount(roleBindings: Informer<KubeObject>): (account: string) => KubeObject[] {
+  const byAccount = new Map<string, Map<string, KubeObject>>();
+  const keyOf = (rb: KubeObject) => `${rb.metadata.namespace}/${rb.metadata.name}`;
+  const accountOf = (rb: KubeObject) => (rb.metadata.labels?.['app.kubernetes.io/name'] === 'kiosk' ? rb.metadata.labels?.[ACCOUNT_LABEL] : undefined);
+  const remove = (rb: KubeObject) => {
+    const account = accountOf(rb);
+    if (account) byAccount.get(account)?.delete(keyOf(rb));
+  };
+  const add = (rb: KubeObject) => {
+    const account = accountOf(rb);
+    if (!account) return;
+    let set = byAccount.get(account);
+    if (!set) byAccount.set(account, (set = new Map()));
+    set.set(keyOf(rb), rb);
+  };
+  roleBindings.addHandlers({ onAdd: add, onUpdate: (before, rb) => { remove(before); add(rb); }, onDelete: remove });
+  return (account) => [...(byAccount.get(account)?.values() ?? [])];
+}

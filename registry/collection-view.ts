@@ -105,14 +105,19 @@ export class CollectionView<T> implements Getter<T>, Lister<T>, Watcher<T> {
     }
     const metadata: ListResult<T>['metadata'] = { resourceVersion: String(listRv) };
     if (i < names.length) {
-      let remaining = 0;
-      for (let j = i; j < names.length; j++) {
-        const obj = this.source.object(this.collection, names[j]!);
-        if (obj && matches(obj)) remaining++;
-      }
-      if (remaining > 0) {
+      if (options.labelSelector.empty && options.fieldSelector.empty) {
         metadata.continue = encodeContinue({ rv: listRv, start: last });
-        metadata.remainingItemCount = remaining;
+        metadata.remainingItemCount = names.length - i;
+      } else {
+        // As upstream, no remainingItemCount under a selector: it would cost a scan of the rest; a
+        // continue token only if something further matches.
+        for (let j = i; j < names.length; j++) {
+          const obj = this.source.object(this.collection, names[j]!);
+          if (obj && matches(obj)) {
+            metadata.continue = encodeContinue({ rv: listRv, start: last });
+            break;
+          }
+        }
       }
     }
     return { ...this.listKind, metadata, items };

@@ -36,8 +36,11 @@ interface PeerChain {
  */
 export class Authenticator {
   private trust: TrustState | undefined;
-  /** Certificate checks cost a signature verification; a TLS connection's peer never changes. */
-  private readonly perSocket = new WeakMap<TLSSocket, { trust: TrustState; chain: PeerChain | undefined }>();
+  /**
+   * Certificate checks cost signature verifications; a TLS connection's peer never changes, so the chain
+   * and its verification against each CA bundle are kept per connection (until the trust changes).
+   */
+  private readonly perSocket = new WeakMap<TLSSocket, { trust: TrustState; chain: PeerChain | undefined; verified: Map<X509Certificate[], string | undefined> }>();
 
   constructor(private readonly tokens: TokenAuthenticator | undefined) {}
 
@@ -62,10 +65,15 @@ export class Authenticator {
   async authenticate(req: IncomingMessage): Promise<AuthenticationResult> {
     const trust = this.trust;
     const errors: string[] = [];
-    const chain = trust ? this.peerChain(req.socket as TLSSocket, trust) : undefined;
+    const peer = trust ? this.peer(req.socket as TLSSocket, trust) : undefined;
+    const chain = peer?.chain;
+    const verify = (roots: X509Certificate[]) => {
+      if (!peer!.verified.has(roots)) peer!.verified.set(roots, verifyClientCertificate(chain!.leaf, chain!.intermediates, roots));
+      return peer!.verified.get(roots);
+    };
 
     if (trust && chain && trust.requestHeaderRoots.length > 0) {
-      const failure = verifyClientCertificate(chain.leaf, chain.intermediates, trust.requestHeaderRoots);
+      const failure = verify(trust.requestHeaderRoots);
       if (!failure) {
         const cn = subjectValues(chain.leaf, 'CN')[0] ?? '';
         if (trust.config.allowedNames.length > 0 && !trust.config.allowedNames.includes(cn)) {
@@ -78,7 +86,7 @@ export class Authenticator {
     }
 
     if (trust && chain && trust.clientRoots.length > 0) {
-      const failure = verifyClientCertificate(chain.leaf, chain.intermediates, trust.clientRoots);
+      const failure = verify(trust.clientRoots);
       if (!failure) {
         const username = subjectValues(chain.leaf, 'CN')[0];
         if (username) {
@@ -107,12 +115,13 @@ export class Authenticator {
     return { user: anonymousUser(), method: 'anonymous' };
   }
 
-  private peerChain(socket: TLSSocket, trust: TrustState): PeerChain | undefined {
+  private peer(socket: TLSSocket, trust: TrustState) {
     const cached = this.perSocket.get(socket);
-    if (cached && cached.trust === trust) return cached.chain;
+    if (cached && cached.trust === trust) return cached;
     const chain = typeof socket.getPeerCertificate === 'function' ? readPeerChain(socket.getPeerCertificate(true)) : undefined;
-    this.perSocket.set(socket, { trust, chain });
-    return chain;
+    const entry = { trust, chain, verified: new Map<X509Certificate[], string | undefined>() };
+    this.perSocket.set(socket, entry);
+    return entry;
   }
 }
 

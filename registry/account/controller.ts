@@ -1,6 +1,7 @@
 import type { Logger } from '../../storage/logger.js';
 import type { ApplyTarget } from '../../storage/object-writer.js';
 import { Workqueue } from '../../storage/workqueue.js';
+import { canonicalJson } from '../canonical-json.js';
 import { spaceClusterRole } from '../space/access.js';
 import { accountClusterRole, accountClusterRoleBinding, rbacSubjects, spaceRoleBinding, spaceRoleBindingName } from './rbac.js';
 import type { Account } from './types.js';
@@ -24,6 +25,16 @@ export interface AccountSource {
   account(name: string): Account | undefined;
   /** The RoleBindings the server made for an account's spaces (labelled with it), across namespaces. */
   roleBindingsOf(account: string): RoleBindingLike[];
+  /** The cluster-scoped RBAC objects as the informers have them, to skip writes that change nothing. */
+  clusterRole(name: string): { rules?: unknown; metadata: { ownerReferences?: Array<{ uid?: unknown }> } } | undefined;
+  clusterRoleBinding(name: string): { roleRef?: unknown; subjects?: unknown; metadata: { ownerReferences?: Array<{ uid?: unknown }> } } | undefined;
+}
+
+/** Whether the object already has the fields we would apply (and is owned by the account). */
+function upToDate(current: { metadata: { ownerReferences?: Array<{ uid?: unknown }> } } & Record<string, unknown> | undefined,
+  desired: Record<string, unknown>, fields: string[], ownerUid: string | undefined): boolean {
+  if (!current || !current.metadata.ownerReferences?.some((o) => o.uid === ownerUid)) return false;
+  return fields.every((f) => canonicalJson(current[f] ?? null) === canonicalJson(desired[f] ?? null));
 }
 
 interface NamespaceLike {
@@ -125,8 +136,13 @@ export class AccountController {
       }
       return;
     }
-    await this.writer.apply(accountClusterRole(account), 'clusterroles');
-    await this.writer.apply(accountClusterRoleBinding(account), 'clusterrolebindings');
+    // Written only when they differ, so a restart of the server does not re-apply every account's RBAC.
+    const role = accountClusterRole(account);
+    if (!upToDate(this.source.clusterRole(role.metadata.name), role, ['rules'], account.metadata.uid)) await this.writer.apply(role, 'clusterroles');
+    const binding = accountClusterRoleBinding(account);
+    if (!upToDate(this.source.clusterRoleBinding(binding.metadata.name), binding, ['roleRef', 'subjects'], account.metadata.uid)) {
+      await this.writer.apply(binding, 'clusterrolebindings');
+    }
     await this.syncSpaceBindings(account);
     const namespaces = this.namespacesOf(name).map((n) => ({ name: n }));
     const current = account.status?.namespaces ?? [];
@@ -148,7 +164,7 @@ export class AccountController {
     if (!role) return;
     for (const namespace of spaces) {
       const rb = existing.get(namespace);
-      if (rb && rb.roleRef.name === role && JSON.stringify(rb.subjects ?? []) === JSON.stringify(subjects)) continue;
+      if (rb && rb.roleRef.name === role && canonicalJson(rb.subjects ?? []) === canonicalJson(subjects)) continue;
       if (rb && rb.roleRef.name !== role) await this.writer.remove(rbTarget(namespace, rbName), 'rolebindings');
       await this.writer.apply(spaceRoleBinding(account, namespace, role), 'rolebindings');
     }
