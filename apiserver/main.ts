@@ -24,6 +24,8 @@ import { KubeClient } from '../storage/client.js';
 import { ClusterInformers } from '../storage/informers/cluster-informers.js';
 import { Informer } from '../storage/informers/informer.js';
 import { ResourceInformers } from '../storage/informers/resource-informers.js';
+import { RestMapper } from '../storage/rest-mapper.js';
+import { KubeTemplateBackend } from '../storage/template-backend.js';
 import { createLogger } from '../storage/logger.js';
 import { ObjectWriter } from '../storage/object-writer.js';
 import { AccessIndex } from '../storage/visibility/access-index.js';
@@ -32,7 +34,7 @@ import { Authenticator } from './authn/authenticator.js';
 import { registerIndexMetrics } from './endpoints/index-metrics.js';
 import { parseFlags, validate } from './options.js';
 import { ApiServer } from './server.js';
-import { buildAccountQuotas, roleBindingsByAccount, wireAccountController } from './wiring.js';
+import { buildAccountQuotas, buildTemplates, roleBindingsByAccount, wireAccountController } from './wiring.js';
 
 /** The Space writer's view of the access index. */
 function visibilityIndexFor(visibility: Visibility) {
@@ -59,9 +61,16 @@ async function main(): Promise<void> {
   informers.feed(index);
   registerIndexMetrics(metrics, index, informers);
   const visibility = new Visibility(index);
+  const templateInformer = new Informer(client, { name: 'templates.config.kiosk.sh', path: '/apis/config.kiosk.sh/v1alpha1/templates' }, log);
+  const instanceInformer = new Informer(client, { name: 'templateinstances.config.kiosk.sh', path: '/apis/config.kiosk.sh/v1alpha1/templateinstances' }, log);
   const accountController = new AccountController(
     {
       account: (name) => informers.accounts.get(name) as Parameters<AccountController['onAccount']>[0] | undefined,
+      instancesIn: (namespace) => instanceInformer.list().filter((ti) => ti.metadata.namespace === namespace) as Array<{ spec?: { template?: string } }>,
+      namespaceCreated: (namespace) => {
+        const created = informers.namespaces.get(namespace)?.metadata.creationTimestamp;
+        return created ? Date.parse(created) : undefined;
+      },
       clusterRole: (name) => informers.clusterRoles.get(name),
       clusterRoleBinding: (name) => informers.clusterRoleBindings.get(name),
       roleBindingsOf: roleBindingsByAccount(informers.roleBindings) as (account: string) => Array<{ metadata: { name: string; namespace?: string }; roleRef: { name: string }; subjects?: unknown[] }>,
@@ -76,6 +85,10 @@ async function main(): Promise<void> {
     namespacesOf: (account) => accountController.namespacesOf(account),
     ledger, writer: new ObjectWriter(client), log,
   });
+  const templates = buildTemplates({
+    templates: templateInformer, instances: instanceInformer, namespaces: informers.namespaces, accounts: informers.accounts,
+    backend: new KubeTemplateBackend(client, new RestMapper(client)), log,
+  });
   let indexReady = false;
 
   const authorizer = new SubjectAccessReviewer(client);
@@ -83,6 +96,7 @@ async function main(): Promise<void> {
     new KubeSpaceBackend(client, (name) => informers.accounts.get(name), authorizer,
       new CountReservations(ledger, 60_000)),
     { ...visibilityIndexFor(visibility) },
+    templates,
   );
   const accountWriter = new AccountWriter(new KubeAccountBackend(client, (name, rv) => visibility.isCurrent('accounts', name, rv)));
   const catalogue = allSchemas();
@@ -105,7 +119,7 @@ async function main(): Promise<void> {
         write: { schemaName: definitionName(TENANCY_GROUP, TENANCY_VERSION, 'Account'), catalogue, nameValidator: validateSubdomainName },
       },
     ],
-    readyChecks: [{ name: 'informers-synced', check: () => indexReady && quotaInformer.synced() }],
+    readyChecks: [{ name: 'informers-synced', check: () => indexReady && quotaInformer.synced() && templateInformer.synced() && instanceInformer.synced() }],
     admission: quotas.hooks,
   });
 
@@ -117,6 +131,8 @@ async function main(): Promise<void> {
   requestHeaders.start();
   informers.start();
   quotaInformer.start();
+  templateInformer.start();
+  instanceInformer.start();
   quotaResources.start();
   const started = Date.now();
   void informers.waitForSync().then(() => {
@@ -124,6 +140,7 @@ async function main(): Promise<void> {
     indexReady = true;
     accountController.start();
     quotas.controller.start();
+    templates.start();
     log.info('access index built', { ...index.sizes(), ms: Date.now() - started });
   });
   log.info('waiting for kube-system/extension-apiserver-authentication');
@@ -137,7 +154,8 @@ async function main(): Promise<void> {
     accountController.stop();
     quotas.controller.stop();
     quotas.stop();
-    await Promise.all([requestHeaders.stop(), informers.stop(), quotaInformer.stop(), quotaResources.stop()]);
+    templates.stop();
+    await Promise.all([requestHeaders.stop(), informers.stop(), quotaInformer.stop(), quotaResources.stop(), templateInformer.stop(), instanceInformer.stop()]);
     client.close();
     process.exit(0);
   };

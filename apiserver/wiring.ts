@@ -9,6 +9,9 @@ import { AccountQuotaController } from '../registry/accountquota/controller.js';
 import { kindsCountedBy } from '../registry/accountquota/counted-kinds.js';
 import type { AccountQuota } from '../registry/accountquota/types.js';
 import { UsageIndex } from '../registry/accountquota/usage-index.js';
+import type { TemplateBackend } from '../registry/template/controller.js';
+import { TemplateInstanceController } from '../registry/template/controller.js';
+import type { Template, TemplateInstance } from '../registry/template/types.js';
 import type { ClusterInformers } from '../storage/informers/cluster-informers.js';
 import type { Informer, KubeObject } from '../storage/informers/informer.js';
 import type { ResourceInformers } from '../storage/informers/resource-informers.js';
@@ -113,4 +116,27 @@ export function roleBindingsByAccount(roleBindings: Informer<KubeObject>): (acco
   };
   roleBindings.addHandlers({ onAdd: add, onUpdate: (before, rb) => { remove(before); add(rb); }, onDelete: remove });
   return (account) => [...(byAccount.get(account)?.values() ?? [])];
+}
+
+/** The TemplateInstance controller over the Template and TemplateInstance informers. */
+export function buildTemplates(deps: {
+  templates: Informer<KubeObject>;
+  instances: Informer<KubeObject>;
+  namespaces: Informer<KubeObject>;
+  accounts: Informer<KubeObject>;
+  backend: TemplateBackend;
+  log: Logger;
+}): TemplateInstanceController {
+  const controller = new TemplateInstanceController({
+    instance: (ns, name) => deps.instances.get(name, ns) as unknown as TemplateInstance | undefined,
+    instancesOfTemplate: (template) => (deps.instances.list() as unknown as TemplateInstance[]).filter((ti) => ti.spec?.template === template),
+    template: (name) => deps.templates.get(name) as unknown as Template | undefined,
+    namespace: (name) => deps.namespaces.get(name),
+    account: (name) => deps.accounts.get(name),
+  }, deps.backend, deps.log.with({ controller: 'templateinstance' }));
+  const onInstance = (o: KubeObject) => controller.onInstance(o as unknown as TemplateInstance);
+  deps.instances.addHandlers({ onAdd: onInstance, onUpdate: (_b, o) => onInstance(o) });
+  const onTemplate = (o: KubeObject) => controller.onTemplate(o as unknown as Template);
+  deps.templates.addHandlers({ onAdd: onTemplate, onUpdate: (_b, o) => onTemplate(o), onDelete: onTemplate });
+  return controller;
 }

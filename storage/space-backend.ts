@@ -76,10 +76,11 @@ export class KubeSpaceBackend {
     }
   }
 
-  async createTemplateInstance(ti: Namespaced, dryRun: boolean): Promise<void> {
-    await this.client.request('POST', `/apis/config.kiosk.sh/v1alpha1/namespaces/${encodeURIComponent(ti.metadata.namespace)}/templateinstances`, {
+  async createTemplateInstance(ti: Namespaced, dryRun: boolean): Promise<string> {
+    const created = await this.client.request<{ metadata: { name: string } }>('POST', `/apis/config.kiosk.sh/v1alpha1/namespaces/${encodeURIComponent(ti.metadata.namespace)}/templateinstances`, {
       body: ti, query: { ...dry(dryRun), fieldManager: FIELD_MANAGER },
     });
+    return created.metadata.name;
   }
 
   async account<T>(name: string): Promise<T | undefined> {

@@ -39,7 +39,8 @@ export class Workqueue {
     this.pump();
   }
 
-  private addAfter(key: string, delayMs: number): void {
+  /** Adds the key once the delay has passed (a controller waiting for time, not for an event). */
+  addAfter(key: string, delayMs: number): void {
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       if (this.running) this.add(key);

@@ -25,6 +25,10 @@ export interface AccountSource {
   account(name: string): Account | undefined;
   /** The RoleBindings the server made for an account's spaces (labelled with it), across namespaces. */
   roleBindingsOf(account: string): RoleBindingLike[];
+  /** The TemplateInstances in a namespace, with the template each deploys. */
+  instancesIn(namespace: string): Array<{ spec?: { template?: string } }>;
+  /** A namespace's creation time (ms), to leave spaces still being created to their create request. */
+  namespaceCreated(namespace: string): number | undefined;
   /** The cluster-scoped RBAC objects as the informers have them, to skip writes that change nothing. */
   clusterRole(name: string): { rules?: unknown; metadata: { ownerReferences?: Array<{ uid?: unknown }> } } | undefined;
   clusterRoleBinding(name: string): { roleRef?: unknown; subjects?: unknown; metadata: { ownerReferences?: Array<{ uid?: unknown }> } } | undefined;
@@ -46,6 +50,12 @@ interface NamespaceLike {
  * outlive their account (Kiosk's behaviour, and the safe default).
  */
 export const DELETE_SPACES_ANNOTATION = 'kiosk.sh/delete-spaces-with-account';
+
+/** Set to "false" on an Account to keep new mandatory templates from being added to its existing spaces. */
+export const TEMPLATE_ROLLOUT_ANNOTATION = 'kiosk.sh/template-rollout';
+
+/** A space younger than this is still in its create request, which instantiates the templates itself. */
+const CREATING_GRACE_MS = 120_000;
 
 const rbTarget = (namespace: string, name: string): ApplyTarget => ({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name, namespace } });
 
@@ -144,11 +154,47 @@ export class AccountController {
       await this.writer.apply(binding, 'clusterrolebindings');
     }
     await this.syncSpaceBindings(account);
+    await this.rollOutTemplates(account);
     const namespaces = this.namespacesOf(name).map((n) => ({ name: n }));
     const current = account.status?.namespaces ?? [];
     if (JSON.stringify(current) !== JSON.stringify(namespaces)) {
       await this.writer.patchStatus({ apiVersion: 'config.kiosk.sh/v1alpha1', kind: 'Account', metadata: { name } }, 'accounts', { namespaces });
     }
+  }
+
+  /**
+   * A mandatory template added to an Account reaches its existing spaces too: each space without an
+   * instance of it gets one (opt out with the template-rollout annotation set to "false").
+   */
+  private async rollOutTemplates(account: Account): Promise<void> {
+    if (account.metadata.annotations?.[TEMPLATE_ROLLOUT_ANNOTATION] === 'false') return;
+    const entries = (account.spec.space?.templateInstances ?? []).filter((e) => e?.spec?.template);
+    if (entries.length === 0) return;
+    const now = Date.now();
+    let revisitIn: number | undefined;
+    for (const namespace of this.namespacesOf(account.metadata.name!)) {
+      const created = this.source.namespaceCreated(namespace);
+      if (created === undefined) continue;
+      if (now - created < CREATING_GRACE_MS) {
+        // Nothing will wake us for it later: come back when its create request is surely over.
+        revisitIn = Math.min(revisitIn ?? Infinity, created + CREATING_GRACE_MS - now + 1_000);
+        continue;
+      }
+      const present = new Set(this.source.instancesIn(namespace).map((ti) => ti.spec?.template));
+      for (const entry of entries) {
+        if (present.has(entry.spec.template)) continue;
+        const meta = entry.metadata ?? {};
+        await this.writer.apply({
+          apiVersion: 'config.kiosk.sh/v1alpha1', kind: 'TemplateInstance',
+          metadata: {
+            name: meta.name ?? entry.spec.template, namespace,
+            ...(meta.labels ? { labels: meta.labels } : {}), ...(meta.annotations ? { annotations: meta.annotations } : {}),
+          },
+          spec: entry.spec,
+        } as ApplyTarget, 'templateinstances');
+      }
+    }
+    if (revisitIn !== undefined) this.queue.addAfter(account.metadata.name!, revisitIn);
   }
 
   private async syncSpaceBindings(account: Account): Promise<void> {

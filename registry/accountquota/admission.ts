@@ -5,7 +5,7 @@ import { kindKey, kindsCountedBy, PODS } from './counted-kinds.js';
 import type { Quantity } from './quantity.js';
 import { add, cmp, format, parseQuantity } from './quantity.js';
 import type { AccountQuota } from './types.js';
-import { exceededMessage, missingLimits, quotaDelta } from './usage.js';
+import { exceededMessage, failedQuotaMessage, missingLimits, quotaDelta, quotaForbidden, quotaMatches } from './usage.js';
 import { validateQuotaSpec } from './resources.js';
 import { objectKey, UsageIndex } from './usage-index.js';
 
@@ -63,24 +63,27 @@ export class AccountQuotaAdmission {
       .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
     if (quotas.length === 0) return { allowed: true };
     const name = request.name || request.object.metadata?.name || '';
-    const forbidden = (message: string) => ({
-      allowed: false as const,
-      error: new StatusError(403, 'Forbidden', message, { name, kind: kind.resource }),
-    });
-
-    if (kindKey(kind) === kindKey(PODS)) {
-      for (const q of quotas) {
-        const missing = missingLimits(kind, request.object, hardOf(q));
-        if (missing) return forbidden(`failed quota: ${q.metadata.name}: ${missing}`);
-      }
-    }
+    // As the ResourceQuota admission plugin words it: `pods "nginx" is forbidden: exceeded quota: …`.
+    const forbidden = (reason: string) => ({ allowed: false as const, error: quotaForbidden({ group: kind.group, resource: kind.resource }, name, request.object, reason) });
 
     const deltas = new Map<string, Map<string, Quantity>>();
-    for (const q of quotas) {
-      const delta = quotaDelta(kind, request.object, request.operation === 'UPDATE' ? request.oldObject : undefined,
-        hardOf(q), q.spec.quota?.scopes ?? [], q.spec.quota?.scopeSelector);
-      const positive = new Map([...delta].filter(([, v]) => cmp(v, parseQuantity('0')) > 0));
-      if (positive.size > 0) deltas.set(q.metadata.name, positive);
+    try {
+      for (const q of quotas) {
+        const hard = hardOf(q);
+        const scopes = q.spec.quota?.scopes ?? [];
+        const selector = q.spec.quota?.scopeSelector;
+        // Only quotas the object falls under demand limits of it (a scoped quota may not cover it).
+        if (kindKey(kind) === kindKey(PODS) && quotaMatches(kind, request.object, hard, scopes, selector)) {
+          const missing = missingLimits(kind, request.object, hard);
+          if (missing) return forbidden(failedQuotaMessage(q.metadata.name, missing));
+        }
+        const delta = quotaDelta(kind, request.object, request.operation === 'UPDATE' ? request.oldObject : undefined, hard, scopes, selector);
+        const positive = new Map([...delta].filter(([, v]) => cmp(v, parseQuantity('0')) > 0));
+        if (positive.size > 0) deltas.set(q.metadata.name, positive);
+      }
+    } catch (err) {
+      // A quota whose scope selector cannot be evaluated: refuse rather than let objects past it.
+      return { allowed: false, error: new StatusError(500, 'InternalError', `Internal error occurred: evaluating the account's quotas: ${(err as Error).message}`, {}) };
     }
     if (deltas.size === 0) return { allowed: true };
 
@@ -101,7 +104,7 @@ export class AccountQuotaAdmission {
           const pick = (m: (n: string) => string) => Object.fromEntries(exceeded.map((n) => [n, m(n)]));
           return {
             result: forbidden(exceededMessage(q.metadata.name,
-              pick((n) => format(delta.get(n)!)), pick((n) => format(used.get(n) ?? parseQuantity('0'))), pick((n) => hard[n]!))),
+              pick((n) => format(delta.get(n)!)), pick((n) => format(used.get(n) ?? parseQuantity('0'))), pick((n) => format(parseQuantity(hard[n]!))))),
           };
         }
       }

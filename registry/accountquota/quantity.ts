@@ -286,11 +286,15 @@ export function upstreamMilliValue(q: Quantity): bigint {
   // arithmetic while the nanos fit (wrapping a huge negative), else the big quotient's low 64 bits.
   const d = 1000000n;
   if (q.exponent < -3) {
-    // Never huge: at most a few digits more than the coefficient.
+    // At most six digits longer than the coefficient, so computed exactly.
     const nanos = q.exponent >= NANO ? scaledTo(q, NANO) : divRoundAway(q.coefficient, NANO - q.exponent);
-    const u = toInt64(nanos);
-    const result = u / d;
-    return u % d !== 0n ? toInt64(result + 1n) : result;
+    if (nanos < MAX_INT64) {
+      const u = toInt64(nanos);
+      const result = u / d;
+      return u % d !== 0n ? toInt64(result + 1n) : result;
+    }
+    const result = nanos / d;
+    return nanos % d !== 0n ? toInt64(toInt64(result) + 1n) : toInt64(result);
   }
   if (cmp(q, make(MAX_INT64, NANO, 'DecimalSI')) < 0) {
     const u = BigInt.asIntN(64, low64(q.coefficient, q.exponent + 9));

@@ -1,9 +1,9 @@
 import type { CountedKind } from './counted-kinds.js';
-import { kindKey, kindsCountedBy, PODS } from './counted-kinds.js';
+import { kindKey, kindsCountedBy } from './counted-kinds.js';
 import type { Quantity } from './quantity.js';
 import { add, parseQuantity } from './quantity.js';
 import type { AccountQuota } from './types.js';
-import { matchesScopes, podIsTerminal, usageOf } from './usage.js';
+import { matchesScopes, usageOf } from './usage.js';
 
 interface ObjectLike {
   metadata: { name: string; namespace?: string };
@@ -23,7 +23,7 @@ export const objectKey = (kind: CountedKind, namespace: string, name: string) =>
 /**
  * What the objects of each counted kind use, per namespace, from the informers. A quota's usage is the
  * sum over its account's namespaces of the objects matching its scopes, for the names in its hard
- * limits; terminal pods count nothing. It also remembers when it last saw each object, so a reservation
+ * limits (usageOf applies Kubernetes' rules, e.g. terminal pods count only for count/pods). It also remembers when it last saw each object, so a reservation
  * made for an object stops counting once the object itself is visible here (or seen deleted).
  */
 export class UsageIndex {
@@ -67,7 +67,6 @@ export class UsageIndex {
       const used: Usage = new Map(hard.map((n) => [n, parseQuantity('0')]));
       for (const kind of kinds) {
         for (const { obj, usage } of this.byKind.get(kindKey(kind))?.get(ns)?.values() ?? []) {
-          if (kind === PODS && podIsTerminal(obj)) continue;
           if (!matchesScopes(kind, obj, scopes, selector)) continue;
           for (const n of hard) {
             const q = usage.get(n);

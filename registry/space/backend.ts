@@ -39,7 +39,8 @@ export interface SpaceBackend {
   namespacesWithLabel(label: string, value: string): Promise<Set<string>>;
   applyRoleBinding(rb: RoleBindingObject, dryRun: boolean): Promise<void>;
   deleteRoleBinding(namespace: string, name: string): Promise<void>;
-  createTemplateInstance(ti: TemplateInstanceObject, dryRun: boolean): Promise<void>;
+  /** Creates the instance; resolves with its name (generated when the account gave generateName). */
+  createTemplateInstance(ti: TemplateInstanceObject, dryRun: boolean): Promise<string>;
   /** The config Account: from the informer cache, or read live when the cache has not seen it yet. */
   account(name: string): Promise<Account | undefined>;
   authorize(user: UserInfo, attributes: AccessAttributes): Promise<AccessDecision>;

@@ -21,6 +21,15 @@ const SPACE_SINGULAR: GroupResource = { group: 'tenancy.kiosk.sh', resource: 'sp
 const READ_YOUR_WRITES_MS = 5_000;
 const OPTIMISTIC_LOCK = 'the object has been modified; please apply your changes to the latest version and try again';
 
+/** Waiting for a space's mandatory TemplateInstances (the TemplateInstance controller). */
+export interface TemplateWaiter {
+  waitForDeployed(namespace: string, names: string[], timeoutMs: number): Promise<
+    { ok: true } | { ok: false; name: string; reason: string; message: string } | { ok: false; timeout: true }>;
+}
+
+/** Kiosk waits a minute for mandatory templates before it gives up on a space. */
+const TEMPLATE_WAIT_MS = 60_000;
+
 /** What the writer reads back from the access index. */
 export interface SpaceIndex {
   object(collection: 'namespaces', name: string): { metadata: { resourceVersion?: string; uid?: string } } | undefined;
@@ -44,7 +53,7 @@ function fromKube(err: unknown, name: string): unknown {
  * RoleBinding. Writes to kube-apiserver use the server's own identity, after the checks below.
  */
 export class SpaceWriter {
-  constructor(private readonly backend: SpaceBackend, private readonly index: SpaceIndex) {}
+  constructor(private readonly backend: SpaceBackend, private readonly index: SpaceIndex, private readonly templates?: TemplateWaiter) {}
 
   private async mayCreateNamespaces(user: UserInfo): Promise<boolean> {
     const decision = await this.backend.authorize(user, { verb: 'create', resource: { group: '', version: 'v1', resource: 'namespaces' } });
@@ -115,25 +124,34 @@ export class SpaceWriter {
     if (ctx.dryRun) return namespaceToSpace(created as NamespaceLike);
     if (account) {
       try {
-        await this.bindAccount(name, account, false);
+        // Mandatory templates first: the tenant gets access only to a space that already has them.
+        const instances: string[] = [];
         for (const entry of account.spec.space?.templateInstances ?? []) {
           if (!entry.spec?.template) continue;
           const meta = entry.metadata ?? {};
-          await this.backend.createTemplateInstance({
+          instances.push(await this.backend.createTemplateInstance({
             apiVersion: 'config.kiosk.sh/v1alpha1', kind: 'TemplateInstance',
             metadata: {
               ...(meta.name ? { name: meta.name } : { generateName: meta.generateName ?? `${entry.spec.template}-` }),
               namespace: name, ...(meta.labels ? { labels: meta.labels } : {}), ...(meta.annotations ? { annotations: meta.annotations } : {}),
             },
             spec: entry.spec,
-          }, false);
+          }, false));
         }
+        if (instances.length > 0 && this.templates) {
+          const outcome = await this.templates.waitForDeployed(name, instances, TEMPLATE_WAIT_MS);
+          if (!outcome.ok) {
+            throw new Error('timeout' in outcome ? 'timed out waiting for the condition'
+              : `TemplateInstance '${outcome.name}' failed with ${outcome.reason}: ${outcome.message}`);
+          }
+        }
+        await this.bindAccount(name, account, false);
       } catch (err) {
         // No namespace without its RoleBinding and templates: undo, then say why.
         await this.backend.deleteNamespace(name, { dryRun: false, propagationPolicy: 'Background' }).catch(() => undefined);
         if (err instanceof StatusError) throw err;
         const message = err instanceof Error ? err.message : String(err);
-        throw new StatusError(500, 'InternalError', `Internal error occurred: setting up space ${name} failed, so it was removed again: ${message}`,
+        throw new StatusError(500, 'InternalError', `Internal error occurred: ${message}`,
           { name, group: SPACES.group, kind: SPACES.resource, causes: [{ message }] });
       }
     }

@@ -1,0 +1,200 @@
+import { gunzipSync, gzipSync } from 'node:zlib';
+import type { Logger } from '../../storage/logger.js';
+import { Workqueue } from '../../storage/workqueue.js';
+import { canonicalJson } from '../canonical-json.js';
+import { forceNamespace, RenderError, renderManifests, validateParameters } from './render.js';
+import type { Template, TemplateInstance } from './types.js';
+
+/** A deployed object, as remembered in status.templateManifests for pruning. */
+export interface ObjectRef {
+  apiVersion: string;
+  kind: string;
+  namespace?: string;
+  name: string;
+}
+
+export interface Mapping {
+  prefix: string;
+  resource: string;
+  namespaced: boolean;
+}
+
+/** What the controller writes with (implemented in storage over kube-apiserver). */
+export interface TemplateBackend {
+  mapping(apiVersion: string, kind: string): Promise<Mapping | undefined>;
+  /** Server-side apply of a rendered object at its mapped path. */
+  apply(mapping: Mapping, obj: Record<string, unknown> & { metadata: { name: string; namespace?: string } }): Promise<void>;
+  /** Deletes a pruned object, unless it is gone already or annotated `helm.sh/resource-policy: keep`. */
+  remove(mapping: Mapping, ref: ObjectRef): Promise<void>;
+  patchInstanceStatus(namespace: string, name: string, status: TemplateInstance['status']): Promise<void>;
+}
+
+export interface TemplateSource {
+  instance(namespace: string, name: string): TemplateInstance | undefined;
+  instancesOfTemplate(template: string): TemplateInstance[];
+  template(name: string): Template | undefined;
+  namespace(name: string): { metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> } } | undefined;
+  account(name: string): { metadata: { name?: string; labels?: Record<string, string>; annotations?: Record<string, string> } } | undefined;
+}
+
+const NO_OWNER = 'templateinstance.config.kiosk.sh/no-owner';
+
+export const encodeRefs = (refs: ObjectRef[]) => gzipSync(Buffer.from(JSON.stringify(refs))).toString('base64');
+export function decodeRefs(text: string | undefined): ObjectRef[] {
+  if (!text) return [];
+  try {
+    const parsed = JSON.parse(gunzipSync(Buffer.from(text, 'base64')).toString('utf8')) as unknown;
+    return Array.isArray(parsed) ? parsed as ObjectRef[] : [];
+  } catch {
+    return [];
+  }
+}
+const refKey = (r: ObjectRef) => `${r.apiVersion}/${r.kind}/${r.namespace ?? ''}/${r.name}`;
+
+type Waiter = { namespace: string; names: Set<string>; resolve: (outcome: DeployOutcome) => void };
+export type DeployOutcome = { ok: true } | { ok: false; name: string; reason: string; message: string } | { ok: false; timeout: true };
+
+/**
+ * Deploys TemplateInstances: renders the Template with the instance's parameters, applies every object
+ * (server-side apply, our field manager) with an owner reference to the instance (namespaced objects) or
+ * the Template (cluster-scoped ones), and prunes what an earlier version deployed and this one no longer
+ * has. Sync instances follow their Template; failures are retried with backoff for every instance, not
+ * only sync ones. Status is written only when it changes.
+ */
+export class TemplateInstanceController {
+  private readonly queue: Workqueue;
+  private readonly waiters = new Set<Waiter>();
+
+  constructor(private readonly source: TemplateSource, private readonly backend: TemplateBackend, private readonly log: Logger) {
+    this.queue = new Workqueue({ name: 'templateinstance', concurrency: 4, baseDelayMs: 500, maxDelayMs: 300_000 }, (key) => this.reconcile(key), log);
+  }
+
+  onInstance(ti: TemplateInstance): void {
+    this.queue.add(`${ti.metadata.namespace}/${ti.metadata.name}`);
+    this.notify(ti);
+  }
+
+  onTemplate(template: Template): void {
+    for (const ti of this.source.instancesOfTemplate(template.metadata.name!)) {
+      if (ti.spec.sync) this.queue.add(`${ti.metadata.namespace}/${ti.metadata.name}`);
+    }
+  }
+
+  start(): void {
+    this.queue.start();
+  }
+
+  stop(): void {
+    this.queue.stop();
+    for (const w of this.waiters) w.resolve({ ok: false, timeout: true });
+    this.waiters.clear();
+  }
+
+  /**
+   * Resolves when every named instance in the namespace is Deployed, at the first that Failed, or at the
+   * timeout; driven by the instances' watch events, not by polling.
+   */
+  waitForDeployed(namespace: string, names: string[], timeoutMs: number): Promise<DeployOutcome> {
+    return new Promise((resolve) => {
+      const waiter: Waiter = {
+        namespace, names: new Set(names),
+        resolve: (outcome) => {
+          clearTimeout(timer);
+          this.waiters.delete(waiter);
+          resolve(outcome);
+        },
+      };
+      const timer = setTimeout(() => waiter.resolve({ ok: false, timeout: true }), timeoutMs);
+      this.waiters.add(waiter);
+      for (const n of names) {
+        const ti = this.source.instance(namespace, n);
+        if (ti) this.notify(ti);
+      }
+    });
+  }
+
+  private notify(ti: TemplateInstance): void {
+    for (const w of this.waiters) {
+      if (w.namespace !== ti.metadata.namespace || !w.names.has(ti.metadata.name!)) continue;
+      const status = ti.status?.status;
+      if (status === 'Failed') {
+        w.resolve({ ok: false, name: ti.metadata.name!, reason: ti.status?.reason ?? '', message: ti.status?.message ?? '' });
+      } else if ([...w.names].every((n) => this.source.instance(w.namespace, n)?.status?.status === 'Deployed')) {
+        w.resolve({ ok: true });
+      }
+    }
+  }
+
+  private async setStatus(ti: TemplateInstance, status: NonNullable<TemplateInstance['status']>): Promise<void> {
+    const { observedAt: _a, ...next } = status;
+    const { observedAt: _b, ...current } = ti.status ?? {};
+    if (canonicalJson(next) === canonicalJson(current)) return;
+    await this.backend.patchInstanceStatus(ti.metadata.namespace!, ti.metadata.name!, status);
+  }
+
+  private async fail(ti: TemplateInstance, reason: string, message: string): Promise<never> {
+    await this.setStatus(ti, { ...ti.status, status: 'Failed', reason, message, observedAt: new Date().toISOString() });
+    // Thrown so the workqueue retries with backoff: a template or parameter fix then heals the instance.
+    throw new Error(`${reason}: ${message}`);
+  }
+
+  private async reconcile(key: string): Promise<void> {
+    const [namespace, name] = key.split('/') as [string, string];
+    const ti = this.source.instance(namespace, name);
+    if (!ti || ti.metadata.deletionTimestamp) return;
+    const template = this.source.template(ti.spec.template);
+    if (ti.status?.status === 'Deployed' && (!ti.spec.sync || ti.status.templateResourceVersion === template?.metadata.resourceVersion)) return;
+    if (!template) return this.fail(ti, 'TemplateNotFound', `The specified template '${ti.spec.template}' couldn't be found.`);
+
+    const ns = this.source.namespace(namespace);
+    const accountName = ns?.metadata.labels?.['kiosk.sh/account'];
+    let objects: Array<Record<string, unknown> & { apiVersion?: string; kind?: string; metadata: { name: string; namespace?: string; annotations?: Record<string, string> } }>;
+    try {
+      validateParameters(template, ti);
+      objects = renderManifests(template, ti, {
+        namespace: ns ?? { metadata: { name: namespace } },
+        ...(accountName ? { account: this.source.account(accountName) ?? undefined, accountName } : {}),
+      }) as typeof objects;
+    } catch (err) {
+      if (err instanceof RenderError) return this.fail(ti, err.reason, err.message);
+      throw err;
+    }
+
+    const applied: ObjectRef[] = [];
+    for (const obj of objects) {
+      const apiVersion = String(obj.apiVersion ?? '');
+      const kind = String(obj.kind ?? '');
+      const mapping = await this.backend.mapping(apiVersion, kind);
+      if (!mapping) return this.fail(ti, 'FindObjectMapping', `no matches for kind "${kind}" in version "${apiVersion}"`);
+      if (mapping.namespaced) forceNamespace(obj, namespace);
+      else delete obj.metadata.namespace;
+      if (obj.metadata.annotations?.[NO_OWNER] !== 'true') {
+        const owner = mapping.namespaced
+          ? { apiVersion: 'config.kiosk.sh/v1alpha1', kind: 'TemplateInstance', name: ti.metadata.name!, uid: ti.metadata.uid!, controller: true }
+          : { apiVersion: 'config.kiosk.sh/v1alpha1', kind: 'Template', name: template.metadata.name!, uid: template.metadata.uid!, controller: true };
+        (obj.metadata as Record<string, unknown>).ownerReferences = [owner];
+      }
+      try {
+        await this.backend.apply(mapping, obj);
+      } catch (err) {
+        return this.fail(ti, 'ApplyManifests', err instanceof Error ? err.message : String(err));
+      }
+      applied.push({ apiVersion, kind, ...(mapping.namespaced ? { namespace } : {}), name: obj.metadata.name });
+    }
+
+    // Prune what the previous version deployed and this one no longer has (unless marked to keep).
+    const now = new Set(applied.map(refKey));
+    for (const ref of decodeRefs(ti.status?.templateManifests)) {
+      if (now.has(refKey(ref))) continue;
+      const mapping = await this.backend.mapping(ref.apiVersion, ref.kind);
+      if (mapping) await this.backend.remove(mapping, ref);
+    }
+    await this.setStatus(ti, {
+      status: 'Deployed', reason: '', message: '',
+      templateResourceVersion: template.metadata.resourceVersion ?? '',
+      templateManifests: encodeRefs(applied),
+      observedAt: new Date().toISOString(),
+    });
+    this.log.v(2).info('template instance deployed', { namespace, name, objects: applied.length });
+  }
+}

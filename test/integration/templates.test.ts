@@ -1,0 +1,205 @@
+// Templates: the walkthrough's "Create templates for spaces" section as written, a failing mandatory
+// template, a synced template rolling out changes and pruning, and parameter errors in status.
+import { kubectl, kubectlOk } from '../cluster/kubectl.js';
+import { FileSet } from '../support/files.js';
+import { eventually } from '../support/sandbox-access.js';
+
+const run = Date.now().toString(36);
+const files = new FileSet();
+const apply = (yaml: string) => kubectlOk(['apply', '-f', '-'], { stdin: yaml });
+
+beforeAll(async () => {
+  await kubectl(['delete', 'template', 'space-template', '--ignore-not-found']);
+  await kubectl(['delete', 'ns', 'redis-mandatory-space', '--ignore-not-found', '--wait=true', '--timeout=90s'], { timeoutMs: 100_000 });
+}, 120_000);
+
+describe('walkthrough: Create templates for spaces', () => {
+  it('runs as written', async () => {
+    const template = files.write('template-definition.yml', `apiVersion: config.kiosk.sh/v1alpha1
+kind: Template
+metadata:
+  name: space-template
+resources:
+  manifests:
+  - apiVersion: v1
+    kind: LimitRange
+    metadata:
+      name: container-limit-range
+    spec:
+      limits:
+      - default:
+          cpu: 1
+        defaultRequest:
+          cpu: 0.5
+        type: Container
+`);
+    expect(await kubectlOk(['apply', '-f', template])).toBe('template.config.kiosk.sh/space-template created\n');
+    const account = files.write('redis-account.yml', `apiVersion: tenancy.kiosk.sh/v1alpha1
+kind: Account
+metadata:
+  name: redis-account
+spec:
+  space:
+    limit: 2
+    templateInstances:
+    - spec:
+        template: space-template
+  subjects:
+  - kind: User
+    name: dba
+    apiGroup: rbac.authorization.k8s.io
+`);
+    expect(await kubectlOk(['apply', '-f', account])).toMatch(/^account\.tenancy\.kiosk\.sh\/redis-account (created|configured)\n$/);
+    const space = files.write('redis-mandatory-space.yml', `apiVersion: tenancy.kiosk.sh/v1alpha1
+kind: Space
+metadata:
+  name: redis-mandatory-space
+spec:
+  account: redis-account
+`);
+    expect(await kubectlOk(['apply', '-f', space])).toBe('space.tenancy.kiosk.sh/redis-mandatory-space created\n');
+    // The space exists only once its mandatory template is deployed: no waiting needed here.
+    expect(await kubectlOk(['get', 'limitrange', '-n', 'redis-mandatory-space'])).toMatch(/^container-limit-range\s+\S+$/m);
+    const instances = await kubectlOk(['get', 'templateinstances', '-n', 'redis-mandatory-space']);
+    expect(instances.split('\n')[0]).toMatch(/^NAME\s+TEMPLATE\s+STATUS\s+AGE$/);
+    expect(instances).toMatch(/^space-template-\S+\s+space-template\s+Deployed\s+\S+$/m);
+    expect(await eventually(async () => (await kubectl(['get', 'sa', 'default', '-n', 'redis-mandatory-space'])).code === 0, 20_000)).toBe(true);
+    expect(await kubectlOk(['run', 'nginx', '--image', 'nginx', '-n', 'redis-mandatory-space', '--restart=Never'])).toBe('pod/nginx created\n');
+    const described = await kubectlOk(['describe', 'pod', 'nginx', '-n', 'redis-mandatory-space']);
+    expect(described).toMatch(/Limits:\s+cpu:\s+1\s/);
+    expect(described).toMatch(/Requests:\s+cpu:\s+500m\s/);
+    expect(await kubectlOk(['delete', 'pod', 'nginx', '-n', 'redis-mandatory-space', '--wait=false'])).toBe('pod "nginx" deleted from redis-mandatory-space namespace\n');
+  }, 120_000);
+});
+
+describe('a mandatory template that cannot be deployed', () => {
+  it('fails the space create with the TemplateInstance message and leaves no namespace', async () => {
+    const acct = `tp-bad-${run}`;
+    await apply(`apiVersion: config.kiosk.sh/v1alpha1
+kind: Template
+metadata: {name: ${acct}}
+resources:
+  manifests:
+  - apiVersion: v1
+    kind: NoSuchKind
+    metadata: {name: broken}
+---
+apiVersion: config.kiosk.sh/v1alpha1
+kind: Account
+metadata: {name: ${acct}}
+spec:
+  space: {templateInstances: [{spec: {template: ${acct}}}]}
+  subjects: [{kind: User, name: tp-user, apiGroup: rbac.authorization.k8s.io}]
+`);
+    const r = await kubectl(['apply', '-f', '-'], { stdin: `apiVersion: tenancy.kiosk.sh/v1alpha1\nkind: Space\nmetadata: {name: ${acct}-s}\nspec: {account: ${acct}}\n` });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`TemplateInstance '${acct}-\\S+' failed with FindObjectMapping: no matches for kind "NoSuchKind" in version "v1"`));
+    expect(await eventually(async () => (await kubectl(['get', 'ns', `${acct}-s`])).stderr.includes('not found'), 60_000, 500)).toBe(true);
+  }, 90_000);
+});
+
+describe('a synced template', () => {
+  it('updates the objects in every space and prunes one the template no longer has', async () => {
+    const acct = `tp-sync-${run}`;
+    const template = (second: boolean, value: string) => `apiVersion: config.kiosk.sh/v1alpha1
+kind: Template
+metadata: {name: ${acct}}
+resources:
+  manifests:
+  - apiVersion: v1
+    kind: ConfigMap
+    metadata: {name: settings}
+    data: {color: ${value}}
+${second ? '  - apiVersion: v1\n    kind: ConfigMap\n    metadata: {name: extra}\n    data: {a: b}\n' : ''}`;
+    await apply(template(true, 'blue'));
+    await apply(`apiVersion: config.kiosk.sh/v1alpha1
+kind: Account
+metadata: {name: ${acct}}
+spec:
+  space: {templateInstances: [{spec: {template: ${acct}, sync: true}}]}
+  subjects: [{kind: User, name: tp-user, apiGroup: rbac.authorization.k8s.io}]
+`);
+    const spaces = [`${acct}-a`, `${acct}-b`];
+    for (const s of spaces) await apply(`apiVersion: tenancy.kiosk.sh/v1alpha1\nkind: Space\nmetadata: {name: ${s}}\nspec: {account: ${acct}}\n`);
+    for (const s of spaces) expect(await kubectlOk(['get', 'configmap', 'extra', '-n', s, '-o', 'name'])).toBe('configmap/extra\n');
+    await apply(template(false, 'green'));
+    for (const s of spaces) {
+      expect(await eventually(async () => (await kubectlOk(['get', 'configmap', 'settings', '-n', s, '-o', 'jsonpath={.data.color}'])) === 'green', 10_000)).toBe(true);
+      expect(await eventually(async () => (await kubectl(['get', 'configmap', 'extra', '-n', s])).stderr.includes('not found'), 10_000)).toBe(true);
+    }
+  }, 90_000);
+});
+
+describe('parameters', () => {
+  const acct = `tp-par-${run}`;
+  beforeAll(async () => {
+    await apply(`apiVersion: config.kiosk.sh/v1alpha1
+kind: Template
+metadata: {name: ${acct}}
+parameters:
+- {name: SIZE, required: true, validation: '^[0-9]+$'}
+resources:
+  manifests:
+  - apiVersion: v1
+    kind: ConfigMap
+    metadata: {name: sized}
+    data: {size: '\${SIZE}', namespace: '\${NAMESPACE}'}
+`);
+    await kubectlOk(['create', 'ns', `${acct}-ns`]);
+  });
+  const instance = (name: string, params: string) => `apiVersion: config.kiosk.sh/v1alpha1
+kind: TemplateInstance
+metadata: {name: ${name}, namespace: ${acct}-ns}
+spec: {template: ${acct}, parameters: ${params}}
+`;
+  const statusOf = async (name: string) => JSON.parse(await kubectlOk(['get', 'templateinstance', name, '-n', `${acct}-ns`, '-o', 'jsonpath={.status}']) || '{}') as { status?: string; reason?: string; message?: string };
+
+  it.each([
+    ['missing', '[]', 'parameter SIZE is required but was not found in template instance'],
+    ['mismatch', '[{name: SIZE, value: big}]', 'parameter SIZE value big does not match validation pattern ^[0-9]+$'],
+    ['undeclared', '[{name: SIZE, value: "3"}, {name: COLOR, value: red}]', `parameter COLOR does not exist in template ${acct}`],
+  ])('%s parameter: Kiosk\'s message in status', async (name, params, message) => {
+    await apply(instance(name, params));
+    expect(await eventually(async () => (await statusOf(name)).status === 'Failed', 10_000)).toBe(true);
+    expect(await statusOf(name)).toMatchObject({ status: 'Failed', reason: 'ErrorValidatingParameters', message });
+  });
+
+  it('renders a valid instance', async () => {
+    await apply(instance('ok', '[{name: SIZE, value: "3"}]'));
+    expect(await eventually(async () => (await statusOf('ok')).status === 'Deployed', 10_000)).toBe(true);
+    expect(await kubectlOk(['get', 'configmap', 'sized', '-n', `${acct}-ns`, '-o', 'jsonpath={.data}'])).toBe(JSON.stringify({ namespace: `${acct}-ns`, size: '3' }));
+  });
+});
+
+describe('roll-out to existing spaces', () => {
+  it('gives existing spaces an instance of a template the account gains', async () => {
+    const acct = `tp-roll-${run}`;
+    await apply(`apiVersion: config.kiosk.sh/v1alpha1
+kind: Template
+metadata: {name: ${acct}}
+resources:
+  manifests:
+  - {apiVersion: v1, kind: ConfigMap, metadata: {name: rolled}, data: {a: b}}
+---
+apiVersion: config.kiosk.sh/v1alpha1
+kind: Account
+metadata: {name: ${acct}}
+spec:
+  subjects: [{kind: User, name: tp-user, apiGroup: rbac.authorization.k8s.io}]
+`);
+    // An existing namespace adopted into the account, older than a space still being created.
+    const ns = `${acct}-old`;
+    await kubectlOk(['create', 'ns', ns]);
+    await kubectlOk(['annotate', 'ns', ns, 'kiosk.sh/test=rollout']);
+    await kubectlOk(['label', 'ns', ns, `kiosk.sh/account=${acct}`]);
+    await apply(`apiVersion: config.kiosk.sh/v1alpha1
+kind: Account
+metadata: {name: ${acct}}
+spec:
+  space: {templateInstances: [{spec: {template: ${acct}}}]}
+  subjects: [{kind: User, name: tp-user, apiGroup: rbac.authorization.k8s.io}]
+`);
+    // Spaces younger than two minutes are left to their create request, so this one waits its turn.
+    expect(await eventually(async () => (await kubectl(['get', 'configmap', 'rolled', '-n', ns])).code === 0, 150_000, 2_000)).toBe(true);
+  }, 180_000);
+});
