@@ -24,6 +24,7 @@ import { KubeClient } from '../storage/client.js';
 import { ClusterInformers } from '../storage/informers/cluster-informers.js';
 import { Informer } from '../storage/informers/informer.js';
 import { ResourceInformers } from '../storage/informers/resource-informers.js';
+import { HelmRunner } from '../storage/helm-runner.js';
 import { RestMapper } from '../storage/rest-mapper.js';
 import { KubeTemplateBackend } from '../storage/template-backend.js';
 import { createLogger } from '../storage/logger.js';
@@ -87,7 +88,7 @@ async function main(): Promise<void> {
   });
   const templates = buildTemplates({
     templates: templateInformer, instances: instanceInformer, namespaces: informers.namespaces, accounts: informers.accounts,
-    backend: new KubeTemplateBackend(client, new RestMapper(client)), log,
+    backend: new KubeTemplateBackend(client, new RestMapper(client), new HelmRunner(options.helmBinary)), log,
   });
   let indexReady = false;
 

@@ -12,6 +12,8 @@ export interface ServerOptions {
   shutdownGracePeriodSeconds: number;
   /** The namespace the server runs in: its Leases (space-limit reservations, leader election) live there. */
   namespace: string;
+  /** The helm binary Templates with `resources.helm` are rendered with (`helm template` only). */
+  helmBinary: string;
 }
 
 export const defaultOptions: ServerOptions = {
@@ -23,6 +25,7 @@ export const defaultOptions: ServerOptions = {
   verbosity: 0,
   shutdownGracePeriodSeconds: 30,
   namespace: 'kiosk-system',
+  helmBinary: 'helm',
 };
 
 const FLAGS: Record<string, { key: keyof ServerOptions; type: 'number' | 'string' }> = {
@@ -34,6 +37,7 @@ const FLAGS: Record<string, { key: keyof ServerOptions; type: 'number' | 'string
   v: { key: 'verbosity', type: 'number' },
   'shutdown-grace-period-seconds': { key: 'shutdownGracePeriodSeconds', type: 'number' },
   namespace: { key: 'namespace', type: 'string' },
+  'helm-binary': { key: 'helmBinary', type: 'string' },
 };
 
 /** Parses `--flag=value` and `--flag value`; unknown flags are errors, as with Kubernetes components. */

@@ -1,6 +1,7 @@
 import type { KubeClient } from './client.js';
 import { KubeApiError } from './client.js';
 import { FIELD_MANAGER } from './object-writer.js';
+import type { HelmRunner } from './helm-runner.js';
 import type { ResourceMapping, RestMapper } from './rest-mapper.js';
 
 interface Ref {
@@ -13,7 +14,24 @@ const objectPath = (m: ResourceMapping, ref: Ref) =>
 
 /** The TemplateInstance controller's writes over kube-apiserver (structurally the registry's TemplateBackend). */
 export class KubeTemplateBackend {
-  constructor(private readonly client: KubeClient, private readonly mapper: RestMapper) {}
+  constructor(private readonly client: KubeClient, private readonly mapper: RestMapper, private readonly helm: HelmRunner) {}
+
+  helmTemplate(args: string[], values: string | undefined): Promise<string> {
+    return this.helm.template(args, values);
+  }
+
+  /** One key of a Secret, decoded; undefined when the Secret or the key is missing. */
+  async secretValue(ref: { namespace: string; name: string; key: string }): Promise<string | undefined> {
+    try {
+      const secret = await this.client.request<{ data?: Record<string, string> }>('GET',
+        `/api/v1/namespaces/${encodeURIComponent(ref.namespace)}/secrets/${encodeURIComponent(ref.name)}`);
+      const value = secret.data?.[ref.key];
+      return value === undefined ? undefined : Buffer.from(value, 'base64').toString('utf8');
+    } catch (err) {
+      if (err instanceof KubeApiError && err.statusCode === 404) return undefined;
+      throw err;
+    }
+  }
 
   mapping(apiVersion: string, kind: string): Promise<ResourceMapping | undefined> {
     return this.mapper.mapping(apiVersion, kind);

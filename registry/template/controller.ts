@@ -2,7 +2,8 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import type { Logger } from '../../storage/logger.js';
 import { Workqueue } from '../../storage/workqueue.js';
 import { canonicalJson } from '../canonical-json.js';
-import { forceNamespace, RenderError, renderManifests, validateParameters } from './render.js';
+import { helmSecretRefs, helmTemplateArgs, parseHelmOutput } from './helm.js';
+import { forceNamespace, RenderError, renderManifests, substituteInValues, validateParameters } from './render.js';
 import type { Template, TemplateInstance } from './types.js';
 
 /** A deployed object, as remembered in status.templateManifests for pruning. */
@@ -27,6 +28,9 @@ export interface TemplateBackend {
   /** Deletes a pruned object, unless it is gone already or annotated `helm.sh/resource-policy: keep`. */
   remove(mapping: Mapping, ref: ObjectRef): Promise<void>;
   patchInstanceStatus(namespace: string, name: string, status: TemplateInstance['status']): Promise<void>;
+  /** Runs `helm template` with the arguments and values document; resolves with its output. */
+  helmTemplate(args: string[], values: string | undefined): Promise<string>;
+  secretValue(ref: { namespace: string; name: string; key: string }): Promise<string | undefined>;
 }
 
 export interface TemplateSource {
@@ -138,6 +142,28 @@ export class TemplateInstanceController {
     throw new Error(`${reason}: ${message}`);
   }
 
+  /** A Helm chart rendered with `helm template` (values with parameters substituted, credentials from Secrets). */
+  private async renderHelm(template: Template, ti: TemplateInstance, namespace: string, context: Parameters<typeof substituteInValues>[3]) {
+    const helm = template.resources!.helm!;
+    const refs = helmSecretRefs(helm);
+    const read = async (ref: { namespace: string; name: string; key: string } | undefined) => {
+      if (!ref) return undefined;
+      const value = await this.backend.secretValue(ref);
+      if (value === undefined) throw new RenderError('ErrorHelm', `Error during helm template: couldn't find key '${ref.key}' in secret ${ref.namespace}/${ref.name}`);
+      return value;
+    };
+    const [username, password] = [await read(refs.username), await read(refs.password)];
+    const values = helm.values ? substituteInValues(helm.values, template, ti, context) : undefined;
+    const args = helmTemplateArgs(template.metadata.name!, helm, namespace, { ...(username !== undefined ? { username } : {}), ...(password !== undefined ? { password } : {}) });
+    let output: string;
+    try {
+      output = await this.backend.helmTemplate(args, values);
+    } catch (err) {
+      throw new RenderError('ErrorHelm', `Error during helm template: ${(err as Error).message}`);
+    }
+    return parseHelmOutput(output);
+  }
+
   private async reconcile(key: string): Promise<void> {
     const [namespace, name] = key.split('/') as [string, string];
     const ti = this.source.instance(namespace, name);
@@ -149,12 +175,15 @@ export class TemplateInstanceController {
     const ns = this.source.namespace(namespace);
     const accountName = ns?.metadata.labels?.['kiosk.sh/account'];
     let objects: Array<Record<string, unknown> & { apiVersion?: string; kind?: string; metadata: { name: string; namespace?: string; annotations?: Record<string, string> } }>;
+    const context = {
+      namespace: ns ?? { metadata: { name: namespace } },
+      ...(accountName ? { account: this.source.account(accountName) ?? undefined, accountName } : {}),
+    };
     try {
       validateParameters(template, ti);
-      objects = renderManifests(template, ti, {
-        namespace: ns ?? { metadata: { name: namespace } },
-        ...(accountName ? { account: this.source.account(accountName) ?? undefined, accountName } : {}),
-      }) as typeof objects;
+      objects = renderManifests(template, ti, context) as typeof objects;
+      const helm = template.resources?.helm;
+      if (helm) objects.push(...await this.renderHelm(template, ti, namespace, context) as typeof objects);
     } catch (err) {
       if (err instanceof RenderError) return this.fail(ti, err.reason, err.message);
       throw err;

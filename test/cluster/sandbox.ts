@@ -68,7 +68,7 @@ async function startServer(paths: SandboxPaths, state: SandboxState, name = 'kio
     args: ['--enable-source-maps', paths.serverEntry,
       `--secure-port=${state.ports.server}`, '--bind-address=127.0.0.1',
       `--tls-cert-file=${pki.extensionServerCert}`, `--tls-private-key-file=${pki.extensionServerKey}`,
-      `--kubeconfig=${paths.serverKubeconfig}`],
+      `--kubeconfig=${paths.serverKubeconfig}`, `--helm-binary=${join(paths.bin, 'helm')}`],
   });
   state.components.push(server);
   await waitReady(server, () => probeOk(`${serverUrl(state)}/readyz`, { ca: readFileSync(pki.extensionCaCert) }), 60_000);

@@ -169,6 +169,11 @@ spec: {template: ${acct}, parameters: ${params}}
     expect(await eventually(async () => (await statusOf('ok')).status === 'Deployed', 10_000)).toBe(true);
     expect(await kubectlOk(['get', 'configmap', 'sized', '-n', `${acct}-ns`, '-o', 'jsonpath={.data}'])).toBe(JSON.stringify({ namespace: `${acct}-ns`, size: '3' }));
   });
+
+  it('deleting the instance removes what it created', async () => {
+    await kubectlOk(['delete', 'templateinstance', 'ok', '-n', `${acct}-ns`]);
+    expect(await eventually(async () => (await kubectl(['get', 'configmap', 'sized', '-n', `${acct}-ns`])).stderr.includes('not found'), 60_000, 500)).toBe(true);
+  }, 90_000);
 });
 
 describe('roll-out to existing spaces', () => {
