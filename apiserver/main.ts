@@ -34,6 +34,8 @@ import { Visibility } from '../storage/visibility/visibility.js';
 import { Authenticator } from './authn/authenticator.js';
 import { registerIndexMetrics } from './endpoints/index-metrics.js';
 import { parseFlags, validate } from './options.js';
+import { hostname } from 'node:os';
+import { LeaderElector } from '../storage/leader-election.js';
 import { ApiServer } from './server.js';
 import { buildAccountQuotas, buildTemplates, roleBindingsByAccount, wireAccountController } from './wiring.js';
 
@@ -136,12 +138,31 @@ async function main(): Promise<void> {
   instanceInformer.start();
   quotaResources.start();
   const started = Date.now();
-  void informers.waitForSync().then(() => {
+  // Every replica serves the API and the webhooks from its own caches; the controllers run only in the
+  // replica holding the leader Lease, and only once the caches they read have synced.
+  const controllers = [accountController, quotas.controller, templates];
+  let leading = false;
+  const startControllers = () => {
+    if (leading && indexReady) for (const c of controllers) c.start();
+  };
+  const elector = new LeaderElector(client, {
+    namespace: options.namespace, name: 'kiosk-controllers', identity: `${hostname()}_${process.pid}`,
+    leaseDurationSeconds: 15, renewIntervalMs: 5_000,
+  }, log, {
+    onStartedLeading: () => {
+      leading = true;
+      startControllers();
+    },
+    onStoppedLeading: () => {
+      leading = false;
+      for (const c of controllers) c.stop();
+    },
+  });
+  elector.start();
+  void Promise.all([informers.waitForSync(), quotaInformer.waitForSync(), templateInformer.waitForSync(), instanceInformer.waitForSync()]).then(() => {
     index.markSynced();
     indexReady = true;
-    accountController.start();
-    quotas.controller.start();
-    templates.start();
+    startControllers();
     log.info('access index built', { ...index.sizes(), ms: Date.now() - started });
   });
   log.info('waiting for kube-system/extension-apiserver-authentication');
@@ -152,10 +173,10 @@ async function main(): Promise<void> {
   const shutdown = async (signal: string) => {
     log.info('shutting down', { signal });
     await server.stop(options.shutdownGracePeriodSeconds * 1000);
-    accountController.stop();
-    quotas.controller.stop();
+    await elector.stop();
+    for (const c of controllers) c.stop();
+    templates.close();
     quotas.stop();
-    templates.stop();
     await Promise.all([requestHeaders.stop(), informers.stop(), quotaInformer.stop(), quotaResources.stop(), templateInformer.stop(), instanceInformer.stop()]);
     client.close();
     process.exit(0);

@@ -88,10 +88,15 @@ export class TemplateInstanceController {
     this.queue.start();
   }
 
+  /** Stops deploying (leadership lost); waiters keep waiting: another replica's controller may deploy. */
   stop(): void {
     this.queue.stop();
-    for (const w of this.waiters) w.resolve({ ok: false, timeout: true });
-    this.waiters.clear();
+  }
+
+  /** At shutdown: nothing will be waited for any more. */
+  close(): void {
+    this.stop();
+    for (const w of [...this.waiters]) w.resolve({ ok: false, timeout: true });
   }
 
   /**

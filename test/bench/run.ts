@@ -1,15 +1,16 @@
 // `npm run bench [-- --sizes=100,1000,10000 --keep ...]`: fills a sandbox of its own with a synthetic
 // tenant population size by size, measures our server at each size, and writes
 // test/bench/results/<date>.json and docs/benchmarks.md. See docs/benchmarks.md for what each figure is.
-import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { K8S_VERSION, repoRoot, sandboxPaths } from '../cluster/paths.js';
+import { repoRoot, sandboxPaths } from '../cluster/paths.js';
 import type { SandboxState } from '../cluster/sandbox.js';
 import { startSandbox, stopSandbox } from '../cluster/sandbox.js';
 import type { Clients } from './clients.js';
 import { connect, serverPid } from './clients.js';
+import { writeBenchmarksDoc } from './docs.js';
+import { machine, resultsFile, snapshotBuild } from './frozen-build.js';
 import { countRoleBindings, growTo, installBase, waitForServer } from './generator.js';
 import { measureFanout } from './measure-fanout.js';
 import { measureLists } from './measure-lists.js';
@@ -17,7 +18,7 @@ import { heapUsedMiB, measureStartup, pagedListSeconds } from './measure-startup
 import { measureVisibility } from './measure-visibility.js';
 import { NAMESPACES_PER_ACCOUNT, population } from './model.js';
 import { memoryMiB, settle } from './proc.js';
-import { renderConsole, renderMarkdown } from './report.js';
+import { renderConsole } from './report.js';
 import type { BenchOptions, BenchResults, SizeResult } from './results.js';
 
 const log = (line: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
@@ -75,40 +76,9 @@ function parseArgs(argv: string[]): Cli {
   return cli;
 }
 
-/**
- * The tree the server under test was built from, and the one results are written to. Both are the
- * repository, except in the copy of the build a run re-executes itself from (see snapshotBuild).
- */
-const sourceRoot = () => process.env.KIOSK_BENCH_SOURCE ?? repoRoot();
-
-function git(args: string[]): string {
-  try {
-    return execFileSync('git', args, { cwd: sourceRoot(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-  } catch {
-    return '';
-  }
-}
-
-function machine(): BenchResults['machine'] {
-  return {
-    cpus: cpus().length, cpuModel: cpus()[0]?.model.trim() ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30),
-    node: process.version, kubernetes: K8S_VERSION,
-    // A tree exported with `git archive` has no .git: KIOSK_BENCH_COMMIT then names the commit it came from.
-    commit: git(['rev-parse', 'HEAD']) || process.env.KIOSK_BENCH_COMMIT || 'unknown', dirtyTree: git(['status', '--porcelain']) !== '',
-  };
-}
-
-/** results/<date>.json, or with the time appended when a run of the same day is already there. */
-function resultsFile(startedAt: Date): string {
-  const dir = join(sourceRoot(), 'test', 'bench', 'results');
-  mkdirSync(dir, { recursive: true });
-  const day = join(dir, `${startedAt.toISOString().slice(0, 10)}.json`);
-  return existsSync(day) ? join(dir, `${startedAt.toISOString().slice(0, 19).replace(/:/g, '')}.json`) : day;
-}
-
+/** docs/benchmarks.md from these results, keeping the AccountQuota section of the newest quota run (test/bench/docs.ts). */
 function writeDocs(results: BenchResults): void {
-  mkdirSync(join(sourceRoot(), 'docs'), { recursive: true });
-  writeFileSync(join(sourceRoot(), 'docs', 'benchmarks.md'), renderMarkdown(results));
+  writeBenchmarksDoc({ readPath: results });
 }
 
 function save(results: BenchResults, file: string): void {
@@ -153,24 +123,6 @@ async function measureSize(state: SandboxState, clients: Clients, from: number, 
       startup, lists, visibility, fanout,
     },
   };
-}
-
-/**
- * Copies what the sandbox runs (dist/, manifests/, the binaries' build script, package.json and a link
- * to node_modules) into the sandbox folder. The run then re-executes itself from the copy, so that the
- * server it restarts at every size is the build of the moment the run began: a rebuild of dist/ in the
- * working tree during a 10-minute run would otherwise swap, or break, the server under test.
- */
-function snapshotBuild(root: string, sandbox: string): string {
-  const target = join(sandbox, 'build');
-  rmSync(target, { recursive: true, force: true });
-  mkdirSync(join(target, 'test', 'cluster'), { recursive: true });
-  cpSync(join(root, 'dist'), join(target, 'dist'), { recursive: true });
-  cpSync(join(root, 'manifests'), join(target, 'manifests'), { recursive: true });
-  cpSync(join(root, 'test', 'cluster', 'build-binaries.sh'), join(target, 'test', 'cluster', 'build-binaries.sh'));
-  cpSync(join(root, 'package.json'), join(target, 'package.json'));
-  symlinkSync(join(root, 'node_modules'), join(target, 'node_modules'), 'dir');
-  return target;
 }
 
 async function main(): Promise<number> {

@@ -163,12 +163,12 @@ export async function startSandbox(log: Log): Promise<{ state: SandboxState; reu
  * A second server process beside the registered one (another port, same identity and control plane), as
  * a second replica would run. Requests reach it directly, with the front-proxy certificate.
  */
-export async function startExtraServer(state: SandboxState): Promise<{ port: number; stop: () => Promise<void> }> {
+export async function startExtraServer(state: SandboxState): Promise<{ port: number; pid: number; stop: () => Promise<void> }> {
   const paths = sandboxPaths();
   const [port] = await freePorts(1) as [number];
   const extra: SandboxState = { ...state, ports: { ...state.ports, server: port }, components: [] };
   const component = await startServer(paths, extra, `kiosk-apiserver-${port}`);
-  return { port, stop: () => stopComponent(component) };
+  return { port, pid: component.pid, stop: () => stopComponent(component) };
 }
 
 /** Replaces the running server process with one started from the current build (same port and identity). */
