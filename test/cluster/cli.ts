@@ -2,11 +2,12 @@
 import { relative } from 'node:path';
 import { sandboxPaths } from './paths.js';
 import type { SandboxState } from './sandbox.js';
+import { DEMO_COMMANDS, installDemo } from './demo.js';
 import { startSandbox, stopSandbox } from './sandbox.js';
 
 const log = (line: string) => process.stderr.write(`[sandbox] ${line}\n`);
 
-function nextSteps(state: SandboxState, detached: boolean): string {
+function nextSteps(state: SandboxState, detached: boolean, demo: boolean): string {
   const paths = sandboxPaths();
   const kubeconfig = relative(process.cwd(), paths.adminKubeconfig) || paths.adminKubeconfig;
   const k = `kubectl --kubeconfig ${kubeconfig}`;
@@ -17,9 +18,10 @@ function nextSteps(state: SandboxState, detached: boolean): string {
     `kubectl:         ${paths.bin}/kubectl (v1.36, matches the server; /usr/bin/kubectl works too)`,
     '',
     'Try:',
-    `  ${k} get apiservice v1alpha1.tenancy.kiosk.sh`,
-    `  ${k} api-resources --api-group=tenancy.kiosk.sh`,
-    `  ${k} get spaces --as=dev`,
+    ...(demo
+      ? ['  (the walkthrough\'s tenants are installed: dev owns node-account, dba owns redis-account)', ...DEMO_COMMANDS.map((c) => `  ${k} ${c}`)]
+      : [`  ${k} get apiservice v1alpha1.tenancy.kiosk.sh`, `  ${k} api-resources --api-group=tenancy.kiosk.sh`,
+        `  ${k} get spaces --as=dev`, '  (start with --demo to get the walkthrough\'s tenants installed)']),
     '',
     detached ? 'Stop it with: npm run sandbox:stop' : 'Press Ctrl-C to stop everything.',
     '',
@@ -33,13 +35,18 @@ async function main(): Promise<number> {
     return 0;
   }
   if (command !== 'start') {
-    process.stderr.write('usage: cli.js start [--detach] | stop\n');
+    process.stderr.write('usage: cli.js start [--detach] [--demo] | stop\n');
     return 2;
   }
   const detach = flags.includes('--detach');
+  const demo = flags.includes('--demo');
   const { state, reused } = await startSandbox(log);
   if (reused) log('a sandbox is already running; reusing it');
-  process.stdout.write(nextSteps(state, detach));
+  if (demo) {
+    log('installing the walkthrough\'s tenants (--demo)');
+    await installDemo();
+  }
+  process.stdout.write(nextSteps(state, detach, demo));
   if (detach) return 0;
 
   await new Promise<void>((resolve) => {
