@@ -143,7 +143,7 @@ export async function fillPods(apiserver: HttpsEndpoint, count: number, concurre
   let done = 0;
   let retried = 0;
   let lost = 0;
-  const offset = logOffset(procs.serverLog);
+  const offset = await settledLogOffset(procs.serverLog);
   const counters0 = await leaseCounters(apiserver);
   const cpu0 = { server: cpuMs(procs.server), apiserver: cpuMs(procs.apiserver) };
   const started = Date.now();
@@ -170,7 +170,7 @@ export async function fillPods(apiserver: HttpsEndpoint, count: number, concurre
   if (lost > 0) log(`  ${lost} pods could not be created after 8 attempts`);
   const { lastExpiry: _drop, ...ledgerAfter } = await ledgerState(apiserver);
   return {
-    pods: done, seconds, concurrency, retried, failures, latency: summarize(latencies), serverSide: summarize(admissionLatencies(procs.serverLog, offset)),
+    pods: done, seconds, concurrency, retried, failures, latency: summarize(latencies), serverSide: summarize(await settledLatencies(procs.serverLog, offset)),
     serverCpuMs: round(cpu.server / Math.max(1, done)), apiserverCpuMs: round(cpu.apiserver / Math.max(1, done)),
     // A burst of a minute: kube-apiserver's own Lease renewals (a few) are not worth subtracting.
     leaseOps: await leaseOpsSince(apiserver, counters0, seconds, { gets: 0, updates: 0 }), ledgerAfter,
@@ -291,7 +291,19 @@ export interface Processes {
   serverLog: string;
 }
 
-const logOffset = (file: string) => statSync(file).size;
+/**
+ * The server writes a request's log line when the response has finished, so just after the client read the
+ * last answer the line may not be there yet: wait a moment before marking where a series starts or ends.
+ */
+const LOG_SETTLE_MS = 200;
+const settledLogOffset = async (file: string) => {
+  await sleep(LOG_SETTLE_MS);
+  return statSync(file).size;
+};
+const settledLatencies = async (file: string, offset: number) => {
+  await sleep(LOG_SETTLE_MS);
+  return admissionLatencies(file, offset);
+};
 const round = (x: number) => Math.round(x * 100) / 100;
 
 /**
@@ -313,7 +325,7 @@ export async function measureCreates(apiserver: HttpsEndpoint, options: QuotaOpt
     await create(QUOTA_SPACES[i % QUOTA_SPACES.length]!, `warm-${run}-a-${i}`);
     await create(PLAIN_NAMESPACE, `warm-${run}-b-${i}`);
   }
-  const offset = logOffset(procs.serverLog);
+  const offset = await settledLogOffset(procs.serverLog);
   const counters0 = await leaseCounters(apiserver);
   const cpu0 = { server: cpuMs(procs.server), apiserver: cpuMs(procs.apiserver) };
   const started = Date.now();
@@ -332,7 +344,7 @@ export async function measureCreates(apiserver: HttpsEndpoint, options: QuotaOpt
   if (failed > options.createSamples / 10) throw new Error(`${failed} of ${options.createSamples * 2} measured pod creates failed: ${JSON.stringify(failures)}`);
   const { lastExpiry: _drop, ...ledgerAfter } = await ledgerState(apiserver);
   return {
-    viaWebhook: summarize(viaWebhook), noWebhook: summarize(noWebhook), serverSide: summarize(admissionLatencies(procs.serverLog, offset)),
+    viaWebhook: summarize(viaWebhook), noWebhook: summarize(noWebhook), serverSide: summarize(await settledLatencies(procs.serverLog, offset)),
     failures, webhookFailures: options.createSamples - viaWebhook.length,
     // Both series' CPU is in these; the reference creates cost kube-apiserver about the same without the webhook.
     serverCpuMs: round(cpu.server / Math.max(1, viaWebhook.length)), apiserverCpuMs: round(cpu.apiserver / Math.max(1, viaWebhook.length + noWebhook.length)),
@@ -443,7 +455,7 @@ export async function measureReviews(apiserver: HttpsEndpoint, port: number, ca:
     const perClient = Math.ceil(options.warmup / clients);
     await Promise.all(pool.map(async (c, j) => { for (let i = 0; i < perClient; i++) await send(c, `w${clients}${j}`); }));
     Object.assign(tally, { allowed: 0, denied: 0, errors: 0, firstError: undefined });
-    const offset = logOffset(procs.serverLog);
+    const offset = await settledLogOffset(procs.serverLog);
     const counters0 = await leaseCounters(apiserver);
     const cpu0 = { server: cpuMs(procs.server), apiserver: cpuMs(procs.apiserver) };
     const started = Date.now();
@@ -460,7 +472,7 @@ export async function measureReviews(apiserver: HttpsEndpoint, port: number, ca:
     const cpu = { server: cpuMs(procs.server) - cpu0.server, apiserver: cpuMs(procs.apiserver) - cpu0.apiserver };
     const leaseOps = await leaseOpsSince(apiserver, counters0, seconds, idle);
     const { lastExpiry: _drop, ...ledgerAfter } = await ledgerState(apiserver);
-    const serverSide: Summary = summarize(admissionLatencies(procs.serverLog, offset));
+    const serverSide: Summary = summarize(await settledLatencies(procs.serverLog, offset));
     return {
       clients, latency: summarize(latencies), serverSide, perSecond: round(decisions / seconds), ...tally,
       serverCpuMs: round(cpu.server / Math.max(1, decisions)), apiserverCpuMs: round(cpu.apiserver / Math.max(1, decisions)),

@@ -263,13 +263,14 @@ function quotaSection(q: QuotaResults): string {
     '',
     `| Per series | filling, ${f.concurrency} at a time | pod creates, one at a time | reviews, 1 client | reviews, ${con.clients} clients |`,
     '|---|---:|---:|---:|---:|',
-    `| Decisions per second | ${(f.pods / Math.max(0.001, f.seconds)).toFixed(1)} | — | ${seq.perSecond} | ${con.perSecond} |`,
+    `| Decisions per second | ${(f.pods / Math.max(0.001, f.seconds)).toFixed(1)} | — | ${seq.perSecond.toFixed(1)} | ${con.perSecond.toFixed(1)} |`,
     `| Allowed / denied or failed | ${f.pods} / ${Object.values(f.failures).reduce((a, b) => a + b, 0)} | ${c.viaWebhook.n} / ${c.webhookFailures} | ` +
       `${seq.allowed} / ${seq.denied + seq.errors} | ${con.allowed} / ${con.denied + con.errors} |`,
     `| Ledger Lease GETs / PUTs / PUTs lost to a conflict (409), per decision, at kube-apiserver | ${lease(f.leaseOps, f.pods)} | ${lease(c.leaseOps, c.viaWebhook.n)} | ` +
       `${lease(seq.leaseOps, reviewDecisions(seq))} | ${lease(con.leaseOps, reviewDecisions(con))} |`,
-    `| Our server's CPU per decision (ms) | ${f.serverCpuMs} | ${c.serverCpuMs} | ${seq.serverCpuMs} | ${con.serverCpuMs} |`,
-    `| kube-apiserver's CPU per request (ms; for one-at-a-time creates, per create of either kind) | ${f.apiserverCpuMs} | ${c.apiserverCpuMs} | ${seq.apiserverCpuMs} | ${con.apiserverCpuMs} |`,
+    `| Our server's CPU per decision (ms) | ${ms(f.serverCpuMs)} | ${ms(c.serverCpuMs)} | ${ms(seq.serverCpuMs)} | ${ms(con.serverCpuMs)} |`,
+    `| kube-apiserver's CPU per request (ms; for one-at-a-time creates, per create of either kind) | ${ms(f.apiserverCpuMs)} | ${ms(c.apiserverCpuMs)} | ` +
+      `${ms(seq.apiserverCpuMs)} | ${ms(con.apiserverCpuMs)} |`,
     `| Ledger after the series | ${ledger(f.ledgerAfter)} | ${ledger(c.ledgerAfter)} | ${ledger(seq.ledgerAfter)} | ${ledger(con.ledgerAfter)} |`,
     '',
     ...ledgerCeiling(seq.ledgerAfter),
