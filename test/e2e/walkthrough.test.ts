@@ -9,6 +9,7 @@
 import { kubectl, kubectlOk } from '../cluster/kubectl.js';
 import { FileSet } from '../support/files.js';
 import { eventually } from '../support/sandbox-access.js';
+import { CLUSTER_ROLE_BINDING, NODE_ACCOUNT, NODE_ACCOUNT_LIMITED, NODE_QUOTA, NODE_SPACE, REDIS_ACCOUNT_WITH_TEMPLATE, REDIS_MANDATORY_SPACE, TEMPLATE_DEFINITION } from '../support/walkthrough-yaml.js';
 
 const files = new FileSet();
 const f = (name: string) => `${files.dir}/${name}`;
@@ -34,16 +35,7 @@ describe('Set up soft multi-tenancy with Kiosk (the walkthrough, on the sandbox)
   });
 
   it('Create a Kiosk account for each tenant', async () => {
-    files.write('node-account.yml', `apiVersion: tenancy.kiosk.sh/v1alpha1
-kind: Account
-metadata:
-  name: node-account
-spec:
-  subjects:
-  - kind: User
-    name: dev
-    apiGroup: rbac.authorization.k8s.io
-`);
+    files.write('node-account.yml', NODE_ACCOUNT);
     expect(await kubectlOk(['apply', '-f', f('node-account.yml')])).toBe('account.tenancy.kiosk.sh/node-account created\n');
     files.write('redis-account.yml', `apiVersion: tenancy.kiosk.sh/v1alpha1
 kind: Account
@@ -67,32 +59,11 @@ spec:
   });
 
   it('Create a Kiosk space for each account', async () => {
-    files.write('cluster-role-binding.yml', `apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRoleBinding
-metadata:
-  name: kiosk-role-binding
-subjects:
-- kind: User
-  name: dev
-  apiGroup: rbac.authorization.k8s.io
-- kind: User
-  name: dba
-  apiGroup: rbac.authorization.k8s.io
-roleRef:
-  kind: ClusterRole
-  name: kiosk-edit
-  apiGroup: rbac.authorization.k8s.io
-`);
+    files.write('cluster-role-binding.yml', CLUSTER_ROLE_BINDING);
     const role = await kubectlOk(['get', 'clusterroles', 'kiosk-edit', '-n', 'kiosk', '-o', 'yaml']);
     expect(role).toContain('- spaces');
     expect(await kubectlOk(['apply', '-f', f('cluster-role-binding.yml')])).toBe('clusterrolebinding.rbac.authorization.k8s.io/kiosk-role-binding created\n');
-    files.write('node-space.yml', `apiVersion: tenancy.kiosk.sh/v1alpha1
-kind: Space
-metadata:
-  name: node-space
-spec:
-  account: node-account
-`);
+    files.write('node-space.yml', NODE_SPACE);
     expect(await kubectlOk(['apply', '-f', f('node-space.yml'), '--as=dev'])).toBe('space.tenancy.kiosk.sh/node-space created\n');
     files.write('redis-space.yml', `apiVersion: tenancy.kiosk.sh/v1alpha1
 kind: Space
@@ -116,18 +87,7 @@ spec:
   });
 
   it('Limit the number of spaces per account', async () => {
-    files.write('node-account.yml', `apiVersion: tenancy.kiosk.sh/v1alpha1
-kind: Account
-metadata:
-  name: node-account
-spec:
-  space:
-    limit: 2
-  subjects:
-  - kind: User
-    name: dev
-    apiGroup: rbac.authorization.k8s.io
-`);
+    files.write('node-account.yml', NODE_ACCOUNT_LIMITED);
     expect(await kubectlOk(['apply', '-f', f('node-account.yml')])).toBe('account.tenancy.kiosk.sh/node-account configured\n');
     const space = (name: string) => files.write(`${name}.yml`, `apiVersion: tenancy.kiosk.sh/v1alpha1\nkind: Space\nmetadata:\n  name: ${name}\nspec:\n  account: node-account\n`);
     expect(await kubectlOk(['apply', '-f', space('node-space-2'), '--as=dev'])).toBe('space.tenancy.kiosk.sh/node-space-2 created\n');
@@ -150,17 +110,7 @@ spec:
   });
 
   it('Apply account quotas to existing accounts', async () => {
-    files.write('node-quota.yml', `apiVersion: config.kiosk.sh/v1alpha1
-kind: AccountQuota
-metadata:
-  name: default-user-limits
-spec:
-  account: node-account
-  quota:
-    hard:
-      pods: "2"
-      limits.cpu: "4"
-`);
+    files.write('node-quota.yml', NODE_QUOTA);
     expect(await kubectlOk(['apply', '-f', f('node-quota.yml')])).toBe('accountquota.config.kiosk.sh/default-user-limits created\n');
     // 3. The walkthrough prints only the last line of kubectl's error.
     const denied = await kubectl(['apply', '-f', f('node-quota.yml'), '--as=dev']);
@@ -170,48 +120,11 @@ spec:
   });
 
   it('Create templates for spaces', async () => {
-    files.write('template-definition.yml', `apiVersion: config.kiosk.sh/v1alpha1
-kind: Template
-metadata:
-  name: space-template
-resources:
-  manifests:
-  - apiVersion: v1
-    kind: LimitRange
-    metadata:
-      name: container-limit-range
-    spec:
-      limits:
-      - default:
-          cpu: 1
-        defaultRequest:
-          cpu: 0.5
-        type: Container
-`);
+    files.write('template-definition.yml', TEMPLATE_DEFINITION);
     expect(await kubectlOk(['apply', '-f', f('template-definition.yml')])).toBe('template.config.kiosk.sh/space-template created\n');
-    files.write('redis-account.yml', `apiVersion: tenancy.kiosk.sh/v1alpha1
-kind: Account
-metadata:
-  name: redis-account
-spec:
-  space:
-    limit: 2
-    templateInstances:
-    - spec:
-        template: space-template
-  subjects:
-  - kind: User
-    name: dba
-    apiGroup: rbac.authorization.k8s.io
-`);
+    files.write('redis-account.yml', REDIS_ACCOUNT_WITH_TEMPLATE);
     expect(await kubectlOk(['apply', '-f', f('redis-account.yml')])).toBe('account.tenancy.kiosk.sh/redis-account configured\n');
-    files.write('redis-mandatory-space.yml', `apiVersion: tenancy.kiosk.sh/v1alpha1
-kind: Space
-metadata:
-  name: redis-mandatory-space
-spec:
-  account: redis-account
-`);
+    files.write('redis-mandatory-space.yml', REDIS_MANDATORY_SPACE);
     expect(await kubectlOk(['apply', '-f', f('redis-mandatory-space.yml')])).toBe('space.tenancy.kiosk.sh/redis-mandatory-space created\n');
     expect(await kubectlOk(['get', 'limitrange', '-n', 'redis-mandatory-space'])).toMatch(/^container-limit-range\s+\S+$/m);
     expect(await kubectlOk(['get', 'templateinstances', '-n', 'redis-mandatory-space'])).toMatch(/^space-template-\S+\s+space-template\s+Deployed\s+\S+$/m);

@@ -5,6 +5,7 @@ import { kubectl, kubectlOk } from '../cluster/kubectl.js';
 import { startExtraServer } from '../cluster/sandbox.js';
 import { FileSet } from '../support/files.js';
 import { direct, eventually, sandboxState } from '../support/sandbox-access.js';
+import { NODE_QUOTA } from '../support/walkthrough-yaml.js';
 
 const run = Date.now().toString(36);
 const files = new FileSet();
@@ -50,17 +51,7 @@ spec:
   subjects: [{kind: User, name: dev, apiGroup: rbac.authorization.k8s.io}]
 `);
     await kubectl(['delete', 'accountquota', 'default-user-limits', '--ignore-not-found']);
-    const file = files.write('node-quota.yml', `apiVersion: config.kiosk.sh/v1alpha1
-kind: AccountQuota
-metadata:
-  name: default-user-limits
-spec:
-  account: node-account
-  quota:
-    hard:
-      pods: "2"
-      limits.cpu: "4"
-`);
+    const file = files.write('node-quota.yml', NODE_QUOTA);
     expect(await kubectlOk(['apply', '-f', file])).toBe('accountquota.config.kiosk.sh/default-user-limits created\n');
     expect(await eventually(async () => (await kubectl(['get', 'clusterrole', 'kiosk-account-node-account', '-o', 'yaml'])).stdout.includes('customresourcedefinitions'))).toBe(true);
     const denied = await kubectl(['apply', '-f', file, '--as=dev']);

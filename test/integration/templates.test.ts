@@ -3,6 +3,7 @@
 import { kubectl, kubectlOk } from '../cluster/kubectl.js';
 import { FileSet } from '../support/files.js';
 import { eventually } from '../support/sandbox-access.js';
+import { REDIS_ACCOUNT_WITH_TEMPLATE, REDIS_MANDATORY_SPACE, TEMPLATE_DEFINITION } from '../support/walkthrough-yaml.js';
 
 const run = Date.now().toString(36);
 const files = new FileSet();
@@ -15,48 +16,11 @@ beforeAll(async () => {
 
 describe('walkthrough: Create templates for spaces', () => {
   it('runs as written', async () => {
-    const template = files.write('template-definition.yml', `apiVersion: config.kiosk.sh/v1alpha1
-kind: Template
-metadata:
-  name: space-template
-resources:
-  manifests:
-  - apiVersion: v1
-    kind: LimitRange
-    metadata:
-      name: container-limit-range
-    spec:
-      limits:
-      - default:
-          cpu: 1
-        defaultRequest:
-          cpu: 0.5
-        type: Container
-`);
+    const template = files.write('template-definition.yml', TEMPLATE_DEFINITION);
     expect(await kubectlOk(['apply', '-f', template])).toBe('template.config.kiosk.sh/space-template created\n');
-    const account = files.write('redis-account.yml', `apiVersion: tenancy.kiosk.sh/v1alpha1
-kind: Account
-metadata:
-  name: redis-account
-spec:
-  space:
-    limit: 2
-    templateInstances:
-    - spec:
-        template: space-template
-  subjects:
-  - kind: User
-    name: dba
-    apiGroup: rbac.authorization.k8s.io
-`);
+    const account = files.write('redis-account.yml', REDIS_ACCOUNT_WITH_TEMPLATE);
     expect(await kubectlOk(['apply', '-f', account])).toMatch(/^account\.tenancy\.kiosk\.sh\/redis-account (created|configured)\n$/);
-    const space = files.write('redis-mandatory-space.yml', `apiVersion: tenancy.kiosk.sh/v1alpha1
-kind: Space
-metadata:
-  name: redis-mandatory-space
-spec:
-  account: redis-account
-`);
+    const space = files.write('redis-mandatory-space.yml', REDIS_MANDATORY_SPACE);
     expect(await kubectlOk(['apply', '-f', space])).toBe('space.tenancy.kiosk.sh/redis-mandatory-space created\n');
     // The space exists only once its mandatory template is deployed: no waiting needed here.
     expect(await kubectlOk(['get', 'limitrange', '-n', 'redis-mandatory-space'])).toMatch(/^container-limit-range\s+\S+$/m);

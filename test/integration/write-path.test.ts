@@ -4,6 +4,7 @@
 import { kubectl, kubectlOk } from '../cluster/kubectl.js';
 import { FileSet } from '../support/files.js';
 import { eventually } from '../support/sandbox-access.js';
+import { CLUSTER_ROLE_BINDING, NODE_ACCOUNT, NODE_ACCOUNT_LIMITED, NODE_SPACE } from '../support/walkthrough-yaml.js';
 
 const files = new FileSet();
 const names = (out: string): string[] => out.trim().split('\n').filter(Boolean).map((l) => l.split(/\s+/)[0] ?? '').filter((n) => n !== 'NAME');
@@ -17,16 +18,7 @@ async function clean(): Promise<void> {
 
 beforeAll(clean, 120_000);
 
-const nodeAccount = `apiVersion: tenancy.kiosk.sh/v1alpha1
-kind: Account
-metadata:
-  name: node-account
-spec:
-  subjects:
-  - kind: User
-    name: dev
-    apiGroup: rbac.authorization.k8s.io
-`;
+const nodeAccount = NODE_ACCOUNT;
 
 describe('walkthrough: Create a Kiosk account for each tenant', () => {
   it('creates the accounts with kubectl apply, and each user sees only theirs', async () => {
@@ -49,29 +41,8 @@ describe('walkthrough: Create a Kiosk account for each tenant', () => {
 
 describe('walkthrough: Create a Kiosk space for each account', () => {
   it('lets dev and dba create spaces in their own accounts', async () => {
-    await kubectlOk(['apply', '-f', files.write('cluster-role-binding.yml', `apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRoleBinding
-metadata:
-  name: kiosk-role-binding
-subjects:
-- kind: User
-  name: dev
-  apiGroup: rbac.authorization.k8s.io
-- kind: User
-  name: dba
-  apiGroup: rbac.authorization.k8s.io
-roleRef:
-  kind: ClusterRole
-  name: kiosk-edit
-  apiGroup: rbac.authorization.k8s.io
-`)]);
-    const nodeSpace = files.write('node-space.yml', `apiVersion: tenancy.kiosk.sh/v1alpha1
-kind: Space
-metadata:
-  name: node-space
-spec:
-  account: node-account
-`);
+    await kubectlOk(['apply', '-f', files.write('cluster-role-binding.yml', CLUSTER_ROLE_BINDING)]);
+    const nodeSpace = files.write('node-space.yml', NODE_SPACE);
     expect(await kubectlOk(['apply', '-f', nodeSpace, '--as=dev'])).toBe('space.tenancy.kiosk.sh/node-space created\n');
     const redisSpace = files.write('redis-space.yml', `apiVersion: tenancy.kiosk.sh/v1alpha1
 kind: Space
@@ -107,18 +78,7 @@ spec:
 
 describe('walkthrough: Limit the number of spaces per account', () => {
   it('configures the limit and refuses the third space with the walkthrough\'s message', async () => {
-    const limited = files.write('node-account.yml', `apiVersion: tenancy.kiosk.sh/v1alpha1
-kind: Account
-metadata:
-  name: node-account
-spec:
-  space:
-    limit: 2
-  subjects:
-  - kind: User
-    name: dev
-    apiGroup: rbac.authorization.k8s.io
-`);
+    const limited = files.write('node-account.yml', NODE_ACCOUNT_LIMITED);
     expect(await kubectlOk(['apply', '-f', limited])).toBe('account.tenancy.kiosk.sh/node-account configured\n');
     const second = files.write('node-space-2.yml', 'apiVersion: tenancy.kiosk.sh/v1alpha1\nkind: Space\nmetadata:\n  name: node-space-2\nspec:\n  account: node-account\n');
     expect(await kubectlOk(['apply', '-f', second, '--as=dev'])).toBe('space.tenancy.kiosk.sh/node-space-2 created\n');
