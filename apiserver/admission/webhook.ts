@@ -1,7 +1,7 @@
 import type { NextFunction, Request, Response, Router } from 'express';
 import express from 'express';
 import type { AdmissionHandler, AdmissionRequest } from '../../registry/admission.js';
-import { badRequest } from '../../registry/errors.js';
+import { badRequest, internal } from '../../registry/errors.js';
 import type { Logger } from '../../storage/logger.js';
 
 interface AdmissionReview {
@@ -28,7 +28,14 @@ export function admissionRouter(hooks: Record<string, AdmissionHandler>, log: Lo
         throw badRequest('the body is not an AdmissionReview');
       }
       if (review.kind !== 'AdmissionReview' || !review.request?.uid) throw badRequest('the body is not an admission.k8s.io/v1 AdmissionReview with a request');
-      const decision = await hook(review.request);
+      let decision: Awaited<ReturnType<AdmissionHandler>>;
+      try {
+        decision = await hook(review.request);
+      } catch (err) {
+        // A decision that could not be made is a denial the user can read, not a failed webhook call.
+        log.error('admission failed', err, { hook: req.params.hook, namespace: review.request.namespace, name: review.request.name });
+        decision = { allowed: false, error: internal(err) };
+      }
       const response = decision.allowed
         ? { uid: review.request.uid, allowed: true, ...(decision.warnings?.length ? { warnings: decision.warnings } : {}) }
         : { uid: review.request.uid, allowed: false, status: decision.error.toStatus() };

@@ -1,5 +1,5 @@
 import type { AdmissionDecision, AdmissionRequest } from '../admission.js';
-import { invalid, StatusError } from '../errors.js';
+import { invalid, StatusError, tooManyRequests } from '../errors.js';
 import type { CountedKind } from './counted-kinds.js';
 import { kindKey, kindsCountedBy, PODS } from './counted-kinds.js';
 import type { Quantity } from './quantity.js';
@@ -37,6 +37,20 @@ export interface QuotaSource {
 
 /** How long a reservation counts at most: longer than any informer lag, short enough to free a failed create. */
 export const RESERVATION_TTL_MS = 30_000;
+
+/**
+ * A reservation whose object this replica's informers have seen is dropped from the ledger once it is this
+ * old: by then every replica's informers have seen it too (they lag by far less), so none undercounts.
+ * Without it the ledger would keep 30 s of admissions and outgrow a Lease annotation (256 KiB) in a burst.
+ */
+export const SEEN_RESERVATION_GRACE_MS = 5_000;
+
+/**
+ * At most this many reservations in an account's ledger (about 200 KiB, under the 256 KiB a Lease
+ * annotation may hold): past it, admissions in the account are told to retry (429) until reservations are
+ * seen or expire, instead of failing on an oversized write.
+ */
+export const MAX_PENDING_RESERVATIONS = 600;
 
 const hardOf = (q: AccountQuota) => Object.fromEntries(Object.entries(q.spec.quota?.hard ?? {}).map(([k, v]) => [k, String(v)]));
 
@@ -109,11 +123,16 @@ export class AccountQuotaAdmission {
         }
       }
       if (request.dryRun) return { result: { allowed: true } };
+      const kept = Object.fromEntries(Object.entries(entries)
+        .filter(([, e]) => !(now - e.createdAt > SEEN_RESERVATION_GRACE_MS && this.source.usage.seenSince(e.data.object, e.createdAt))));
+      if (Object.keys(kept).length >= MAX_PENDING_RESERVATIONS) {
+        return { result: { allowed: false, error: tooManyRequests(`too many admissions pending in account ${account}; retry shortly`, 1) } };
+      }
       const data: Reservation = {
         object: objKey,
         deltas: Object.fromEntries([...deltas].map(([qn, d]) => [qn, Object.fromEntries([...d].map(([n, v]) => [n, format(v)]))])),
       };
-      return { write: { ...entries, [`${objKey}#${request.uid}`]: { data, createdAt: now, expiresAt: now + RESERVATION_TTL_MS } }, result: { allowed: true } };
+      return { write: { ...kept, [`${objKey}#${request.uid}`]: { data, createdAt: now, expiresAt: now + RESERVATION_TTL_MS } }, result: { allowed: true } };
     });
   }
 

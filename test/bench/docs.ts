@@ -49,6 +49,8 @@ function bullets(doc: string, heading: string): string[] {
 /**
  * Notes written into docs/benchmarks.md by hand, after the run, are not in the results file: a re-render of
  * the same run (same start minute in its run line) keeps them after the saved notes. A new run starts afresh.
+ * Any bullet of the file that is not a saved note counts as hand-added: after editing a note in the results
+ * file, delete its old wording from docs/benchmarks.md too, or both stay.
  */
 function withHandNotes<T extends { startedAt: string; notes: string[] }>(r: T, doc: string, runLine: RegExp, heading: string, rendered: string[] = r.notes): T {
   const shownRun = runLine.exec(doc)?.[1];
