@@ -22,6 +22,7 @@ import { installResource } from './endpoints/installer.js';
 import { metricsRouter } from './endpoints/metrics.js';
 import { openapiRouter } from './endpoints/openapi.js';
 import { WatchTracker } from './handlers/watch-tracker.js';
+import { PATCH_TYPES } from './handlers/write.js';
 import type { ServerOptions } from './options.js';
 
 export interface ServerDependencies {
@@ -74,7 +75,9 @@ export class ApiServer {
     const installed = this.deps.resources.map((r) => installResource(r, this.watches));
     const descriptors = installed.map((i) => i.descriptor);
     app.use(discoveryRouter({ ...group, resources: descriptors }));
-    app.use(openapiRouter(descriptors, { patchTypes: [] }));
+    // Exactly the patch types the handlers accept (never strategic merge: kubectl and the garbage
+    // collector then send merge patches).
+    app.use(openapiRouter(descriptors, { patchTypes: PATCH_TYPES }));
     for (const i of installed) app.use(i.router);
     app.use(notFoundHandler());
     app.use(errorHandler(log));
