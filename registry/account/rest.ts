@@ -5,8 +5,8 @@ import type { Creater, DeleteOptions, Deleter, Updater, WriteContext } from '../
 import { configToTenancyAccount } from './convert.js';
 import type { Account } from './types.js';
 import type { AccountWriter } from './writer.js';
+import { ACCOUNTS } from './writer.js';
 
-export const ACCOUNTS = { group: 'tenancy.kiosk.sh', resource: 'accounts' };
 
 /** Accounts as the requesting user sees them: those naming them as a subject, or that RBAC lets them `get`. */
 type TenancyAccount = Account<'tenancy.kiosk.sh/v1alpha1'>;

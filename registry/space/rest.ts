@@ -4,10 +4,10 @@ import { CollectionView } from '../collection-view.js';
 import type { Creater, DeleteOptions, Deleter, Updater, WriteContext } from '../write/context.js';
 import type { Space } from './types.js';
 import type { SpaceWriter } from './writer.js';
+import { SPACES } from './writer.js';
 import type { NamespaceLike } from './convert.js';
 import { namespaceToSpace } from './convert.js';
 
-export const SPACES = { group: 'tenancy.kiosk.sh', resource: 'spaces' };
 
 /** Spaces as the requesting user sees them: a Space for each namespace RBAC lets them `get`. */
 export class SpaceStorage extends CollectionView<Space> implements Creater<Space>, Updater<Space>, Deleter<Space> {
