@@ -181,3 +181,27 @@ spec:
     expect(r.stderr.trim()).toBe(`The AccountQuota "aq-imm-${run}" is invalid: spec.account: Invalid value: "second": field is immutable`);
   });
 });
+
+describe('several AccountQuotas on one account', () => {
+  it('enforces each of them', async () => {
+    const acct = `aq-multi-${run}`;
+    const ns = `${acct}-s`;
+    await tenant(acct, [ns], '      pods: "5"');
+    await apply(`apiVersion: config.kiosk.sh/v1alpha1
+kind: AccountQuota
+metadata: {name: ${acct}-strict}
+spec:
+  account: ${acct}
+  quota:
+    hard: {configmaps: "1"}
+`);
+    await apply(`apiVersion: v1\nkind: ConfigMap\nmetadata: {name: first, namespace: ${ns}}\n`);
+    const second = await kubectl(['apply', '-f', '-'], { stdin: `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: second, namespace: ${ns}}\n` });
+    expect(second.code).toBe(1);
+    expect(second.stderr).toContain(`exceeded quota: ${acct}-strict, requested: configmaps=1, used: configmaps=1, limited: configmaps=1`);
+    // The other quota still counts pods.
+    for (let i = 0; i < 5; i++) await apply(pod(`m${i}`, ns));
+    const sixth = await kubectl(['apply', '-f', '-'], { stdin: pod('m5', ns) });
+    expect(sixth.stderr).toContain(`exceeded quota: ${acct}-quota, requested: pods=1, used: pods=5, limited: pods=5`);
+  }, 90_000);
+});
