@@ -1,20 +1,10 @@
-import { StatusError } from '../../registry/errors.js';
+import { statusOf } from '../support/status-of.js';
 import { allSchemas, definitionName } from '../../registry/openapi/schemas.js';
 import type { Schema } from '../../registry/openapi/schema.js';
 import {
   bodyMediaType, decodeBody, decodeObject, duplicateFields, fieldValidation, parseGroupVersion, parseYaml, scanJson,
   strictDecodingOutcome, summarizeData, unknownFields,
 } from '../../registry/write/decode.js';
-
-function statusOf(fn: () => unknown): StatusError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof StatusError) return err;
-    throw err;
-  }
-  throw new Error('expected a StatusError');
-}
 
 const SPACE = { group: 'tenancy.kiosk.sh', version: 'v1alpha1', kind: 'Space' };
 const SPACE_SCHEMA = definitionName('tenancy.kiosk.sh', 'v1alpha1', 'Space');

@@ -1,18 +1,8 @@
-import { StatusError } from '../../registry/errors.js';
+import { statusOf } from '../support/status-of.js';
 import {
   fieldManagerFromUserAgent, managerOrUserAgent, parseCreateOptions, parseDeleteOptions, parsePatchOptions, parseUpdateOptions,
 } from '../../registry/write/options.js';
 import type { Query } from '../../registry/write/options.js';
-
-function statusOf(fn: () => unknown): StatusError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof StatusError) return err;
-    throw err;
-  }
-  throw new Error('expected a StatusError');
-}
 
 const json = (v: unknown) => Buffer.from(JSON.stringify(v));
 

@@ -1,19 +1,8 @@
-import { StatusError } from '../../registry/errors.js';
+import { statusOf } from '../support/status-of.js';
 import {
   MAX_JSON_PATCH_COPY_BYTES, applyJsonPatch, applyMergePatch, decodeJsonPatch, decodeMergePatch, goJsonMarshal, jsonEqual,
   patchContentType, patchStrictError, unsupportedPatchType,
 } from '../../registry/write/patch.js';
-
-/** The StatusError `fn` throws (fails the test when it throws nothing or something else). */
-function statusOf(fn: () => unknown): StatusError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof StatusError) return err;
-    throw err;
-  }
-  throw new Error('expected a StatusError');
-}
 
 const NOT_APPLIED = 'the server rejected our request due to an error in our request';
 

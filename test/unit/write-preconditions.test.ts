@@ -1,17 +1,7 @@
-import { StatusError } from '../../registry/errors.js';
+import { statusOf } from '../support/status-of.js';
 import {
   OPTIMISTIC_LOCK_ERROR_MSG, checkPreconditions, checkResourceVersion, optimisticLockConflict, storageKey,
 } from '../../registry/write/preconditions.js';
-
-function statusOf(fn: () => unknown): StatusError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof StatusError) return err;
-    throw err;
-  }
-  throw new Error('expected a StatusError');
-}
 
 const spaces = { group: 'tenancy.kiosk.sh', resource: 'spaces' };
 const current = { uid: 'uid-b', resourceVersion: '12' };
