@@ -22,6 +22,8 @@ import {
 import { memoryMiB, settle } from './proc.js';
 import type { QuotaOptions, QuotaResults } from './quota-results.js';
 import { renderQuotaConsole } from './report.js';
+import type { BenchCli } from './cli.js';
+import { parseBenchArgs } from './cli.js';
 
 const log = (line: string) => process.stderr.write(`[bench:quota ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
 
@@ -37,30 +39,11 @@ const FLAGS: Record<string, keyof QuotaOptions> = {
 /** Sandboxes this benchmark must never run in: the developers' default one and the read-path benchmark's. */
 const FORBIDDEN_SANDBOXES = ['.sandbox', '.sandbox-bench'];
 
-interface Cli {
-  options: QuotaOptions;
-  keep: boolean;
-  notes: string[];
-  report?: string;
-}
+type Cli = BenchCli<QuotaOptions>;
 
 function parseArgs(argv: string[]): Cli {
-  const cli: Cli = { options: { ...DEFAULT_OPTIONS }, keep: false, notes: [] };
-  for (const arg of argv) {
-    const m = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
-    if (!m) throw new Error(`unexpected argument "${arg}"`);
-    const flag = m[1]!;
-    const value = m[2] ?? '';
-    if (flag === 'keep') cli.keep = true;
-    else if (flag === 'note') cli.notes.push(value);
-    else if (flag === 'report') cli.report = value;
-    else if (FLAGS[flag]) {
-      const v = Number(value);
-      // Bounded: the run creates pods and sends reviews in loops of these sizes.
-      if (!Number.isInteger(v) || v < 1 || v > 100_000) throw new Error(`--${flag} needs an integer from 1 to 100000`);
-      cli.options[FLAGS[flag]] = v;
-    } else throw new Error(`unknown flag --${flag}`);
-  }
+  // Bounded: the run creates pods and sends reviews in loops of these sizes.
+  const cli = parseBenchArgs(argv, DEFAULT_OPTIONS, FLAGS, { max: 100_000 });
   if (cli.options.pods > 4_000) throw new Error('--pods must leave room under the quota\'s 5000 pods for the measured creates');
   cli.options.fillConcurrency = Math.min(cli.options.fillConcurrency, 64);
   cli.options.concurrentClients = Math.min(cli.options.concurrentClients, 16);

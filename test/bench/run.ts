@@ -9,6 +9,8 @@ import type { SandboxState } from '../cluster/sandbox.js';
 import { startSandbox, stopSandbox } from '../cluster/sandbox.js';
 import type { Clients } from './clients.js';
 import { connect, serverPid } from './clients.js';
+import type { BenchCli } from './cli.js';
+import { parseBenchArgs } from './cli.js';
 import { writeBenchmarksDoc } from './docs.js';
 import { machine, resultsFile, snapshotBuild } from './frozen-build.js';
 import { countRoleBindings, growTo, installBase, waitForServer } from './generator.js';
@@ -41,37 +43,21 @@ const FLAGS: Record<string, Exclude<keyof BenchOptions, 'sizes'>> = {
   'fanout-events': 'fanoutEvents', 'unrelated-changes': 'unrelatedChanges',
 };
 
-interface Cli {
-  options: BenchOptions;
-  keep: boolean;
-  notes: string[];
-  /** Only re-render docs/benchmarks.md from this results file. */
-  report?: string;
-}
+type Cli = BenchCli<BenchOptions>;
 
 function parseArgs(argv: string[]): Cli {
-  const cli: Cli = { options: { ...DEFAULT_OPTIONS }, keep: false, notes: [] };
-  for (const arg of argv) {
-    const m = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
-    if (!m) throw new Error(`unexpected argument "${arg}"`);
-    const flag = m[1]!;
-    const value = m[2] ?? '';
-    if (flag === 'keep') cli.keep = true;
-    else if (flag === 'note') cli.notes.push(value);
-    else if (flag === 'report') cli.report = value;
-    else if (flag === 'sizes') {
-      cli.options.sizes = value.split(',').map(Number);
+  const cli = parseBenchArgs(argv, DEFAULT_OPTIONS, FLAGS, {
+    special: (flag, value, options) => {
+      if (flag !== 'sizes') return false;
+      options.sizes = value.split(',').map(Number);
       // Sizes grow: each keeps the objects of the previous one, so they must ascend. The measured users'
       // 20 namespaces are among the first 100.
-      if (cli.options.sizes.some((s, i, all) => !Number.isInteger(s) || s < 100 || (i > 0 && s <= all[i - 1]!))) {
+      if (options.sizes.some((s, i, all) => !Number.isInteger(s) || s < 100 || (i > 0 && s <= all[i - 1]!))) {
         throw new Error('--sizes must be ascending integers of at least 100');
       }
-    } else if (FLAGS[flag]) {
-      const v = Number(value);
-      if (!Number.isInteger(v) || v < 1) throw new Error(`--${flag} needs a positive integer`);
-      cli.options[FLAGS[flag]] = v;
-    } else throw new Error(`unknown flag --${flag}`);
-  }
+      return true;
+    },
+  });
   cli.options.fanoutUsers = Math.min(cli.options.fanoutUsers, cli.options.watches);
   return cli;
 }
