@@ -37,8 +37,14 @@ export class LeaderElector {
     return name ? `${base}/${name}` : base;
   }
 
+  /** Whether this replica holds the Lease now (read by the leader_election_master_status gauge). */
   get isLeader(): boolean {
     return this.leading;
+  }
+
+  /** The Lease's name. */
+  get name(): string {
+    return this.options.name;
   }
 
   start(): void {
