@@ -29,14 +29,19 @@ import { RestMapper } from '../storage/rest-mapper.js';
 import { KubeTemplateBackend } from '../storage/template-backend.js';
 import { createLogger } from '../storage/logger.js';
 import { ObjectWriter } from '../storage/object-writer.js';
+import { EventRecorder } from '../storage/events/event-recorder.js';
 import { AccessIndex } from '../storage/visibility/access-index.js';
 import { Visibility } from '../storage/visibility/visibility.js';
 import { Authenticator } from './authn/authenticator.js';
 import { registerIndexMetrics } from './endpoints/index-metrics.js';
+import { registerEventMetrics } from './endpoints/event-metrics.js';
+import { registerLeaderElectionMetrics } from './endpoints/leader-election-metrics.js';
+import { registerWorkqueueMetrics } from './endpoints/workqueue-metrics.js';
 import { parseFlags, validate } from './options.js';
 import { hostname } from 'node:os';
 import { LeaderElector } from '../storage/leader-election.js';
 import { ApiServer } from './server.js';
+import { servingCertificates } from './serving-certificates.js';
 import { buildAccountQuotas, buildTemplates, roleBindingsByAccount, wireAccountController } from './wiring.js';
 
 /** The Space writer's view of the access index. */
@@ -66,6 +71,11 @@ async function main(): Promise<void> {
   const visibility = new Visibility(index);
   const templateInformer = new Informer(client, { name: 'templates.config.kiosk.sh', path: '/apis/config.kiosk.sh/v1alpha1/templates' }, log);
   const instanceInformer = new Informer(client, { name: 'templateinstances.config.kiosk.sh', path: '/apis/config.kiosk.sh/v1alpha1/templateinstances' }, log);
+  // This replica's name in its Lease and in the Events it records.
+  const identity = `${hostname()}_${process.pid}`;
+  const events = new EventRecorder(client, { reportingInstance: identity }, log.with({ component: 'events' }));
+  registerEventMetrics(metrics, events);
+  const queueMetrics = registerWorkqueueMetrics(metrics);
   const accountController = new AccountController(
     {
       account: (name) => informers.accounts.get(name) as Parameters<AccountController['onAccount']>[0] | undefined,
@@ -74,11 +84,12 @@ async function main(): Promise<void> {
         const created = informers.namespaces.get(namespace)?.metadata.creationTimestamp;
         return created ? Date.parse(created) : undefined;
       },
+      namespace: (name) => informers.namespaces.get(name),
       clusterRole: (name) => informers.clusterRoles.get(name),
       clusterRoleBinding: (name) => informers.clusterRoleBindings.get(name),
       roleBindingsOf: roleBindingsByAccount(informers.roleBindings) as (account: string) => Array<{ metadata: { name: string; namespace?: string }; roleRef: { name: string }; subjects?: unknown[] }>,
     },
-    new ObjectWriter(client), log.with({ controller: 'account' }));
+    new ObjectWriter(client), log.with({ controller: 'account' }), events, queueMetrics);
   wireAccountController(informers, accountController);
   const ledger = new LeaseLedger(client, options.namespace);
   const quotaInformer = new Informer(client, { name: 'accountquotas.config.kiosk.sh', path: '/apis/config.kiosk.sh/v1alpha1/accountquotas' }, log);
@@ -86,11 +97,11 @@ async function main(): Promise<void> {
   const quotas = buildAccountQuotas({
     quotaInformer, resources: quotaResources, namespaces: informers.namespaces,
     namespacesOf: (account) => accountController.namespacesOf(account),
-    ledger, writer: new ObjectWriter(client), log,
+    ledger, writer: new ObjectWriter(client), log, queueMetrics,
   });
   const templates = buildTemplates({
     templates: templateInformer, instances: instanceInformer, namespaces: informers.namespaces, accounts: informers.accounts,
-    backend: new KubeTemplateBackend(client, new RestMapper(client), new HelmRunner(options.helmBinary)), log,
+    backend: new KubeTemplateBackend(client, new RestMapper(client), new HelmRunner(options.helmBinary)), log, events, queueMetrics,
   });
   let indexReady = false;
 
@@ -104,6 +115,8 @@ async function main(): Promise<void> {
   const accountWriter = new AccountWriter(new KubeAccountBackend(client, (name, rv) => visibility.isCurrent('accounts', name, rv)));
   const catalogue = allSchemas();
 
+  const certificates = servingCertificates(options, client, log);
+  await certificates.load();
   const authenticator = new Authenticator(new TokenReviewer(client));
   const requestHeaders = new RequestHeaderConfigSource(client, log);
   const server = new ApiServer(options, {
@@ -124,6 +137,7 @@ async function main(): Promise<void> {
     ],
     readyChecks: [{ name: 'informers-synced', check: () => indexReady && quotaInformer.synced() && templateInformer.synced() && instanceInformer.synced() }],
     admission: quotas.hooks,
+    servingCertificate: () => certificates.certificate,
   });
 
   let serving = false;
@@ -133,6 +147,7 @@ async function main(): Promise<void> {
   });
   requestHeaders.start();
   informers.start();
+  events.start();
   quotaInformer.start();
   templateInformer.start();
   instanceInformer.start();
@@ -146,7 +161,7 @@ async function main(): Promise<void> {
     if (leading && indexReady) for (const c of controllers) c.start();
   };
   const elector = new LeaderElector(client, {
-    namespace: options.namespace, name: 'kiosk-controllers', identity: `${hostname()}_${process.pid}`,
+    namespace: options.namespace, name: 'kiosk-controllers', identity,
     leaseDurationSeconds: 15, renewIntervalMs: 5_000,
   }, log, {
     onStartedLeading: () => {
@@ -158,6 +173,7 @@ async function main(): Promise<void> {
       for (const c of controllers) c.stop();
     },
   });
+  registerLeaderElectionMetrics(metrics, elector);
   elector.start();
   void Promise.all([informers.waitForSync(), quotaInformer.waitForSync(), templateInformer.waitForSync(), instanceInformer.waitForSync()]).then(() => {
     index.markSynced();
@@ -169,13 +185,16 @@ async function main(): Promise<void> {
   await new Promise<void>((resolve) => requestHeaders.onChange(() => resolve()));
   await server.start();
   serving = true;
+  certificates.start(() => server.reloadTls());
 
   const shutdown = async (signal: string) => {
     log.info('shutting down', { signal });
+    certificates.stop();
     await server.stop(options.shutdownGracePeriodSeconds * 1000);
     await elector.stop();
     for (const c of controllers) c.stop();
     templates.close();
+    events.stop();
     quotas.stop();
     await Promise.all([requestHeaders.stop(), informers.stop(), quotaInformer.stop(), quotaResources.stop(), templateInformer.stop(), instanceInformer.stop()]);
     client.close();

@@ -14,6 +14,17 @@ export interface ServerOptions {
   namespace: string;
   /** The helm binary Templates with `resources.helm` are rendered with (`helm template` only). */
   helmBinary: string;
+  /**
+   * The Secret (in --namespace) holding the server's own CA and serving certificate, generated when missing
+   * or about to expire; the alternative to --tls-cert-file/--tls-private-key-file.
+   */
+  certSecret: string;
+  /** The Service the aggregator and kube-apiserver's webhooks dial: the serving certificate names it. */
+  serviceName: string;
+  /** APIServices whose spec.caBundle the server keeps equal to its CA (with --cert-secret). */
+  caBundleApiServices: string[];
+  /** ValidatingWebhookConfigurations whose webhooks' clientConfig.caBundle the server keeps equal to its CA. */
+  caBundleWebhookConfigurations: string[];
 }
 
 export const defaultOptions: ServerOptions = {
@@ -26,9 +37,13 @@ export const defaultOptions: ServerOptions = {
   shutdownGracePeriodSeconds: 30,
   namespace: 'kiosk-system',
   helmBinary: 'helm',
+  certSecret: '',
+  serviceName: 'kiosk-apiservice',
+  caBundleApiServices: [],
+  caBundleWebhookConfigurations: [],
 };
 
-const FLAGS: Record<string, { key: keyof ServerOptions; type: 'number' | 'string' }> = {
+const FLAGS: Record<string, { key: keyof ServerOptions; type: 'number' | 'string' | 'list' }> = {
   'secure-port': { key: 'securePort', type: 'number' },
   'bind-address': { key: 'bindAddress', type: 'string' },
   'tls-cert-file': { key: 'tlsCertFile', type: 'string' },
@@ -38,6 +53,10 @@ const FLAGS: Record<string, { key: keyof ServerOptions; type: 'number' | 'string
   'shutdown-grace-period-seconds': { key: 'shutdownGracePeriodSeconds', type: 'number' },
   namespace: { key: 'namespace', type: 'string' },
   'helm-binary': { key: 'helmBinary', type: 'string' },
+  'cert-secret': { key: 'certSecret', type: 'string' },
+  'service-name': { key: 'serviceName', type: 'string' },
+  'ca-bundle-apiservices': { key: 'caBundleApiServices', type: 'list' },
+  'ca-bundle-validating-webhook-configurations': { key: 'caBundleWebhookConfigurations', type: 'list' },
 };
 
 /** Parses `--flag=value` and `--flag value`; unknown flags are errors, as with Kubernetes components. */
@@ -56,6 +75,9 @@ export function parseFlags(argv: string[], base: ServerOptions = defaultOptions)
       const n = Number(raw);
       if (!Number.isInteger(n)) throw new Error(`invalid argument "${raw}" for "--${m[1]}" flag: not an integer`);
       record[flag.key] = n;
+    } else if (flag.type === 'list') {
+      // Comma-separated, as Kubernetes' string-slice flags; empty items are dropped.
+      record[flag.key] = raw.split(',').map((item) => item.trim()).filter((item) => item !== '');
     } else {
       record[flag.key] = raw;
     }
@@ -66,7 +88,13 @@ export function parseFlags(argv: string[], base: ServerOptions = defaultOptions)
 export function validate(options: ServerOptions): string[] {
   const errors: string[] = [];
   if (options.securePort < 1 || options.securePort > 65535) errors.push(`--secure-port ${options.securePort} must be between 1 and 65535`);
-  if (!options.tlsCertFile || !options.tlsPrivateKeyFile) errors.push('--tls-cert-file and --tls-private-key-file are required');
+  const files = options.tlsCertFile !== '' || options.tlsPrivateKeyFile !== '';
+  if (files && options.certSecret) errors.push('--cert-secret and --tls-cert-file/--tls-private-key-file are exclusive');
+  else if (files && (!options.tlsCertFile || !options.tlsPrivateKeyFile)) errors.push('--tls-cert-file and --tls-private-key-file go together');
+  else if (!files && !options.certSecret) errors.push('a serving certificate is required: --cert-secret, or --tls-cert-file and --tls-private-key-file');
+  if (!options.certSecret && (options.caBundleApiServices.length > 0 || options.caBundleWebhookConfigurations.length > 0)) {
+    errors.push('--ca-bundle-apiservices and --ca-bundle-validating-webhook-configurations need --cert-secret (the server injects only its own CA)');
+  }
   if (options.shutdownGracePeriodSeconds < 0) errors.push('--shutdown-grace-period-seconds must not be negative');
   return errors;
 }

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import type { Server } from 'node:https';
 import { createServer } from 'node:https';
 import type { Socket } from 'node:net';
@@ -6,7 +5,7 @@ import express from 'express';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../storage/logger.js';
 import type { AdmissionHandler } from '../registry/admission.js';
-import { admissionRouter } from './admission/webhook.js';
+import { admissionMetrics, admissionRouter } from './admission/webhook.js';
 import type { Authenticator } from './authn/authenticator.js';
 import { authentication } from './chain/authentication.js';
 import type { Authorizer } from './chain/authorization.js';
@@ -36,6 +35,8 @@ export interface ServerDependencies {
   readyChecks: HealthCheck[];
   /** Admission webhooks served at /admission/<name>. */
   admission: Record<string, AdmissionHandler>;
+  /** The serving key pair now (it may rotate: reloadTls() picks up the new one). */
+  servingCertificate: () => { certPem: string; keyPem: string };
 }
 
 /**
@@ -65,15 +66,15 @@ export class ApiServer {
       ...this.deps.readyChecks,
       { name: 'shutdown', check: () => !this.draining },
     ];
-    app.use(instrumentation(log, requestMetrics(metrics)));
+    const installed = this.deps.resources.map((r) => installResource(r, this.watches));
+    const descriptors = installed.map((i) => i.descriptor);
+    app.use(instrumentation(log, requestMetrics(metrics), descriptors));
     app.use(authentication(authenticator));
     app.use(authorization(authorizer));
     app.use(readBody());
     app.use(healthRouter(() => live, () => ready));
     app.use(metricsRouter(metrics));
-    app.use(admissionRouter(this.deps.admission, log));
-    const installed = this.deps.resources.map((r) => installResource(r, this.watches));
-    const descriptors = installed.map((i) => i.descriptor);
+    app.use(admissionRouter(this.deps.admission, log, admissionMetrics(metrics, Object.keys(this.deps.admission))));
     app.use(discoveryRouter({ ...group, resources: descriptors }));
     // Exactly the patch types the handlers accept (never strategic merge: kubectl and the garbage
     // collector then send merge patches).
@@ -85,14 +86,11 @@ export class ApiServer {
   }
 
   private tlsContext() {
-    return {
-      key: readFileSync(this.options.tlsPrivateKeyFile),
-      cert: readFileSync(this.options.tlsCertFile),
-      ca: this.deps.authenticator.trustedClientCAs(),
-    };
+    const { certPem, keyPem } = this.deps.servingCertificate();
+    return { key: keyPem, cert: certPem, ca: this.deps.authenticator.trustedClientCAs() };
   }
 
-  /** Called when the trusted client CAs change, so new handshakes advertise the new CA list. */
+  /** Called when the trusted client CAs or the serving certificate change: new handshakes get the new ones. */
   reloadTls(): void {
     this.server?.setSecureContext(this.tlsContext());
   }

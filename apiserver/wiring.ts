@@ -8,6 +8,7 @@ import type { QuotaStatusWriter } from '../registry/accountquota/controller.js';
 import { AccountQuotaController } from '../registry/accountquota/controller.js';
 import { kindsCountedBy } from '../registry/accountquota/counted-kinds.js';
 import type { AccountQuota } from '../registry/accountquota/types.js';
+import type { EventSink } from '../registry/events.js';
 import { UsageIndex } from '../registry/accountquota/usage-index.js';
 import type { TemplateBackend } from '../registry/template/controller.js';
 import { TemplateInstanceController } from '../registry/template/controller.js';
@@ -16,6 +17,7 @@ import type { ClusterInformers } from '../storage/informers/cluster-informers.js
 import type { Informer, KubeObject } from '../storage/informers/informer.js';
 import type { ResourceInformers } from '../storage/informers/resource-informers.js';
 import type { Logger } from '../storage/logger.js';
+import type { WorkqueueMetricsProvider } from '../storage/workqueue.js';
 
 /** Routes the informer events the account controller reacts to. */
 export function wireAccountController(informers: ClusterInformers, controller: AccountController): void {
@@ -42,6 +44,7 @@ export function buildAccountQuotas(deps: {
   ledger: QuotaLedger;
   writer: QuotaStatusWriter;
   log: Logger;
+  queueMetrics?: WorkqueueMetricsProvider;
 }) {
   const usage = new UsageIndex();
   const quotas = () => deps.quotaInformer.list() as unknown as AccountQuota[];
@@ -50,7 +53,7 @@ export function buildAccountQuotas(deps: {
   const controller = new AccountQuotaController({
     quota: (name) => deps.quotaInformer.get(name) as unknown as AccountQuota | undefined,
     quotasOf, namespacesOf: deps.namespacesOf, usage,
-  }, deps.writer, deps.log.with({ controller: 'accountquota' }));
+  }, deps.writer, deps.log.with({ controller: 'accountquota' }), deps.queueMetrics);
 
   const ensureKinds = (q: AccountQuota) => Promise.all(kindsCountedBy(Object.keys(q.spec?.quota?.hard ?? {})).map((k) => deps.resources.ensure(k)));
   const onQuota = (o: KubeObject) => {
@@ -126,6 +129,8 @@ export function buildTemplates(deps: {
   accounts: Informer<KubeObject>;
   backend: TemplateBackend;
   log: Logger;
+  events: EventSink;
+  queueMetrics?: WorkqueueMetricsProvider;
 }): TemplateInstanceController {
   const controller = new TemplateInstanceController({
     instance: (ns, name) => deps.instances.get(name, ns) as unknown as TemplateInstance | undefined,
@@ -133,7 +138,7 @@ export function buildTemplates(deps: {
     template: (name) => deps.templates.get(name) as unknown as Template | undefined,
     namespace: (name) => deps.namespaces.get(name),
     account: (name) => deps.accounts.get(name),
-  }, deps.backend, deps.log.with({ controller: 'templateinstance' }));
+  }, deps.backend, deps.log.with({ controller: 'templateinstance' }), deps.events, deps.queueMetrics);
   const onInstance = (o: KubeObject) => controller.onInstance(o as unknown as TemplateInstance);
   deps.instances.addHandlers({ onAdd: onInstance, onUpdate: (_b, o) => onInstance(o) });
   const onTemplate = (o: KubeObject) => controller.onTemplate(o as unknown as Template);

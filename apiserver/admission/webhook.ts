@@ -1,5 +1,7 @@
 import type { NextFunction, Request, Response, Router } from 'express';
 import express from 'express';
+import { Counter, Histogram } from 'prom-client';
+import type { Registry } from 'prom-client';
 import type { AdmissionHandler, AdmissionRequest } from '../../registry/admission.js';
 import { badRequest, internal } from '../../registry/errors.js';
 import type { Logger } from '../../storage/logger.js';
@@ -10,17 +12,49 @@ interface AdmissionReview {
   request?: AdmissionRequest;
 }
 
+export interface AdmissionMetrics {
+  decisions: Counter<'webhook' | 'operation' | 'allowed'>;
+  duration: Histogram<'webhook'>;
+}
+
+const OPERATIONS = new Set(['CREATE', 'UPDATE', 'DELETE', 'CONNECT']);
+
+/**
+ * Our admission metrics, modelled on kube-apiserver's apiserver_admission_webhook_admission_duration_seconds
+ * (name, operation, rejected) and controller-runtime's controller_runtime_webhook_* (webhook): a decision
+ * counter and a latency histogram per webhook. The webhook label takes only the names of the hooks
+ * served; the series of each hook exist from the start.
+ */
+export function admissionMetrics(registry: Registry, hooks: string[]): AdmissionMetrics {
+  const m: AdmissionMetrics = {
+    decisions: new Counter({
+      name: 'kiosk_admission_decisions_total', registers: [registry], labelNames: ['webhook', 'operation', 'allowed'],
+      help: 'Admission decisions made, by webhook, operation (CREATE, UPDATE, DELETE, CONNECT) and whether the request was allowed.',
+    }),
+    duration: new Histogram({
+      name: 'kiosk_admission_decision_duration_seconds', registers: [registry], labelNames: ['webhook'],
+      help: 'Time from an AdmissionReview being read to its response, by webhook.',
+      // kube-apiserver's buckets for webhook admission latency (a webhook call times out after 10 s by default).
+      buckets: [0.005, 0.025, 0.1, 0.5, 1, 2.5, 10, 25],
+    }),
+  };
+  for (const webhook of hooks) m.duration.zero({ webhook });
+  return m;
+}
+
 /**
  * The AdmissionReview transport: kube-apiserver POSTs an admission.k8s.io/v1 AdmissionReview to
  * /admission/<hook>; the decision comes from the registry, and goes back in the same review. A denial's
  * Status keeps its code, reason and causes (kube-apiserver prefixes the message with the webhook's name).
  */
-export function admissionRouter(hooks: Record<string, AdmissionHandler>, log: Logger): Router {
+export function admissionRouter(hooks: Record<string, AdmissionHandler>, log: Logger, metrics?: AdmissionMetrics): Router {
   const router = express.Router();
   router.post('/admission/:hook', async (req: Request, res: Response, next: NextFunction) => {
     try {
-      const hook = hooks[String(req.params.hook)];
+      const webhook = String(req.params.hook);
+      const hook = Object.hasOwn(hooks, webhook) ? hooks[webhook] : undefined;
       if (!hook) return next();
+      const started = process.hrtime.bigint();
       let review: AdmissionReview;
       try {
         review = JSON.parse((req.rawBody ?? Buffer.alloc(0)).toString('utf8')) as AdmissionReview;
@@ -39,6 +73,11 @@ export function admissionRouter(hooks: Record<string, AdmissionHandler>, log: Lo
       const response = decision.allowed
         ? { uid: review.request.uid, allowed: true, ...(decision.warnings?.length ? { warnings: decision.warnings } : {}) }
         : { uid: review.request.uid, allowed: false, status: decision.error.toStatus() };
+      // A review the hook never decided (a malformed body, a 400) is no decision; the request metrics count it.
+      metrics?.decisions.inc({
+        webhook, operation: OPERATIONS.has(review.request.operation) ? review.request.operation : '', allowed: String(decision.allowed),
+      });
+      metrics?.duration.observe({ webhook }, Number(process.hrtime.bigint() - started) / 1e9);
       if (!decision.allowed) {
         log.v(2).info('admission denied', { hook: req.params.hook, namespace: review.request.namespace, name: review.request.name, reason: decision.error.message });
       }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import { Counter, Histogram } from 'prom-client';
 import type { Registry } from 'prom-client';
@@ -26,20 +27,40 @@ export function requestMetrics(registry: Registry): RequestMetrics {
   };
 }
 
+/** A resource the server serves: the only group/version/resource/subresource label values the metrics take. */
+export interface ServedResource {
+  group: string;
+  version: string;
+  resource: string;
+  /** Subresources served under it (none today). */
+  subresources?: string[];
+}
+
 /**
  * One structured log line and the request metrics per request, written when the response finishes
  * (for a watch, when it closes). Keys follow kube-apiserver's httplog: verb, uri, user, code, latency.
+ * The group, version, resource and subresource labels name only what `served` lists: a request for any
+ * other path (which answers 404) has them empty, so clients cannot create series by inventing paths
+ * (kube-apiserver bounds these labels likewise). The log line keeps the resource as requested.
  */
-export function instrumentation(log: Logger, metrics: RequestMetrics) {
+export function instrumentation(log: Logger, metrics: RequestMetrics, served: readonly ServedResource[]) {
+  const servedKeys = new Set(served.flatMap((r) => ['', ...(r.subresources ?? [])].map((sub) => `${r.group}/${r.version}/${r.resource}/${sub}`)));
   return (req: Request, res: Response, next: NextFunction) => {
     const started = process.hrtime.bigint();
+    // The request id, as kube-apiserver's audit filter keeps it: the Audit-ID the aggregator forwards (so
+    // our line joins its audit log), or a new UUID for a request sent to us directly; echoed as Audit-Id.
+    const forwarded = req.headers['audit-id'];
+    const auditID = typeof forwarded === 'string' && forwarded !== '' ? forwarded : randomUUID();
+    res.setHeader('Audit-Id', auditID);
     res.on('close', () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const info = req.info ?? requestInfo(req.method, req.path, new URLSearchParams(req.url.split('?')[1] ?? ''));
       const verb = (info.verb === 'get' && req.method === 'HEAD' ? 'GET' : info.verb.toUpperCase());
+      const isServed = info.isResourceRequest && servedKeys.has(`${info.apiGroup}/${info.apiVersion}/${info.resource}/${info.subresource}`);
       const labels = {
         verb: info.isResourceRequest ? verb : req.method,
-        group: info.apiGroup, version: info.apiVersion, resource: info.resource, subresource: info.subresource,
+        group: isServed ? info.apiGroup : '', version: isServed ? info.apiVersion : '',
+        resource: isServed ? info.resource : '', subresource: isServed ? info.subresource : '',
         scope: !info.isResourceRequest ? '' : info.name ? 'resource' : info.namespace ? 'namespace' : 'cluster',
         component: 'apiserver',
       };
@@ -48,7 +69,7 @@ export function instrumentation(log: Logger, metrics: RequestMetrics) {
       log.info('HTTP', {
         verb: req.method, uri: req.originalUrl, user: req.user?.username, resource: info.resource || undefined,
         name: info.name || undefined, code: res.statusCode, latency: `${(seconds * 1000).toFixed(3)}ms`,
-        auditID: req.headers['audit-id'],
+        auditID,
       });
     });
     next();

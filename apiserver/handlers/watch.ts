@@ -30,7 +30,16 @@ export function watchHandler<T extends { apiVersion?: string; kind?: string; met
     } catch (err) {
       return next(err);
     }
-    const unregister = registry.add(stream);
+    let watching = false;
+    // On shutdown a watch that asked for bookmarks gets one at the current resourceVersion before the
+    // stream ends (as kube-apiserver does since 1.27), so the client resumes on another replica from
+    // exactly there instead of replaying or relisting.
+    const unregister = registry.add({
+      finish: (reason) => {
+        if (watching && options.allowWatchBookmarks) stream.bookmark(storage.currentResourceVersion());
+        stream.finish(reason);
+      },
+    });
     const timers: NodeJS.Timeout[] = [];
     stream.whenClosed(() => {
       unregister();
@@ -42,6 +51,7 @@ export function watchHandler<T extends { apiVersion?: string; kind?: string; met
       const handle = await storage.watch(requestContext(req, res), options, (event) => stream.send(event.type, event.object));
       stream.whenClosed(() => handle.close());
       if (stream.isClosed) handle.close();
+      watching = true;
       if (options.sendInitialEvents) stream.bookmark(storage.currentResourceVersion(), true);
       if (options.allowWatchBookmarks) timers.push(setInterval(() => stream.bookmark(storage.currentResourceVersion()), BOOKMARK_INTERVAL_MS));
       timers.push(setTimeout(() => stream.finish('done'), (options.timeoutSeconds ?? defaultTimeoutSeconds()) * 1000));

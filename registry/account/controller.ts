@@ -1,7 +1,10 @@
 import type { Logger } from '../../storage/logger.js';
 import type { ApplyTarget } from '../../storage/object-writer.js';
 import { Workqueue } from '../../storage/workqueue.js';
+import type { WorkqueueMetricsProvider } from '../../storage/workqueue.js';
 import { canonicalJson } from '../canonical-json.js';
+import type { EventSink } from '../events.js';
+import { discardEvents, errorNote, referenceTo } from '../events.js';
 import { spaceClusterRole } from '../space/access.js';
 import { accountClusterRole, accountClusterRoleBinding, rbacSubjects, spaceRoleBinding, spaceRoleBindingName } from './rbac.js';
 import type { Account } from './types.js';
@@ -29,6 +32,8 @@ export interface AccountSource {
   instancesIn(namespace: string): Array<{ spec?: { template?: string } }>;
   /** A namespace's creation time (ms), to leave spaces still being created to their create request. */
   namespaceCreated(namespace: string): number | undefined;
+  /** A namespace as the informer has it: is it being deleted, and the reference of an Event about it. */
+  namespace(name: string): { metadata: { name?: string; uid?: string; resourceVersion?: string; deletionTimestamp?: string } } | undefined;
   /** The cluster-scoped RBAC objects as the informers have them, to skip writes that change nothing. */
   clusterRole(name: string): { rules?: unknown; metadata: { ownerReferences?: Array<{ uid?: unknown }> } } | undefined;
   clusterRoleBinding(name: string): { roleRef?: unknown; subjects?: unknown; metadata: { ownerReferences?: Array<{ uid?: unknown }> } } | undefined;
@@ -68,7 +73,9 @@ const rbTarget = (namespace: string, name: string): ApplyTarget => ({ apiVersion
  *   namespace that leaves the account loses the binding, one that joins (adoption) gets it;
  * - status.namespaces;
  * - with the opt-in annotation, deletion of its spaces when the Account is deleted.
- * Runs from informer events through a de-duplicating workqueue.
+ * Runs from informer events through a de-duplicating workqueue. A failure is a Warning Event on the Account
+ * (in `default`, for the admin) and, when it concerns one space, on that Namespace (in it, for the tenant);
+ * one broken space does not keep the others from being reconciled.
  */
 export class AccountController {
   private readonly queue: Workqueue;
@@ -78,8 +85,9 @@ export class AccountController {
   /** Accounts deleted with the opt-in annotation, whose spaces are to be deleted. */
   private readonly deletingSpacesOf = new Set<string>();
 
-  constructor(private readonly source: AccountSource, private readonly writer: AccountWriter, log: Logger) {
-    this.queue = new Workqueue({ name: 'account', concurrency: 4 }, (key) => this.reconcile(key), log);
+  constructor(private readonly source: AccountSource, private readonly writer: AccountWriter, log: Logger,
+    private readonly events: EventSink = discardEvents, queueMetrics?: WorkqueueMetricsProvider) {
+    this.queue = new Workqueue({ name: 'account', concurrency: 4, metrics: queueMetrics }, (key) => this.reconcile(key), log);
   }
 
   onAccount(account: Account): void {
@@ -148,10 +156,12 @@ export class AccountController {
     }
     // Written only when they differ, so a restart of the server does not re-apply every account's RBAC.
     const role = accountClusterRole(account);
-    if (!upToDate(this.source.clusterRole(role.metadata.name), role, ['rules'], account.metadata.uid)) await this.writer.apply(role, 'clusterroles');
+    if (!upToDate(this.source.clusterRole(role.metadata.name), role, ['rules'], account.metadata.uid)) {
+      await this.reportingFailure(account, `Applying ClusterRole ${role.metadata.name}`, () => this.writer.apply(role, 'clusterroles'));
+    }
     const binding = accountClusterRoleBinding(account);
     if (!upToDate(this.source.clusterRoleBinding(binding.metadata.name), binding, ['roleRef', 'subjects'], account.metadata.uid)) {
-      await this.writer.apply(binding, 'clusterrolebindings');
+      await this.reportingFailure(account, `Applying ClusterRoleBinding ${binding.metadata.name}`, () => this.writer.apply(binding, 'clusterrolebindings'));
     }
     await this.syncSpaceBindings(account);
     await this.rollOutTemplates(account);
@@ -170,11 +180,12 @@ export class AccountController {
     if (account.metadata.annotations?.[TEMPLATE_ROLLOUT_ANNOTATION] === 'false') return;
     const entries = (account.spec.space?.templateInstances ?? []).filter((e) => e?.spec?.template);
     if (entries.length === 0) return;
+    const failures = this.spaceFailures(account, 'TemplateRolloutFailed', 'RollingOutTemplates');
     const now = Date.now();
     let revisitIn: number | undefined;
     for (const namespace of this.namespacesOf(account.metadata.name!)) {
       const created = this.source.namespaceCreated(namespace);
-      if (created === undefined) continue;
+      if (created === undefined || this.terminating(namespace)) continue;
       if (now - created < CREATING_GRACE_MS) {
         // Nothing will wake us for it later: come back when its create request is surely over.
         revisitIn = Math.min(revisitIn ?? Infinity, created + CREATING_GRACE_MS - now + 1_000);
@@ -184,17 +195,18 @@ export class AccountController {
       for (const entry of entries) {
         if (present.has(entry.spec.template)) continue;
         const meta = entry.metadata ?? {};
-        await this.writer.apply({
+        await failures.inSpace(namespace, `Instantiating template ${entry.spec.template} of account ${account.metadata.name}`, () => this.writer.apply({
           apiVersion: 'config.kiosk.sh/v1alpha1', kind: 'TemplateInstance',
           metadata: {
             name: meta.name ?? entry.spec.template, namespace,
             ...(meta.labels ? { labels: meta.labels } : {}), ...(meta.annotations ? { annotations: meta.annotations } : {}),
           },
           spec: entry.spec,
-        } as ApplyTarget, 'templateinstances');
+        } as ApplyTarget, 'templateinstances'));
       }
     }
     if (revisitIn !== undefined) this.queue.addAfter(account.metadata.name!, revisitIn);
+    failures.report('Template roll-out');
   }
 
   private async syncSpaceBindings(account: Account): Promise<void> {
@@ -204,15 +216,74 @@ export class AccountController {
     const subjects = rbacSubjects(account.spec.subjects);
     const spaces = new Set(this.namespacesOf(name));
     const existing = new Map(this.source.roleBindingsOf(name).filter((rb) => rb.metadata.name === rbName).map((rb) => [rb.metadata.namespace!, rb]));
+    const failures = this.spaceFailures(account, 'RBACSyncFailed', 'Binding', 'RoleBindingFailed');
     for (const [namespace] of existing) {
-      if (!spaces.has(namespace) || !role) await this.writer.remove(rbTarget(namespace, rbName), 'rolebindings');
+      if (!spaces.has(namespace) || !role) {
+        await failures.inSpace(namespace, `Removing RoleBinding ${rbName} of account ${name}`, () => this.writer.remove(rbTarget(namespace, rbName), 'rolebindings'));
+      }
     }
-    if (!role) return;
-    for (const namespace of spaces) {
-      const rb = existing.get(namespace);
-      if (rb && rb.roleRef.name === role && canonicalJson(rb.subjects ?? []) === canonicalJson(subjects)) continue;
-      if (rb && rb.roleRef.name !== role) await this.writer.remove(rbTarget(namespace, rbName), 'rolebindings');
-      await this.writer.apply(spaceRoleBinding(account, namespace, role), 'rolebindings');
+    if (role) {
+      for (const namespace of spaces) {
+        const rb = existing.get(namespace);
+        if (rb && rb.roleRef.name === role && canonicalJson(rb.subjects ?? []) === canonicalJson(subjects)) continue;
+        if (this.terminating(namespace)) continue;
+        await failures.inSpace(namespace, `Binding the subjects of account ${name} to ClusterRole ${role}`, async () => {
+          if (rb && rb.roleRef.name !== role) await this.writer.remove(rbTarget(namespace, rbName), 'rolebindings');
+          await this.writer.apply(spaceRoleBinding(account, namespace, role), 'rolebindings');
+        });
+      }
     }
+    failures.report(`RoleBinding ${rbName}`);
+  }
+
+  /**
+   * A namespace being deleted takes no new objects (kube-apiserver refuses them), and its binding is going
+   * with it: writing there would only fail, and warn of a failure no one needs to act on.
+   */
+  private terminating(namespace: string): boolean {
+    return Boolean(this.source.namespace(namespace)?.metadata.deletionTimestamp);
+  }
+
+  private warn(regarding: ReturnType<typeof referenceTo>, reason: string, action: string, note: string): void {
+    this.events.record({ regarding, type: 'Warning', reason, action, note });
+  }
+
+  /** Runs one write of the account's; a failure is a Warning on the Account, then rethrown for the retry. */
+  private async reportingFailure(account: Account, what: string, write: () => Promise<unknown>): Promise<void> {
+    try {
+      await write();
+    } catch (err) {
+      this.warn(referenceTo('config.kiosk.sh/v1alpha1', 'Account', account.metadata), 'RBACSyncFailed', 'SyncingRBAC', `${what} failed: ${errorNote(err)}`);
+      throw err;
+    }
+  }
+
+  /**
+   * Collects the failures of per-space writes: each is a Warning on its Namespace at once (reason
+   * `spaceReason`); report() then makes one Warning on the Account (reason `accountReason`) naming the
+   * spaces, and throws so the workqueue retries the account with backoff.
+   */
+  private spaceFailures(account: Account, accountReason: string, action: string, spaceReason = accountReason) {
+    const failed: Array<{ namespace: string; note: string }> = [];
+    return {
+      inSpace: async (namespace: string, what: string, write: () => Promise<unknown>): Promise<void> => {
+        try {
+          await write();
+        } catch (err) {
+          const note = `${what} failed: ${errorNote(err)}`;
+          const ns = this.source.namespace(namespace)?.metadata ?? {};
+          this.warn(referenceTo('v1', 'Namespace', { ...ns, name: namespace }), spaceReason, action, note);
+          failed.push({ namespace, note });
+        }
+      },
+      report: (what: string): void => {
+        if (failed.length === 0) return;
+        const spaces = failed.map((f) => f.namespace);
+        const named = spaces.length > 5 ? `${spaces.slice(0, 5).join(', ')}, ...` : spaces.join(', ');
+        const note = `${what} failed in ${spaces.length} space(s) (${named}); ${failed[0]!.namespace}: ${failed[0]!.note}`;
+        this.warn(referenceTo('config.kiosk.sh/v1alpha1', 'Account', account.metadata), accountReason, action, note);
+        throw new Error(note);
+      },
+    };
   }
 }

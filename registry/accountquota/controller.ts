@@ -1,6 +1,7 @@
 import type { Logger } from '../../storage/logger.js';
 import type { ApplyTarget } from '../../storage/object-writer.js';
 import { Workqueue } from '../../storage/workqueue.js';
+import type { WorkqueueMetricsProvider } from '../../storage/workqueue.js';
 import type { Quantity } from './quantity.js';
 import { format, parseQuantity } from './quantity.js';
 import type { AccountQuota } from './types.js';
@@ -29,8 +30,9 @@ const formatted = (m: Map<string, Quantity>) => Object.fromEntries([...m].sort((
 export class AccountQuotaController {
   private readonly queue: Workqueue;
 
-  constructor(private readonly source: QuotaControllerSource, private readonly writer: QuotaStatusWriter, log: Logger) {
-    this.queue = new Workqueue({ name: 'accountquota', concurrency: 2 }, (key) => this.reconcile(key), log);
+  constructor(private readonly source: QuotaControllerSource, private readonly writer: QuotaStatusWriter, log: Logger,
+    queueMetrics?: WorkqueueMetricsProvider) {
+    this.queue = new Workqueue({ name: 'accountquota', concurrency: 2, metrics: queueMetrics }, (key) => this.reconcile(key), log);
   }
 
   onQuota(quota: AccountQuota): void {

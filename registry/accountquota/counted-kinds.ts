@@ -1,3 +1,5 @@
+import { HUGEPAGES_PREFIX } from './resources.js';
+
 /** A resource type, as a quota resource name refers to it. */
 export interface CountedKind {
   group: string;
@@ -12,7 +14,7 @@ const CORE_COUNTED = new Set(['pods', 'services', 'persistentvolumeclaims', 'con
 
 /**
  * Which kind of object a quota resource name counts: the pod compute names (requests.*, limits.*, cpu,
- * memory, extended resources) count pods; services.* services; requests.storage and per-storage-class
+ * memory, hugepages-<size>, extended resources) count pods; services.* services; requests.storage and per-storage-class
  * names persistent volume claims; `count/<resource>[.<group>]` that resource.
  */
 export function kindCountedBy(name: string): CountedKind | undefined {
@@ -24,7 +26,8 @@ export function kindCountedBy(name: string): CountedKind | undefined {
   if (CORE_COUNTED.has(name)) return { group: '', resource: name };
   if (name.startsWith('services.')) return SERVICES;
   if (name === 'requests.storage' || name.includes('.storageclass.storage.k8s.io/')) return PVCS;
-  if (name.startsWith('requests.') || name.startsWith('limits.') || name === 'cpu' || name === 'memory' || name === 'ephemeral-storage') return PODS;
+  if (name.startsWith('requests.') || name.startsWith('limits.') || name === 'cpu' || name === 'memory' || name === 'ephemeral-storage'
+    || name.startsWith(HUGEPAGES_PREFIX)) return PODS;
   return undefined;
 }
 

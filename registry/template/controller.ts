@@ -1,10 +1,14 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { Logger } from '../../storage/logger.js';
 import { Workqueue } from '../../storage/workqueue.js';
+import type { WorkqueueMetricsProvider } from '../../storage/workqueue.js';
 import { canonicalJson } from '../canonical-json.js';
+import type { EventSink } from '../events.js';
+import { discardEvents, errorNote, referenceTo } from '../events.js';
 import { helmSecretRefs, helmTemplateArgs, parseHelmOutput } from './helm.js';
 import { forceNamespace, RenderError, renderManifests, substituteInValues, validateParameters } from './render.js';
 import type { Template, TemplateInstance } from './types.js';
+import { TEMPLATE_INSTANCE_NO_OWNER_ANNOTATION } from './types.js';
 
 /** A deployed object, as remembered in status.templateManifests for pruning. */
 export interface ObjectRef {
@@ -41,8 +45,6 @@ export interface TemplateSource {
   account(name: string): { metadata: { name?: string; labels?: Record<string, string>; annotations?: Record<string, string> } } | undefined;
 }
 
-const NO_OWNER = 'templateinstance.config.kiosk.sh/no-owner';
-
 export const encodeRefs = (refs: ObjectRef[]) => gzipSync(Buffer.from(JSON.stringify(refs))).toString('base64');
 export function decodeRefs(text: string | undefined): ObjectRef[] {
   if (!text) return [];
@@ -55,6 +57,9 @@ export function decodeRefs(text: string | undefined): ObjectRef[] {
 }
 const refKey = (r: ObjectRef) => `${r.apiVersion}/${r.kind}/${r.namespace ?? ''}/${r.name}`;
 
+/** A failure already reported in status and as an Event; thrown so the workqueue retries with backoff. */
+class DeployFailure extends Error {}
+
 type Waiter = { namespace: string; names: Set<string>; resolve: (outcome: DeployOutcome) => void };
 export type DeployOutcome = { ok: true } | { ok: false; name: string; reason: string; message: string } | { ok: false; timeout: true };
 
@@ -63,14 +68,18 @@ export type DeployOutcome = { ok: true } | { ok: false; name: string; reason: st
  * (server-side apply, our field manager) with an owner reference to the instance (namespaced objects) or
  * the Template (cluster-scoped ones), and prunes what an earlier version deployed and this one no longer
  * has. Sync instances follow their Template; failures are retried with backoff for every instance, not
- * only sync ones. Status is written only when it changes.
+ * only sync ones. Status is written only when it changes. Each failure is also a Warning Event on the
+ * instance (repeats aggregate into one Event's series), and a change to Deployed a Normal one, so a tenant
+ * sees both with `kubectl get events -n <space>`.
  */
 export class TemplateInstanceController {
   private readonly queue: Workqueue;
   private readonly waiters = new Set<Waiter>();
 
-  constructor(private readonly source: TemplateSource, private readonly backend: TemplateBackend, private readonly log: Logger) {
-    this.queue = new Workqueue({ name: 'templateinstance', concurrency: 4, baseDelayMs: 500, maxDelayMs: 300_000 }, (key) => this.reconcile(key), log);
+  constructor(private readonly source: TemplateSource, private readonly backend: TemplateBackend, private readonly log: Logger,
+    private readonly events: EventSink = discardEvents, queueMetrics?: WorkqueueMetricsProvider) {
+    this.queue = new Workqueue({ name: 'templateinstance', concurrency: 4, baseDelayMs: 500, maxDelayMs: 300_000, metrics: queueMetrics },
+      (key) => this.reconcile(key), log);
   }
 
   onInstance(ti: TemplateInstance): void {
@@ -134,17 +143,30 @@ export class TemplateInstanceController {
     }
   }
 
-  private async setStatus(ti: TemplateInstance, status: NonNullable<TemplateInstance['status']>): Promise<void> {
+  /** Writes the status if it changed (observedAt aside); says whether it did. */
+  private async setStatus(ti: TemplateInstance, status: NonNullable<TemplateInstance['status']>): Promise<boolean> {
     const { observedAt: _a, ...next } = status;
     const { observedAt: _b, ...current } = ti.status ?? {};
-    if (canonicalJson(next) === canonicalJson(current)) return;
+    if (canonicalJson(next) === canonicalJson(current)) return false;
     await this.backend.patchInstanceStatus(ti.metadata.namespace!, ti.metadata.name!, status);
+    return true;
+  }
+
+  private event(ti: TemplateInstance, type: 'Normal' | 'Warning', reason: string, note: string): void {
+    this.events.record({ regarding: referenceTo('config.kiosk.sh/v1alpha1', 'TemplateInstance', ti.metadata), type, reason, action: 'Deploying', note });
   }
 
   private async fail(ti: TemplateInstance, reason: string, message: string): Promise<never> {
-    await this.setStatus(ti, { ...ti.status, status: 'Failed', reason, message, observedAt: new Date().toISOString() });
+    // Every attempt, not only a change of status: the recorder folds the repeats into the Event's series,
+    // whose count and last time tell the tenant the failure is still current.
+    this.event(ti, 'Warning', 'DeployFailed', message);
+    try {
+      await this.setStatus(ti, { ...ti.status, status: 'Failed', reason, message, observedAt: new Date().toISOString() });
+    } catch (err) {
+      throw new DeployFailure(`${reason}: ${message} (writing the status failed: ${errorNote(err)})`);
+    }
     // Thrown so the workqueue retries with backoff: a template or parameter fix then heals the instance.
-    throw new Error(`${reason}: ${message}`);
+    throw new DeployFailure(`${reason}: ${message}`);
   }
 
   /** A Helm chart rendered with `helm template` (values with parameters substituted, credentials from Secrets). */
@@ -173,6 +195,16 @@ export class TemplateInstanceController {
     const [namespace, name] = key.split('/') as [string, string];
     const ti = this.source.instance(namespace, name);
     if (!ti || ti.metadata.deletionTimestamp) return;
+    try {
+      await this.deploy(ti, namespace);
+    } catch (err) {
+      // Failures fail() did not report (kube-apiserver unreachable, pruning refused) are the tenant's news too.
+      if (!(err instanceof DeployFailure)) this.event(ti, 'Warning', 'DeployFailed', errorNote(err));
+      throw err;
+    }
+  }
+
+  private async deploy(ti: TemplateInstance, namespace: string): Promise<void> {
     const template = this.source.template(ti.spec.template);
     if (ti.status?.status === 'Deployed' && (!ti.spec.sync || ti.status.templateResourceVersion === template?.metadata.resourceVersion)) return;
     if (!template) return this.fail(ti, 'TemplateNotFound', `The specified template '${ti.spec.template}' couldn't be found.`);
@@ -194,6 +226,8 @@ export class TemplateInstanceController {
       throw err;
     }
 
+    // Kiosk reads the no-owner annotation from the TemplateInstance; one on a single object is honoured too.
+    const instanceNoOwner = ti.metadata.annotations?.[TEMPLATE_INSTANCE_NO_OWNER_ANNOTATION] === 'true';
     const applied: ObjectRef[] = [];
     for (const obj of objects) {
       const apiVersion = String(obj.apiVersion ?? '');
@@ -202,7 +236,7 @@ export class TemplateInstanceController {
       if (!mapping) return this.fail(ti, 'FindObjectMapping', `no matches for kind "${kind}" in version "${apiVersion}"`);
       if (mapping.namespaced) forceNamespace(obj, namespace);
       else delete obj.metadata.namespace;
-      if (obj.metadata.annotations?.[NO_OWNER] !== 'true') {
+      if (!instanceNoOwner && obj.metadata.annotations?.[TEMPLATE_INSTANCE_NO_OWNER_ANNOTATION] !== 'true') {
         const owner = mapping.namespaced
           ? { apiVersion: 'config.kiosk.sh/v1alpha1', kind: 'TemplateInstance', name: ti.metadata.name!, uid: ti.metadata.uid!, controller: true }
           : { apiVersion: 'config.kiosk.sh/v1alpha1', kind: 'Template', name: template.metadata.name!, uid: template.metadata.uid!, controller: true };
@@ -223,12 +257,13 @@ export class TemplateInstanceController {
       const mapping = await this.backend.mapping(ref.apiVersion, ref.kind);
       if (mapping) await this.backend.remove(mapping, ref);
     }
-    await this.setStatus(ti, {
+    const changed = await this.setStatus(ti, {
       status: 'Deployed', reason: '', message: '',
       templateResourceVersion: template.metadata.resourceVersion ?? '',
       templateManifests: encodeRefs(applied),
       observedAt: new Date().toISOString(),
     });
-    this.log.v(2).info('template instance deployed', { namespace, name, objects: applied.length });
+    if (changed) this.event(ti, 'Normal', 'Deployed', `Deployed ${applied.length} object(s) of template '${template.metadata.name}'`);
+    this.log.v(2).info('template instance deployed', { namespace, name: ti.metadata.name, objects: applied.length });
   }
 }

@@ -13,7 +13,20 @@ describe('server options', () => {
     expect(() => parseFlags(['--kubeconfig'])).toThrow('flag needs an argument: --kubeconfig');
   });
 
-  it('requires the serving certificate', () => {
-    expect(validate(defaultOptions)).toEqual(['--tls-cert-file and --tls-private-key-file are required']);
+  it('requires a serving certificate: files or a Secret, not both', () => {
+    expect(validate(defaultOptions)).toEqual(['a serving certificate is required: --cert-secret, or --tls-cert-file and --tls-private-key-file']);
+    expect(validate(parseFlags(['--tls-cert-file=c.crt']))).toEqual(['--tls-cert-file and --tls-private-key-file go together']);
+    expect(validate(parseFlags(['--cert-secret=s', '--tls-cert-file=c', '--tls-private-key-file=k'])))
+      .toEqual(['--cert-secret and --tls-cert-file/--tls-private-key-file are exclusive']);
+    expect(validate(parseFlags(['--cert-secret=kiosk-serving-cert']))).toEqual([]);
+  });
+
+  it('reads comma-separated lists, and injects CA bundles only for its own CA', () => {
+    const o = parseFlags(['--cert-secret=s', '--ca-bundle-apiservices=v1alpha1.tenancy.kiosk.sh', '--ca-bundle-validating-webhook-configurations', 'kiosk, other,']);
+    expect(o.caBundleApiServices).toEqual(['v1alpha1.tenancy.kiosk.sh']);
+    expect(o.caBundleWebhookConfigurations).toEqual(['kiosk', 'other']);
+    expect(validate(o)).toEqual([]);
+    expect(validate(parseFlags(['--tls-cert-file=c', '--tls-private-key-file=k', '--ca-bundle-apiservices=a'])))
+      .toEqual(['--ca-bundle-apiservices and --ca-bundle-validating-webhook-configurations need --cert-secret (the server injects only its own CA)']);
   });
 });
