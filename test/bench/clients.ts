@@ -1,8 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { OutgoingHttpHeaders } from 'node:http';
 import { sandboxPaths } from '../cluster/paths.js';
 import { pkiFiles } from '../cluster/pki.js';
 import type { SandboxState } from '../cluster/sandbox.js';
+import { SERVER_DNS_NAME } from '../cluster/sandbox.js';
 import { HttpsEndpoint } from './http.js';
 
 export const SPACES_PATH = '/apis/tenancy.kiosk.sh/v1alpha1/spaces';
@@ -32,14 +34,18 @@ export function connect(state: SandboxState, maxSockets = 64): Clients {
   const apiserver = new HttpsEndpoint(state.ports.apiserver,
     { ca: readFileSync(pki.caCert), cert: readFileSync(pki.adminCert), key: readFileSync(pki.adminKey) }, maxSockets);
   const server = new HttpsEndpoint(state.ports.server,
-    { ca: readFileSync(pki.extensionCaCert), cert: readFileSync(pki.frontProxyClientCert), key: readFileSync(pki.frontProxyClientKey), servername: 'localhost' },
+    { ca: readFileSync(pki.extensionCaCert), cert: readFileSync(pki.frontProxyClientCert), key: readFileSync(pki.frontProxyClientKey), servername: SERVER_DNS_NAME },
     maxSockets);
   return { apiserver, server, close: () => { apiserver.close(); server.close(); } };
 }
 
+/** The Audit-ID prefix of the benchmark's direct requests; kube-apiserver's own are bare UUIDs. */
+export const DIRECT_AUDIT_PREFIX = 'bench-direct-';
+
 /** Front-proxy headers for a request straight to our server (repeated X-Remote-Group, one per group). */
 export function remoteUser(who: Identity): OutgoingHttpHeaders {
-  return { 'X-Remote-User': who.username, ...(who.groups.length > 0 ? { 'X-Remote-Group': [...who.groups] } : {}) };
+  // The Audit-ID marks the server's log line as a direct request (serverLatencies tells them apart by it).
+  return { 'X-Remote-User': who.username, ...(who.groups.length > 0 ? { 'X-Remote-Group': [...who.groups] } : {}), 'Audit-ID': `${DIRECT_AUDIT_PREFIX}${randomUUID()}` };
 }
 
 /** Impersonation headers for a request through kube-apiserver as the admin. */

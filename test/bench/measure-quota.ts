@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { Agent, request } from 'node:https';
+import { SERVER_DNS_NAME } from '../cluster/sandbox.js';
 import type { Clients } from './clients.js';
 import type { HttpResult, HttpsEndpoint } from './http.js';
 import { forEachLimited, sleep } from './limiter.js';
@@ -367,7 +368,7 @@ class ReviewClient {
     return new Promise((resolve, reject) => {
       const started = process.hrtime.bigint();
       const req = request({
-        host: '127.0.0.1', port: this.port, method: 'POST', path: ADMISSION_PATH, agent: this.agent, ca: this.ca, servername: 'localhost',
+        host: '127.0.0.1', port: this.port, method: 'POST', path: ADMISSION_PATH, agent: this.agent, ca: this.ca, servername: SERVER_DNS_NAME,
         headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'Content-Length': Buffer.byteLength(payload) },
       }, (res) => {
         const chunks: Buffer[] = [];

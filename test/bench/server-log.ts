@@ -1,4 +1,5 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { DIRECT_AUDIT_PREFIX } from './clients.js';
 
 /** Where the server's log ends now: read from here later to see only the lines written meanwhile. */
 export function logOffset(file: string): number {
@@ -28,8 +29,8 @@ interface RequestLine {
 
 /**
  * The latencies the server logged itself (its one line per request, `latency: "1.234ms"`) for one user's
- * requests to `uri` since `offset`. Requests through kube-apiserver carry an Audit-ID header, direct ones
- * do not. This is the time inside the server; what the client saw on top is transport and queueing.
+ * requests to `uri` since `offset`. Every line has an auditID; the benchmark's direct requests send one
+ * starting with DIRECT_AUDIT_PREFIX, those through kube-apiserver carry its UUID. This is the time inside the server; what the client saw on top is transport and queueing.
  */
 export function serverLatencies(file: string, offset: number, uri: string, user: string): { direct: number[]; viaApiserver: number[] } {
   const out = { direct: [] as number[], viaApiserver: [] as number[] };
@@ -42,7 +43,7 @@ export function serverLatencies(file: string, offset: number, uri: string, user:
       continue;
     }
     if (o.msg !== 'HTTP' || o.uri !== uri || o.user !== user || !o.latency?.endsWith('ms')) continue;
-    (o.auditID ? out.viaApiserver : out.direct).push(Number(o.latency.slice(0, -2)));
+    (o.auditID?.startsWith(DIRECT_AUDIT_PREFIX) ? out.direct : out.viaApiserver).push(Number(o.latency.slice(0, -2)));
   }
   return out;
 }

@@ -21,9 +21,8 @@ export interface Pki {
   adminKey: string;
   serviceAccountKey: string;
   serviceAccountPub: string;
+  /** Our server's CA bundle, copied from its Secret once the server has made it (see sandbox.ts). */
   extensionCaCert: string;
-  extensionServerCert: string;
-  extensionServerKey: string;
 }
 
 export function pkiFiles(dir: string): Pki {
@@ -42,8 +41,6 @@ export function pkiFiles(dir: string): Pki {
     serviceAccountKey: f('sa.key'),
     serviceAccountPub: f('sa.pub'),
     extensionCaCert: f('extension-ca.crt'),
-    extensionServerCert: f('extension-server.crt'),
-    extensionServerKey: f('extension-server.key'),
   };
 }
 
@@ -82,28 +79,24 @@ export async function createLeaf(dir: string, name: string, subject: string, ca:
 }
 
 /**
- * The sandbox PKI: a cluster CA, a separate front-proxy CA (kube-apiserver refuses overlapping CAs
- * without allowed names, and a separate CA is what makes the CN check meaningful), and an extension CA
- * for our server's serving certificate, whose SAN is the Service DNS name the aggregator dials.
- * Made once and kept: a warm sandbox start reuses it.
+ * The control plane's PKI: a cluster CA and a separate front-proxy CA (kube-apiserver refuses overlapping
+ * CAs without allowed names, and a separate CA is what makes the CN check meaningful). Our server makes its
+ * own serving certificate, as on a real cluster. Made once and kept: a warm sandbox start reuses it.
  */
-export async function ensurePki(dir: string, extensionServiceHost: string): Promise<Pki> {
+export async function ensurePki(dir: string): Promise<Pki> {
   const pki = pkiFiles(dir);
-  if (existsSync(pki.extensionServerCert) && existsSync(pki.serviceAccountPub)) return pki;
+  if (existsSync(pki.frontProxyClientCert) && existsSync(pki.serviceAccountPub)) return pki;
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
   await Promise.all([
     createCa(dir, 'ca', 'kiosk-sandbox-ca'),
     createCa(dir, 'front-proxy-ca', 'kiosk-sandbox-front-proxy-ca'),
-    createCa(dir, 'extension-ca', 'kiosk-sandbox-extension-ca'),
   ]);
   await Promise.all([
     createLeaf(dir, 'apiserver', '/CN=kube-apiserver', 'ca', 'serverAuth',
       'DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local,IP:127.0.0.1,IP:10.0.0.1'),
     createLeaf(dir, 'admin', '/O=system:masters/CN=kubernetes-admin', 'ca', 'clientAuth'),
     createLeaf(dir, 'front-proxy-client', '/CN=front-proxy-client', 'front-proxy-ca', 'clientAuth'),
-    createLeaf(dir, 'extension-server', `/CN=${extensionServiceHost}`, 'extension-ca', 'serverAuth',
-      `DNS:${extensionServiceHost},DNS:localhost,IP:127.0.0.1`),
     openssl(['genrsa', '-out', 'sa.key', '2048'], dir).then(() => openssl(['rsa', '-in', 'sa.key', '-pubout', '-out', 'sa.pub'], dir)),
   ]);
   return pki;

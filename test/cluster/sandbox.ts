@@ -19,9 +19,13 @@ export const SERVER_NAMESPACE = 'kiosk-system';
 export const SERVER_SERVICE = 'kiosk-apiservice';
 export const SERVER_SERVICE_ACCOUNT = 'kiosk';
 export const APISERVICE_NAME = 'v1alpha1.tenancy.kiosk.sh';
+/** The name clients verify our serving certificate against: the Service DNS name the aggregator dials. */
+export const SERVER_DNS_NAME = `${SERVER_SERVICE}.${SERVER_NAMESPACE}.svc`;
+/** Where the server keeps its CA and serving certificate (manifests/deployment.yaml's --cert-secret). */
+const SERVER_CERT_SECRET = 'kiosk-serving-cert';
 
 /** The manifests a real install applies that also hold for a server running as a local process. */
-const SERVER_PREREQUISITES = ['crds', 'namespace.yaml', 'service-account.yaml', 'server-rbac.yaml', 'tenant-roles.yaml'];
+const SERVER_PREREQUISITES = ['chart/crds', 'namespace.yaml', 'service-account.yaml', 'server-rbac.yaml', 'tenant-roles.yaml', 'metrics-reader.yaml'];
 
 export interface SandboxState {
   ports: ControlPlanePorts & { server: number };
@@ -60,25 +64,54 @@ function serverUrl(state: SandboxState): string {
   return `https://127.0.0.1:${state.ports.server}`;
 }
 
-/** Starts our server as a local process with the ServiceAccount's token, as it would run in a pod. */
+interface DeploymentManifest {
+  spec: { template: { spec: { containers: Array<{ name: string; args?: string[]; env?: Array<{ name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } }> }> } } };
+}
+
+/**
+ * The server container's args from manifests/deployment.yaml, with `$(VAR)` expanded from its env as the
+ * kubelet does (the pod's namespace is the sandbox's kiosk-system): the sandbox runs exactly what a pod runs.
+ */
+export async function deploymentArgs(paths: SandboxPaths): Promise<string[]> {
+  const deployment = loadYaml<DeploymentManifest>(await readFile(join(paths.manifests, 'deployment.yaml'), 'utf8'));
+  const container = deployment.spec.template.spec.containers.find((c) => c.name === 'kiosk');
+  if (!container?.args) throw new Error('manifests/deployment.yaml has no container "kiosk" with args');
+  const env = new Map<string, string>();
+  for (const e of container.env ?? []) {
+    if (e.value !== undefined) env.set(e.name, e.value);
+    else if (e.valueFrom?.fieldRef?.fieldPath === 'metadata.namespace') env.set(e.name, SERVER_NAMESPACE);
+  }
+  return container.args.map((arg) => arg.replace(/\$\(([A-Z_][A-Z0-9_]*)\)/g, (whole, name: string) => env.get(name) ?? whole));
+}
+
+/** Copies the server's CA bundle from its Secret to the pki folder, for tests that call the server directly. */
+async function exportServerCa(paths: SandboxPaths): Promise<void> {
+  const encoded = await kubectlOk(['get', 'secret', SERVER_CERT_SECRET, '-n', SERVER_NAMESPACE, '-o', 'jsonpath={.data.ca\\.crt}']);
+  await writeFile(pkiFiles(paths.pki).extensionCaCert, Buffer.from(encoded.trim(), 'base64'));
+}
+
+/**
+ * Starts our server as a local process with the Deployment's args, as it would run in a pod: plus only what
+ * a process outside a pod needs (the ServiceAccount token in a kubeconfig, a loopback port, the helm binary).
+ */
 async function startServer(paths: SandboxPaths, state: SandboxState, name = 'kiosk-apiserver'): Promise<RunningComponent> {
-  const pki = pkiFiles(paths.pki);
   const server = startComponent({
     name, command: process.execPath, logFile: join(paths.logs, `${name}.log`),
-    args: ['--enable-source-maps', paths.serverEntry,
+    args: ['--enable-source-maps', paths.serverEntry, ...await deploymentArgs(paths),
       `--secure-port=${state.ports.server}`, '--bind-address=127.0.0.1',
-      `--tls-cert-file=${pki.extensionServerCert}`, `--tls-private-key-file=${pki.extensionServerKey}`,
       `--kubeconfig=${paths.serverKubeconfig}`, `--helm-binary=${join(paths.bin, 'helm')}`],
   });
   state.components.push(server);
-  await waitReady(server, () => probeOk(`${serverUrl(state)}/readyz`, { ca: readFileSync(pki.extensionCaCert) }), 60_000);
+  // Like the kubelet's HTTPS probes, readiness does not verify the certificate (the server makes it).
+  await waitReady(server, () => probeOk(`${serverUrl(state)}/readyz`, { insecure: true }), 60_000);
+  await exportServerCa(paths);
   return server;
 }
 
 /** Installs the server's identity and RBAC from manifests/, and writes a kubeconfig with its token. */
 async function installServerIdentity(paths: SandboxPaths, state: SandboxState): Promise<void> {
   await kubectlOk(['apply', ...SERVER_PREREQUISITES.flatMap((file) => ['-f', join(paths.manifests, file)])]);
-  await kubectlOk(['wait', '--for=condition=Established', '-f', join(paths.manifests, 'crds'), '--timeout=60s']);
+  await kubectlOk(['wait', '--for=condition=Established', '-f', join(paths.manifests, 'chart/crds'), '--timeout=60s']);
   const token = (await kubectlOk(['create', 'token', SERVER_SERVICE_ACCOUNT, '-n', SERVER_NAMESPACE, '--duration=8760h'])).trim();
   const pki = pkiFiles(paths.pki);
   await writeFile(paths.serverKubeconfig, kubeconfigYaml(`https://127.0.0.1:${state.ports.apiserver}`, pki.caCert, { token }), { mode: 0o600 });
@@ -86,8 +119,8 @@ async function installServerIdentity(paths: SandboxPaths, state: SandboxState): 
 
 /**
  * Registers the local server the way kwok registers a local metrics-server: an ExternalName Service
- * pointing at 127.0.0.1 (endpoints may not hold loopback addresses) and the APIService from manifests/
- * with the sandbox's CA bundle and the server's port.
+ * pointing at 127.0.0.1 (endpoints may not hold loopback addresses), and the APIService and webhooks from
+ * manifests/ with the server's port. Their caBundle is left to the server, which injects its CA.
  */
 async function registerApiService(paths: SandboxPaths, state: SandboxState): Promise<void> {
   const service = {
@@ -95,18 +128,15 @@ async function registerApiService(paths: SandboxPaths, state: SandboxState): Pro
     metadata: { name: SERVER_SERVICE, namespace: SERVER_NAMESPACE, labels: { 'app.kubernetes.io/name': 'kiosk' } },
     spec: { type: 'ExternalName', externalName: '127.0.0.1' },
   };
-  const apiService = loadYaml<{ spec: Record<string, unknown> & { service: Record<string, unknown> } }>(
-    await readFile(join(paths.manifests, 'apiservice.yaml'), 'utf8'));
-  apiService.spec.caBundle = readFileSync(pkiFiles(paths.pki).extensionCaCert).toString('base64');
+  const apiService = loadYaml<{ spec: { service: Record<string, unknown> } }>(await readFile(join(paths.manifests, 'apiservice.yaml'), 'utf8'));
   apiService.spec.service.port = state.ports.server;
-  // The webhooks reach the same local server through the same Service: its port, the sandbox's CA.
-  const webhooks = loadYaml<{ webhooks: Array<{ clientConfig: { caBundle?: string; service: { port?: number } } }> }>(
+  const webhooks = loadYaml<{ webhooks: Array<{ clientConfig: { service: { port?: number } } }> }>(
     await readFile(join(paths.manifests, 'webhook.yaml'), 'utf8'));
-  for (const w of webhooks.webhooks) {
-    w.clientConfig.caBundle = apiService.spec.caBundle as string;
-    w.clientConfig.service.port = state.ports.server;
-  }
+  for (const w of webhooks.webhooks) w.clientConfig.service.port = state.ports.server;
   await kubectlOk(['apply', '-f', '-'], { stdin: `${dumpYaml(service)}---\n${dumpYaml(apiService)}---\n${dumpYaml(webhooks)}` });
+}
+
+async function waitForApiService(): Promise<void> {
   await kubectlOk(['wait', '--for=condition=Available', `apiservice/${APISERVICE_NAME}`, '--timeout=90s'], { timeoutMs: 100_000 });
 }
 
@@ -137,19 +167,20 @@ export async function startSandbox(log: Log): Promise<{ state: SandboxState; reu
     startedAt: new Date().toISOString(),
   };
   try {
-    const pki = await ensurePki(paths.pki, `${SERVER_SERVICE}.${SERVER_NAMESPACE}.svc`);
+    const pki = await ensurePki(paths.pki);
     log('starting etcd, kube-apiserver and kube-controller-manager');
     await startControlPlane({
       bin: paths.bin, pki, ports: state.ports, etcdData: paths.etcdData, logs: paths.logs,
       adminKubeconfig: paths.adminKubeconfig, onStarted: (c) => state.components.push(c),
     });
     await writeState(paths, state);
-    log('installing the server identity and starting the kiosk server');
+    log('installing the server identity, registering the APIService and starting the kiosk server');
     await installServerIdentity(paths, state);
+    await registerApiService(paths, state);
     await startServer(paths, state);
     await writeState(paths, state);
-    log('registering the APIService and waiting for it to be Available');
-    await registerApiService(paths, state);
+    log('waiting for the APIService to be Available (the server injects its CA)');
+    await waitForApiService();
     log(`sandbox ready in ${((Date.now() - started) / 1000).toFixed(1)}s`);
     return { state, reused: false };
   } catch (err) {

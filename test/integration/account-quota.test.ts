@@ -175,6 +175,13 @@ spec:
     expect(r.stderr).toContain(field);
   });
 
+  it('accepts every name Kubernetes accepts for pods, hugepages included', async () => {
+    const r = await kubectl(['apply', '-f', '-', '--dry-run=server'], {
+      stdin: quota(`aq-names-${run}`, 'x', 'hugepages-2Mi: 1Gi, requests.hugepages-1Gi: 2Gi, requests.nvidia.com/gpu: "1", count/deployments.apps: "3"'),
+    });
+    expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
+  });
+
   it('changing spec.account', async () => {
     await apply(quota(`aq-imm-${run}`, 'first', 'pods: "1"'));
     const r = await kubectl(['patch', 'accountquota', `aq-imm-${run}`, '--type=merge', '-p', '{"spec":{"account":"second"}}']);

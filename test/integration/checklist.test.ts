@@ -3,6 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { kubectl, kubectlOk } from '../cluster/kubectl.js';
 import { sandboxPaths } from '../cluster/paths.js';
+import { SERVER_DNS_NAME } from '../cluster/sandbox.js';
 import { grantSpacesReader } from '../support/rbac.js';
 import { direct, eventually, frontProxyCredentials, viaApiserver } from '../support/sandbox-access.js';
 
@@ -188,6 +189,14 @@ describe('checklist rows 37, 44, 45, 48: denials, audit id, limits, connections'
     expect(found).toBe(true);
   });
 
+  it('44: a request sent straight to the server gets a request id of its own, echoed and logged', async () => {
+    const res = await direct({ path: '/readyz' });
+    const auditId = res.headers['audit-id'] as string;
+    expect(auditId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    const found = await eventually(async () => (await readFile(`${sandboxPaths().logs}/kiosk-apiserver.log`, 'utf8')).includes(`"auditID":"${auditId}"`), 3_000);
+    expect(found).toBe(true);
+  });
+
   it('45: a 4 MiB body is 413 RequestEntityTooLarge', async () => {
     const res = await viaApiserver({ method: 'POST', path: SPACES, headers: { 'Content-Type': 'application/json' }, body: 'x'.repeat(4 * 1024 * 1024) });
     expect(res.status).toBe(413);
@@ -211,7 +220,7 @@ describe('checklist rows 37, 44, 45, 48: denials, audit id, limits, connections'
       const r = request({
         host: '127.0.0.1', port: sandboxState().ports.server, path: '/readyz', agent, ca: readFileSync(pki().extensionCaCert),
         headers: { 'X-Remote-User': 'keep-alive-probe' },
-        servername: 'localhost', ...frontProxyCredentials(),
+        servername: SERVER_DNS_NAME, ...frontProxyCredentials(),
       }, (res) => {
         res.resume();
         res.on('end', () => resolve(res.statusCode ?? 0));

@@ -139,6 +139,21 @@ spec: {template: ${acct}, parameters: ${params}}
     await kubectlOk(['delete', 'templateinstance', 'ok', '-n', `${acct}-ns`]);
     expect(await eventually(async () => (await kubectl(['get', 'configmap', 'sized', '-n', `${acct}-ns`])).stderr.includes('not found'), 60_000, 500)).toBe(true);
   }, 90_000);
+
+  it('sets no owner references when the instance is annotated no-owner, as Kiosk does', async () => {
+    await kubectlOk(['create', 'ns', `${acct}-free`]);
+    await apply(`apiVersion: config.kiosk.sh/v1alpha1
+kind: TemplateInstance
+metadata:
+  name: free
+  namespace: ${acct}-free
+  annotations: {templateinstance.config.kiosk.sh/no-owner: "true"}
+spec: {template: ${acct}, parameters: [{name: SIZE, value: "4"}]}
+`);
+    const status = async () => (await kubectl(['get', 'templateinstance', 'free', '-n', `${acct}-free`, '-o', 'jsonpath={.status.status}'])).stdout;
+    expect(await eventually(async () => (await status()) === 'Deployed', 10_000)).toBe(true);
+    expect(await kubectlOk(['get', 'configmap', 'sized', '-n', `${acct}-free`, '-o', 'jsonpath={.data.size}|{.metadata.ownerReferences}'])).toBe('4|');
+  });
 });
 
 describe('roll-out to existing spaces', () => {

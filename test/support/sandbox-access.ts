@@ -4,6 +4,7 @@ import type { OutgoingHttpHeaders } from 'node:http';
 import { sandboxPaths } from '../cluster/paths.js';
 import { pkiFiles } from '../cluster/pki.js';
 import type { SandboxState } from '../cluster/sandbox.js';
+import { SERVER_DNS_NAME } from '../cluster/sandbox.js';
 
 /** The running sandbox's ports, as recorded by the harness that started it. */
 export function sandboxState(): SandboxState {
@@ -42,7 +43,7 @@ export function direct(req: DirectRequest): Promise<DirectResponse> {
   return new Promise((resolve, reject) => {
     const r = request({
       host: '127.0.0.1', port: req.port ?? state.ports.server, method: req.method ?? 'GET', path: req.path,
-      headers: withLength(req.headers, req.body), ca: readFileSync(pki().extensionCaCert), servername: 'localhost',
+      headers: withLength(req.headers, req.body), ca: readFileSync(pki().extensionCaCert), servername: SERVER_DNS_NAME,
       cert: req.cert, key: req.key, agent: false,
     }, (res) => {
       let body = '';

@@ -1,0 +1,109 @@
+// The install a cluster admin runs: manifests/ (kustomize) and the Helm chart render the same objects,
+// helm lint is clean, and kube-apiserver accepts every object (server-side dry run on the sandbox).
+import { join } from 'node:path';
+import { loadAll } from 'js-yaml';
+import { kubectl, kubectlOk } from '../cluster/kubectl.js';
+import { sandboxPaths } from '../cluster/paths.js';
+import { deploymentArgs } from '../cluster/sandbox.js';
+import { helm } from '../support/helm.js';
+
+interface K8sObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  spec?: { template?: { metadata?: { labels?: Record<string, string> } } };
+}
+
+const manifests = () => sandboxPaths().manifests;
+const chart = () => join(manifests(), 'chart');
+/** The labels Helm adds to every object of a release; manifests/ carries only app.kubernetes.io/name. */
+const HELM_LABELS = ['app.kubernetes.io/instance', 'app.kubernetes.io/managed-by', 'app.kubernetes.io/version', 'helm.sh/chart'];
+/** Kinds of CRDs the sandbox does not have (cert-manager, prometheus-operator): not sent to the dry run. */
+const FOREIGN_GROUPS = ['cert-manager.io/', 'monitoring.coreos.com/'];
+
+const key = (o: K8sObject) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+
+function withoutHelmLabels(o: K8sObject): K8sObject {
+  const copy = structuredClone(o);
+  for (const label of HELM_LABELS) delete copy.metadata.labels?.[label];
+  return copy;
+}
+
+async function renderKustomize(): Promise<K8sObject[]> {
+  // js-yaml, not client-node's loadAllYaml: that one maps fields to its models (x-kubernetes-* renamed).
+  return loadAll(await kubectlOk(['kustomize', manifests()])) as K8sObject[];
+}
+
+async function renderChart(...sets: string[]): Promise<{ objects: K8sObject[]; yaml: string }> {
+  const r = await helm(['template', 'kiosk', chart(), '--namespace', 'kiosk-system', '--include-crds', ...sets.flatMap((s) => ['--set', s])]);
+  if (r.code !== 0) throw new Error(`helm template failed: ${r.stderr}`);
+  return { objects: (loadAll(r.stdout) as Array<K8sObject | null>).filter((o): o is K8sObject => o !== null), yaml: r.stdout };
+}
+
+async function dryRunServer(yaml: string): Promise<void> {
+  const r = await kubectl(['apply', '--dry-run=server', '-f', '-'], { stdin: yaml });
+  expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
+}
+
+describe('installing on a real cluster', () => {
+  it('helm lint finds nothing to warn about, in each certificate mode', async () => {
+    for (const sets of [[], ['certificates.mode=cert-manager', 'metrics.serviceMonitor.enabled=true']]) {
+      const r = await helm(['lint', chart(), ...sets.flatMap((s) => ['--set', s])]);
+      expect({ code: r.code, warnings: r.stdout.split('\n').filter((l) => /\[(WARNING|ERROR)\]/.test(l)) }).toEqual({ code: 0, warnings: [] });
+      expect(r.stdout).toContain('1 chart(s) linted, 0 chart(s) failed');
+    }
+    const bad = await helm(['template', 'kiosk', chart(), '--set', 'certificates.mode=openssl']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('certificates.mode must be self-signed or cert-manager, not "openssl"');
+  });
+
+  it('the chart and manifests/ render the same objects (the Namespace is helm --create-namespace)', async () => {
+    const fromKustomize = await renderKustomize();
+    const { objects: fromChart } = await renderChart();
+    const kustomized = new Map(fromKustomize.map((o) => [key(o), o]));
+    const charted = new Map(fromChart.map((o) => [key(o), withoutHelmLabels(o)]));
+    expect([...kustomized.keys()].filter((k) => !charted.has(k))).toEqual(['Namespace//kiosk-system']);
+    expect([...charted.keys()].filter((k) => !kustomized.has(k))).toEqual([]);
+    for (const [k, o] of charted) expect({ k, o }).toEqual({ k, o: kustomized.get(k) });
+    // Every object a release creates carries the release's labels, so `helm uninstall` and selectors find them.
+    for (const o of fromChart.filter((x) => x.kind !== 'CustomResourceDefinition')) {
+      expect({ k: key(o), instance: o.metadata.labels?.['app.kubernetes.io/instance'] }).toEqual({ k: key(o), instance: 'kiosk' });
+    }
+  });
+
+  it('kube-apiserver accepts every object of both installs (server-side dry run)', async () => {
+    const r = await kubectl(['apply', '--dry-run=server', '-k', manifests()]);
+    expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(r.stdout).toContain('deployment.apps/kiosk created (server dry run)');
+    await dryRunServer((await renderChart()).yaml);
+  });
+
+  it('cert-manager mode mounts the issued Secret instead of making one, and annotates for CA injection', async () => {
+    const { objects } = await renderChart('certificates.mode=cert-manager', 'metrics.serviceMonitor.enabled=true', 'replicaCount=3', 'logLevel=4');
+    const deployment = objects.find((o) => o.kind === 'Deployment') as unknown as {
+      spec: { replicas: number; template: { spec: { containers: Array<{ args: string[] }>; volumes: Array<{ name: string; secret?: { secretName: string } }> } } };
+    };
+    expect(deployment.spec.replicas).toBe(3);
+    const args = deployment.spec.template.spec.containers[0]!.args;
+    expect(args).toEqual(expect.arrayContaining(['--tls-cert-file=/etc/kiosk/tls/tls.crt', '--tls-private-key-file=/etc/kiosk/tls/tls.key', '--v=4']));
+    expect(args.some((a) => a.startsWith('--cert-secret') || a.startsWith('--ca-bundle'))).toBe(false);
+    expect(deployment.spec.template.spec.volumes).toContainEqual({ name: 'serving-cert', secret: { secretName: 'kiosk-serving-cert' } });
+    for (const kind of ['APIService', 'ValidatingWebhookConfiguration']) {
+      expect(objects.find((o) => o.kind === kind)?.metadata.annotations).toEqual({ 'cert-manager.io/inject-ca-from': 'kiosk-system/kiosk-serving' });
+    }
+    expect(objects.filter((o) => FOREIGN_GROUPS.some((g) => o.apiVersion.startsWith(g))).map(key).sort())
+      .toEqual(['Certificate/kiosk-system/kiosk-ca', 'Certificate/kiosk-system/kiosk-serving', 'Issuer/kiosk-system/kiosk-ca', 'Issuer/kiosk-system/kiosk-selfsigned', 'ServiceMonitor/kiosk-system/kiosk']);
+    // The sandbox has neither cert-manager nor prometheus-operator: everything else goes to the dry run.
+    const rest = objects.filter((o) => !FOREIGN_GROUPS.some((g) => o.apiVersion.startsWith(g)));
+    await dryRunServer(rest.map((o) => JSON.stringify(o)).join('\n---\n'));
+  });
+
+  it('the sandbox runs the server with the Deployment\'s own args', async () => {
+    const { objects } = await renderChart();
+    const container = (objects.find((o) => o.kind === 'Deployment') as unknown as { spec: { template: { spec: { containers: Array<{ args: string[] }> } } } })
+      .spec.template.spec.containers[0]!;
+    const sandboxArgs = await deploymentArgs(sandboxPaths());
+    expect(sandboxArgs).toEqual(container.args.map((a) => a.replace('$(POD_NAMESPACE)', 'kiosk-system')));
+    expect(sandboxArgs).toContain('--cert-secret=kiosk-serving-cert');
+  });
+});
