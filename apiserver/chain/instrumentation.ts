@@ -48,10 +48,11 @@ export function instrumentation(log: Logger, metrics: RequestMetrics, served: re
   return (req: Request, res: Response, next: NextFunction) => {
     const started = process.hrtime.bigint();
     // The request id, as kube-apiserver's audit filter keeps it: the Audit-ID the aggregator forwards (so
-    // our line joins its audit log), or a new UUID for a request sent to us directly; echoed as Audit-Id.
+    // our line joins its audit log), or a new UUID for a request sent to us directly, echoed as Audit-Id.
+    // A forwarded one is not echoed: kube-apiserver's proxy adds our headers to its own Audit-Id.
     const forwarded = req.headers['audit-id'];
     const auditID = typeof forwarded === 'string' && forwarded !== '' ? forwarded : randomUUID();
-    res.setHeader('Audit-Id', auditID);
+    if (auditID !== forwarded) res.setHeader('Audit-Id', auditID);
     res.on('close', () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const info = req.info ?? requestInfo(req.method, req.path, new URLSearchParams(req.url.split('?')[1] ?? ''));

@@ -21,13 +21,20 @@ describe('request metrics', () => {
   });
 
   /** One request through the middleware, answered with `code` and closed. */
-  const serve = (method: string, url: string, code: number) => {
+  const serve = (method: string, url: string, code: number, requestHeaders: Record<string, string> = {}) => {
     const [path] = url.split('?');
-    const req = { method, url, originalUrl: url, path, headers: {} } as unknown as Request;
-    const res = Object.assign(new EventEmitter(), { statusCode: code }) as unknown as Response;
+    const req = { method, url, originalUrl: url, path, headers: requestHeaders } as unknown as Request;
+    const headers = new Map<string, string>();
+    const res = Object.assign(new EventEmitter(), { statusCode: code, setHeader: (k: string, v: string) => headers.set(k.toLowerCase(), v) }) as unknown as Response;
     handle(req, res, () => undefined);
     res.emit('close');
+    return headers;
   };
+
+  it('gives a direct request an Audit-Id of its own and leaves a forwarded one to kube-apiserver', () => {
+    expect(serve('GET', '/readyz', 200).get('audit-id')).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(serve('GET', '/readyz', 200, { 'audit-id': 'from-the-aggregator' }).has('audit-id')).toBe(false);
+  });
 
   /** The distinct values each label takes in apiserver_request_total. */
   const labelValues = async () => {
