@@ -3,15 +3,10 @@
  * success that follows one. Declared here, implemented in storage (storage/events/event-recorder.ts).
  */
 
-/** core/v1 ObjectReference: the object an Event is about. */
-export interface ObjectReference {
-  apiVersion: string;
-  kind: string;
-  name: string;
-  namespace?: string;
-  uid?: string;
-  resourceVersion?: string;
-}
+import type { ObjectReference } from '../storage/events/event-recorder.js';
+
+/** core/v1 ObjectReference: the object an Event is about (the recorder's type, so both cannot drift). */
+export type { ObjectReference };
 
 export interface EventSink {
   /**

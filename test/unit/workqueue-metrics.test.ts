@@ -5,22 +5,7 @@ import { registerWorkqueueMetrics } from '../../apiserver/endpoints/workqueue-me
 import { silentLogger } from '../../storage/logger.js';
 import type { WorkqueueMetricsProvider } from '../../storage/workqueue.js';
 import { Workqueue } from '../../storage/workqueue.js';
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-function gate(): { promise: Promise<void>; open: () => void } {
-  let open!: () => void;
-  const promise = new Promise<void>((resolve) => (open = resolve));
-  return { promise, open };
-}
-
-async function until(predicate: () => boolean, ms = 2000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await sleep(2);
-  }
-}
+import { gate, sleep, until } from '../support/async.js';
 
 type Sample = { labels: Record<string, string | number>; value: number; metricName?: string };
 

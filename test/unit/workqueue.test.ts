@@ -1,23 +1,6 @@
 import { createLogger, silentLogger } from '../../storage/logger.js';
 import { Workqueue } from '../../storage/workqueue.js';
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** A promise with its resolver, to hold a handler inside its work. */
-function gate(): { promise: Promise<void>; open: () => void } {
-  let open!: () => void;
-  const promise = new Promise<void>((resolve) => (open = resolve));
-  return { promise, open };
-}
-
-/** Resolves when `predicate` holds, polling on timers; rejects after `ms`. */
-async function until(predicate: () => boolean, ms = 2000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await sleep(2);
-  }
-}
+import { gate, sleep, until } from '../support/async.js';
 
 describe('Workqueue', () => {
   const queues: Workqueue[] = [];
