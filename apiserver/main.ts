@@ -5,6 +5,7 @@ import { accountResource } from '../registry/account/resource.js';
 import { AccountController } from '../registry/account/controller.js';
 import { AccountStorage } from '../registry/account/rest.js';
 import { AccountWriter } from '../registry/account/writer.js';
+import { validateConfigAccount } from '../registry/account/admission.js';
 import { allSchemas, definitionName } from '../registry/openapi/schemas.js';
 import { SpaceWriter } from '../registry/space/writer.js';
 import { validateNamespaceName, validateSubdomainName } from '../registry/write/names.js';
@@ -136,7 +137,7 @@ async function main(): Promise<void> {
       },
     ],
     readyChecks: [{ name: 'informers-synced', check: () => indexReady && quotaInformer.synced() && templateInformer.synced() && instanceInformer.synced() }],
-    admission: quotas.hooks,
+    admission: { ...quotas.hooks, 'validate-account': async (r) => validateConfigAccount(r) },
     servingCertificate: () => certificates.certificate,
   });
 

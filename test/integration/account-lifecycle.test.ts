@@ -89,3 +89,33 @@ describe('deleting an account', () => {
     }, 20_000)).toBe(true);
   });
 });
+
+describe('Accounts written as config.kiosk.sh objects', () => {
+  it('get the checks of the tenancy API from the validate-account webhook, as Kiosk\'s /validate did', async () => {
+    const name = `cfg-bad-${run}`;
+    const r = await kubectl(['apply', '-f', '-'], {
+      stdin: `apiVersion: config.kiosk.sh/v1alpha1
+kind: Account
+metadata: {name: ${name}}
+spec:
+  subjects: [{kind: User, name: someone}]
+  space: {spaceTemplate: {metadata: {labels: {kiosk.sh/account: other}}}}
+`,
+    });
+    expect({ code: r.code, stderr: r.stderr.trim() }).toEqual({
+      code: 1,
+      stderr: `The Account "${name}" is invalid: \n`
+        + '* spec.subjects[0].apiGroup: Unsupported value: "": supported values: "rbac.authorization.k8s.io"\n'
+        + '* spec.space.spaceTemplate.metadata.labels[kiosk.sh/account]: Forbidden: the account label is set by the server from spec.account and cannot be set by a template',
+    });
+    expect((await kubectl(['get', 'accounts.config.kiosk.sh', name])).code).toBe(1);
+    // A well-formed one passes, and the server's own status writes are not sent to the webhook.
+    await apply(`apiVersion: config.kiosk.sh/v1alpha1
+kind: Account
+metadata: {name: cfg-ok-${run}}
+spec:
+  subjects: [{kind: User, name: someone, apiGroup: rbac.authorization.k8s.io}]
+`);
+    expect(await eventually(async () => (await kubectl(['get', 'clusterrole', `kiosk-account-cfg-ok-${run}`])).code === 0, 15_000)).toBe(true);
+  });
+});

@@ -1,0 +1,17 @@
+import type { AdmissionDecision, AdmissionRequest } from '../admission.js';
+import { invalid } from '../errors.js';
+import type { Account } from './types.js';
+import { validateAccount } from './validation.js';
+
+/**
+ * Kiosk's /validate webhook for Accounts written straight as config.kiosk.sh objects (kubectl apply of the
+ * CRD kind, GitOps): the same rules as writes through tenancy.kiosk.sh, so no path stores a malformed
+ * subject or a forged account label. A 422 Invalid with field causes, as for the tenancy API.
+ */
+export function validateConfigAccount(request: AdmissionRequest): AdmissionDecision {
+  const account = request.object as unknown as Account | undefined;
+  if (!account) return { allowed: true };
+  const errors = validateAccount(account);
+  if (errors.length === 0) return { allowed: true };
+  return { allowed: false, error: invalid('Account', 'config.kiosk.sh', account.metadata?.name ?? '', errors) };
+}
