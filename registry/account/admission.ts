@@ -1,4 +1,5 @@
 import type { AdmissionDecision, AdmissionRequest } from '../admission.js';
+import { canonicalJson } from '../canonical-json.js';
 import { invalid } from '../errors.js';
 import type { Account } from './types.js';
 import { validateAccount } from './validation.js';
@@ -11,6 +12,10 @@ import { validateAccount } from './validation.js';
 export function validateConfigAccount(request: AdmissionRequest): AdmissionDecision {
   const account = request.object as unknown as Account | undefined;
   if (!account) return { allowed: true };
+  // An update that leaves spec alone (labels, annotations, finalizers) is not judged: an Account stored
+  // before these checks (by Kiosk, say) stays manageable, and the server can always set its finalizer.
+  const old = request.oldObject as unknown as Account | undefined;
+  if (request.operation === 'UPDATE' && old && canonicalJson(old.spec ?? {}) === canonicalJson(account.spec ?? {})) return { allowed: true };
   const errors = validateAccount(account);
   if (errors.length === 0) return { allowed: true };
   return { allowed: false, error: invalid('Account', 'config.kiosk.sh', account.metadata?.name ?? '', errors) };

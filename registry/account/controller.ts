@@ -56,6 +56,12 @@ interface NamespaceLike {
  */
 export const DELETE_SPACES_ANNOTATION = 'kiosk.sh/delete-spaces-with-account';
 
+/**
+ * The finalizer an Account with that annotation carries, so that its spaces are deleted even when it is
+ * deleted while no server runs: the Account waits, Terminating, until a leader has deleted them.
+ */
+export const DELETE_SPACES_FINALIZER = 'kiosk.sh/delete-spaces';
+
 /** Set to "false" on an Account to keep new mandatory templates from being added to its existing spaces. */
 export const TEMPLATE_ROLLOUT_ANNOTATION = 'kiosk.sh/template-rollout';
 
@@ -145,15 +151,21 @@ export class AccountController {
 
   private async reconcile(name: string): Promise<void> {
     const account = this.source.account(name);
+    const cascade = account?.metadata.annotations?.[DELETE_SPACES_ANNOTATION] === 'true';
+    const finalized = account?.metadata.finalizers?.includes(DELETE_SPACES_FINALIZER) ?? false;
     if (!account || account.metadata.deletionTimestamp) {
-      if (this.deletingSpacesOf.has(name)) {
-        for (const ns of this.namespacesOf(name)) {
-          await this.writer.remove({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }, 'namespaces', { propagationPolicy: 'Background' });
-        }
-        this.deletingSpacesOf.delete(name);
+      if (account && finalized) {
+        // Deleted while carrying our finalizer: delete the spaces (if it still asks for it), then let it go.
+        if (cascade) await this.deleteSpaces(name);
+        await this.setFinalizer(name, false);
+      } else if (this.deletingSpacesOf.has(name)) {
+        // Deleted before the finalizer was added (the annotation came just before the delete).
+        await this.deleteSpaces(name);
       }
+      this.deletingSpacesOf.delete(name);
       return;
     }
+    if (cascade !== finalized) await this.setFinalizer(name, cascade);
     // Written only when they differ, so a restart of the server does not re-apply every account's RBAC.
     const role = accountClusterRole(account);
     if (!upToDate(this.source.clusterRole(role.metadata.name), role, ['rules'], account.metadata.uid)) {
@@ -234,6 +246,24 @@ export class AccountController {
       }
     }
     failures.report(`RoleBinding ${rbName}`);
+  }
+
+  private async deleteSpaces(account: string): Promise<void> {
+    for (const ns of this.namespacesOf(account)) {
+      if (this.terminating(ns)) continue;
+      await this.writer.remove({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }, 'namespaces', { propagationPolicy: 'Background' });
+    }
+  }
+
+  /**
+   * Adds or removes our finalizer by server-side apply of just that list entry (finalizers are a set, so
+   * other owners' entries stay as they are).
+   */
+  private async setFinalizer(account: string, present: boolean): Promise<void> {
+    await this.writer.apply({
+      apiVersion: 'config.kiosk.sh/v1alpha1', kind: 'Account',
+      metadata: { name: account, finalizers: present ? [DELETE_SPACES_FINALIZER] : [] },
+    } as ApplyTarget, 'accounts');
   }
 
   /**

@@ -1,7 +1,9 @@
 // Ownership and lifecycle beyond Kiosk: account changes reach every space's RoleBinding, namespaces can
 // be adopted, and deleting an account leaves its spaces unless it opted in.
+import { isRunning, stopComponent } from '../cluster/component.js';
 import { kubectl, kubectlOk } from '../cluster/kubectl.js';
-import { eventually } from '../support/sandbox-access.js';
+import { readState, restartServer } from '../cluster/sandbox.js';
+import { eventually, sandboxState } from '../support/sandbox-access.js';
 
 const run = Date.now().toString(36);
 const apply = (yaml: string) => kubectlOk(['apply', '-f', '-'], { stdin: yaml });
@@ -87,6 +89,44 @@ describe('deleting an account', () => {
       const r = await kubectl(['get', 'ns', `lc-dropped-${run}`, '-o', 'jsonpath={.status.phase}']);
       return r.code !== 0 || r.stdout === 'Terminating';
     }, 20_000)).toBe(true);
+  });
+});
+
+describe('deleting an opted-in account while no server runs', () => {
+  afterAll(async () => {
+    const state = await readState();
+    if (state && !state.components.some((c) => c.name === 'kiosk-apiserver' && isRunning(c))) await restartServer(state);
+  }, 90_000);
+
+  it('waits, Terminating, behind the finalizer until a server deletes its spaces', async () => {
+    const acct = `lc-down-${run}`;
+    await apply(account(acct, '  subjects: [{kind: User, name: lc-o, apiGroup: rbac.authorization.k8s.io}]\n',
+      '\n  annotations: {kiosk.sh/delete-spaces-with-account: "true"}'));
+    await apply(space(`lc-down-${run}`, acct));
+    const finalizers = async () => (await kubectl(['get', 'accounts.config.kiosk.sh', acct, '-o', 'jsonpath={.metadata.finalizers}'])).stdout;
+    expect(await eventually(async () => (await finalizers()) === '["kiosk.sh/delete-spaces"]', 15_000)).toBe(true);
+
+    const state = sandboxState();
+    await stopComponent(state.components.find((c) => c.name === 'kiosk-apiserver')!);
+    await kubectlOk(['delete', 'accounts.config.kiosk.sh', acct, '--wait=false']);
+    await new Promise((r) => setTimeout(r, 2_000));
+    expect(await kubectlOk(['get', 'accounts.config.kiosk.sh', acct, '-o', 'jsonpath={.metadata.deletionTimestamp}'])).not.toBe('');
+    expect(await kubectlOk(['get', 'ns', `lc-down-${run}`, '-o', 'jsonpath={.status.phase}'])).toBe('Active');
+
+    await restartServer(state);
+    expect(await eventually(async () => (await kubectl(['get', 'accounts.config.kiosk.sh', acct])).code !== 0, 30_000, 250)).toBe(true);
+    const phase = await kubectl(['get', 'ns', `lc-down-${run}`, '-o', 'jsonpath={.status.phase}']);
+    expect(phase.code !== 0 || phase.stdout === 'Terminating').toBe(true);
+  }, 120_000);
+
+  it('drops the finalizer when the annotation goes, so the account deletes like any other', async () => {
+    const acct = `lc-undo-${run}`;
+    await apply(account(acct, '  subjects: [{kind: User, name: lc-u, apiGroup: rbac.authorization.k8s.io}]\n',
+      '\n  annotations: {kiosk.sh/delete-spaces-with-account: "true"}'));
+    const finalizers = async () => (await kubectl(['get', 'accounts.config.kiosk.sh', acct, '-o', 'jsonpath={.metadata.finalizers}'])).stdout;
+    expect(await eventually(async () => (await finalizers()) === '["kiosk.sh/delete-spaces"]', 15_000)).toBe(true);
+    await kubectlOk(['annotate', 'accounts.config.kiosk.sh', acct, 'kiosk.sh/delete-spaces-with-account-']);
+    expect(await eventually(async () => (await finalizers()) === '', 15_000)).toBe(true);
   });
 });
 
