@@ -1,4 +1,8 @@
 import type { KubeClient } from '../client.js';
+import { KubeApiError } from '../client.js';
+
+/** Rounds of read-and-patch when the webhook configuration changes between the two. */
+const MAX_ATTEMPTS = 3;
 
 interface ApiService {
   metadata: { resourceVersion?: string };
@@ -36,29 +40,40 @@ export class CaBundleInjector {
       const path = `/apis/apiregistration.k8s.io/v1/apiservices/${encodeURIComponent(name)}`;
       const current = await this.client.request<ApiService>('GET', path);
       if (current.spec?.caBundle === caBundle) continue;
-      await this.client.request('PATCH', path, {
-        body: { metadata: { resourceVersion: current.metadata.resourceVersion }, spec: { caBundle } },
-        contentType: 'application/merge-patch+json',
-      });
+      // One field, set whole: no resourceVersion guard, so the aggregator's status writes never conflict.
+      await this.client.request('PATCH', path, { body: { spec: { caBundle } }, contentType: 'application/merge-patch+json' });
       changed.push(`apiservice/${name}`);
     }
     for (const name of this.targets.validatingWebhookConfigurations) {
-      const path = `/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/${encodeURIComponent(name)}`;
-      const current = await this.client.request<WebhookConfiguration>('GET', path);
-      const webhooks = current.webhooks ?? [];
-      const stale = webhooks.flatMap((w, i) => (w.clientConfig?.caBundle === caBundle ? [] : [i]));
-      if (stale.length === 0) continue;
-      // The webhooks list is atomic for merge patches; a JSON patch per index, guarded by the
-      // resourceVersion, changes only the bundles and fails (409) if the list changed under us.
-      await this.client.request('PATCH', path, {
-        body: [
-          { op: 'test', path: '/metadata/resourceVersion', value: current.metadata.resourceVersion },
-          ...stale.map((i) => ({ op: 'add', path: `/webhooks/${i}/clientConfig/caBundle`, value: caBundle })),
-        ],
-        contentType: 'application/json-patch+json',
-      });
-      changed.push(`validatingwebhookconfiguration/${name}`);
+      if (await this.injectWebhooks(name, caBundle)) changed.push(`validatingwebhookconfiguration/${name}`);
     }
     return changed;
+  }
+
+  /**
+   * The webhooks list is atomic for merge patches; a JSON patch per index, guarded by the resourceVersion,
+   * changes only the bundles and fails (409) if the list changed under us: then read it again.
+   */
+  private async injectWebhooks(name: string, caBundle: string): Promise<boolean> {
+    const path = `/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/${encodeURIComponent(name)}`;
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.client.request<WebhookConfiguration>('GET', path);
+      const stale = (current.webhooks ?? []).flatMap((w, i) => (w.clientConfig?.caBundle === caBundle ? [] : [i]));
+      if (stale.length === 0) return false;
+      try {
+        await this.client.request('PATCH', path, {
+          body: [
+            { op: 'test', path: '/metadata/resourceVersion', value: current.metadata.resourceVersion },
+            ...stale.map((i) => ({ op: 'add', path: `/webhooks/${i}/clientConfig/caBundle`, value: caBundle })),
+          ],
+          contentType: 'application/json-patch+json',
+        });
+        return true;
+      } catch (err) {
+        // kube-apiserver answers a failed JSON-patch test with 422, a stale resourceVersion with 409.
+        const conflict = err instanceof KubeApiError && (err.statusCode === 409 || err.statusCode === 422);
+        if (!conflict || attempt >= MAX_ATTEMPTS) throw err;
+      }
+    }
   }
 }
