@@ -42,8 +42,9 @@ describe('graceful shutdown of a replica', () => {
     let stopped = false;
     try {
       const withBookmarks = watch(replica.port, '/apis/tenancy.kiosk.sh/v1alpha1/spaces?watch=true&allowWatchBookmarks=true');
-      const without = watch(replica.port, '/apis/tenancy.kiosk.sh/v1alpha1/accounts?watch=true');
-      // The watches have started once their initial ADDED events arrived (the sandbox has spaces and accounts).
+      const without = watch(replica.port, '/apis/tenancy.kiosk.sh/v1alpha1/spaces?watch=true');
+      // The watches have started once their initial ADDED events arrived (the admin sees every namespace
+      // as a space, kube-system included, so there always are some).
       await Promise.all([withBookmarks.firstEvent, without.firstEvent]);
       const lastSeen = Math.max(...withBookmarks.events.map((e) => Number(e.object.metadata.resourceVersion)));
       const started = Date.now();
