@@ -1,10 +1,10 @@
 // The AccountQuota admission benchmark's pieces: the tenant (an Account, two Spaces and an AccountQuota), the
 // pods it holds, and the series that time the webhook, through kube-apiserver and straight to our server.
 import { randomUUID } from 'node:crypto';
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { Agent, request } from 'node:https';
 import { SERVER_DNS_NAME } from '../cluster/sandbox.js';
 import type { Clients } from './clients.js';
+import { logOffset, readFrom } from './server-log.js';
 import type { HttpResult, HttpsEndpoint } from './http.js';
 import { forEachLimited, sleep } from './limiter.js';
 import { ACCOUNT_LABEL, SET_LABEL } from './model.js';
@@ -263,17 +263,8 @@ async function leaseOpsSince(apiserver: HttpsEndpoint, before: { get: number; up
 
 /** The latencies our server logged for admission reviews since `offset` of its log (its one line per request). */
 function admissionLatencies(file: string, offset: number): number[] {
-  const size = statSync(file).size;
-  if (size <= offset) return [];
-  const buffer = Buffer.alloc(size - offset);
-  const fd = openSync(file, 'r');
-  try {
-    readSync(fd, buffer, 0, buffer.length, offset);
-  } finally {
-    closeSync(fd);
-  }
   const out: number[] = [];
-  for (const line of buffer.toString('utf8').split('\n')) {
+  for (const line of readFrom(file, offset).split('\n')) {
     if (!line.includes(ADMISSION_PATH)) continue;
     try {
       const o = JSON.parse(line) as { msg?: string; uri?: string; latency?: string };
@@ -299,7 +290,7 @@ export interface Processes {
 const LOG_SETTLE_MS = 200;
 const settledLogOffset = async (file: string) => {
   await sleep(LOG_SETTLE_MS);
-  return statSync(file).size;
+  return logOffset(file);
 };
 const settledLatencies = async (file: string, offset: number) => {
   await sleep(LOG_SETTLE_MS);

@@ -6,7 +6,8 @@ export function logOffset(file: string): number {
   return statSync(file).size;
 }
 
-function readFrom(file: string, offset: number): string {
+/** The text appended to a log since `offset` (see logOffset). */
+export function readFrom(file: string, offset: number): string {
   const size = statSync(file).size;
   if (size <= offset) return '';
   const buffer = Buffer.alloc(size - offset);

@@ -22,9 +22,13 @@ export interface KubectlOptions {
  */
 export function kubectl(args: string[], options: KubectlOptions = {}): Promise<KubectlResult> {
   const paths = sandboxPaths();
-  const kubeconfig = options.kubeconfig ?? paths.adminKubeconfig;
+  return runCachedBinary('kubectl', ['--kubeconfig', options.kubeconfig ?? paths.adminKubeconfig, ...args], options);
+}
+
+/** Runs a binary of the cache (kubectl, helm); never throws on a non-zero exit, resolves with its code. */
+export function runCachedBinary(name: string, args: string[], options: Omit<KubectlOptions, 'kubeconfig'> = {}): Promise<KubectlResult> {
   return new Promise((resolve) => {
-    const child = execFile(join(paths.bin, 'kubectl'), ['--kubeconfig', kubeconfig, ...args],
+    const child = execFile(join(sandboxPaths().bin, name), args,
       { timeout: options.timeoutMs ?? 60_000, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, ...options.env } },
       (err, stdout, stderr) => {
         const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;

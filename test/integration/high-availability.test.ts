@@ -6,6 +6,7 @@ import { stopComponent } from '../cluster/component.js';
 import { kubectl, kubectlOk } from '../cluster/kubectl.js';
 import { restartServer, startExtraServer } from '../cluster/sandbox.js';
 import type { DirectResponse } from '../support/sandbox-access.js';
+import { leaseHolder, pidOf } from '../support/leader-lease.js';
 import { direct, eventually, frontProxyCredentials, sandboxState, viaApiserver } from '../support/sandbox-access.js';
 
 const run = Date.now().toString(36);
@@ -14,8 +15,6 @@ const USER = `ha-user-${run}`;
 const SPACES = '/apis/tenancy.kiosk.sh/v1alpha1/spaces';
 const LEASE_DURATION_MS = 15_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const holder = async () => (await kubectl(['get', 'lease', 'kiosk-controllers', '-n', 'kiosk-system', '-o', 'jsonpath={.spec.holderIdentity}'])).stdout;
-const pidOf = (identity: string) => Number(identity.split('_').pop());
 
 type Outcome = { name: string; status: number; message?: string } | { name: string; error: string };
 
@@ -80,7 +79,7 @@ subjects: [{kind: User, name: ${USER}, apiGroup: rbac.authorization.k8s.io}]
     let leaderStopped = false;
     try {
       await stopComponent(sandboxState().components.find((c) => c.name === 'kiosk-apiserver')!);
-      expect(await eventually(async () => pidOf(await holder()) === leader.pid, 30_000, 250)).toBe(true);
+      expect(await eventually(async () => pidOf(await leaseHolder()) === leader.pid, 30_000, 250)).toBe(true);
       await restartServer(sandboxState());
       const follower = sandboxState().components.find((c) => c.name === 'kiosk-apiserver')!;
 
@@ -91,7 +90,7 @@ subjects: [{kind: User, name: ${USER}, apiGroup: rbac.authorization.k8s.io}]
         leaderStopped = true;
       });
       const tookOver = stopping.then(async () => {
-        const ok = await eventually(async () => pidOf(await holder()) === follower.pid, LEASE_DURATION_MS + 5_000, 100);
+        const ok = await eventually(async () => pidOf(await leaseHolder()) === follower.pid, LEASE_DURATION_MS + 5_000, 100);
         return ok ? Date.now() - stoppedAt : undefined;
       });
       const [viaLeader, viaFollower, pods] = await Promise.all([

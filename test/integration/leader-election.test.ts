@@ -3,11 +3,10 @@
 import { kubectl, kubectlOk } from '../cluster/kubectl.js';
 import { readState, restartServer, startExtraServer } from '../cluster/sandbox.js';
 import { stopComponent } from '../cluster/component.js';
+import { leaseHolder, pidOf } from '../support/leader-lease.js';
 import { eventually, sandboxState } from '../support/sandbox-access.js';
 
 const run = Date.now().toString(36);
-const holder = async () => (await kubectl(['get', 'lease', 'kiosk-controllers', '-n', 'kiosk-system', '-o', 'jsonpath={.spec.holderIdentity}'])).stdout;
-const pidOf = (identity: string) => Number(identity.split('_').pop());
 
 describe('leader election of the controllers', () => {
   afterAll(async () => {
@@ -19,7 +18,7 @@ describe('leader election of the controllers', () => {
   it('hands the controllers to another replica when the leader stops', async () => {
     const state = sandboxState();
     const registered = state.components.find((c) => c.name === 'kiosk-apiserver')!;
-    expect(await eventually(async () => pidOf(await holder()) === registered.pid, 30_000, 500)).toBe(true);
+    expect(await eventually(async () => pidOf(await leaseHolder()) === registered.pid, 30_000, 500)).toBe(true);
 
     const acct = `le-${run}`;
     await kubectlOk(['apply', '-f', '-'], {
@@ -29,12 +28,12 @@ describe('leader election of the controllers', () => {
     try {
       // A follower does not take the lease while the leader renews it.
       await new Promise((r) => setTimeout(r, 6_000));
-      expect(pidOf(await holder())).toBe(registered.pid);
+      expect(pidOf(await leaseHolder())).toBe(registered.pid);
 
       const started = Date.now();
       await stopComponent(registered);
       // The leader released the lease on SIGTERM: the follower takes it at its next try.
-      expect(await eventually(async () => pidOf(await holder()) === second.pid, 20_000, 250)).toBe(true);
+      expect(await eventually(async () => pidOf(await leaseHolder()) === second.pid, 20_000, 250)).toBe(true);
       expect(Date.now() - started).toBeLessThan(20_000);
 
       // The new leader's controllers work: a namespace labelled into the account gets its RoleBinding.
@@ -49,6 +48,6 @@ describe('leader election of the controllers', () => {
     }
     // The restarted registered server takes over again once the second one is gone.
     const restarted = sandboxState().components.find((c) => c.name === 'kiosk-apiserver')!;
-    expect(await eventually(async () => pidOf(await holder()) === restarted.pid, 30_000, 500)).toBe(true);
+    expect(await eventually(async () => pidOf(await leaseHolder()) === restarted.pid, 30_000, 500)).toBe(true);
   }, 120_000);
 });
