@@ -113,7 +113,10 @@ async function main(): Promise<void> {
     { ...visibilityIndexFor(visibility) },
     templates,
   );
-  const accountWriter = new AccountWriter(new KubeAccountBackend(client, (name, rv) => visibility.isCurrent('accounts', name, rv)));
+  const accountWriter = new AccountWriter(new KubeAccountBackend(client, (name, rv) => visibility.isCurrent('accounts', name, rv)), {
+    indexedVersion: (name) => visibility.object('accounts', name)?.metadata.resourceVersion,
+    waitFor: (condition, timeoutMs, signal) => visibility.waitFor(condition, timeoutMs, signal),
+  });
   const catalogue = allSchemas();
 
   const certificates = servingCertificates(options, client, log);

@@ -2,6 +2,7 @@ import { KubeApiError } from '../../storage/client.js';
 import type { GroupResource } from '../errors.js';
 import { alreadyExists, conflict, invalid, notFound } from '../errors.js';
 import type { DeleteOptions, WriteContext } from '../write/context.js';
+import { READ_YOUR_WRITES_MS } from '../write/context.js';
 import { configToTenancyAccount } from './convert.js';
 import type { Account } from './types.js';
 import { validateAccount } from './validation.js';
@@ -18,6 +19,13 @@ export interface AccountBackend {
   update(account: ConfigAccount, dryRun: boolean): Promise<ConfigAccount>;
   delete(name: string, options: { dryRun: boolean; propagationPolicy?: string; uid?: string; resourceVersion?: string }): Promise<ConfigAccount>;
   isCurrent(name: string, resourceVersion: string): boolean;
+}
+
+/** What the writer reads back from the access index, which serves every read of Accounts. */
+export interface AccountIndex {
+  /** The resourceVersion of the stored Account the index holds, undefined when it holds none. */
+  indexedVersion(name: string): string | undefined;
+  waitFor(condition: () => boolean, timeoutMs: number, signal?: AbortSignal): Promise<boolean>;
 }
 
 function fromKube(err: unknown, name: string): unknown {
@@ -39,7 +47,21 @@ function fromKube(err: unknown, name: string): unknown {
  * fresh resourceVersion; status is never taken from a client (the controller owns it).
  */
 export class AccountWriter {
-  constructor(private readonly backend: AccountBackend) {}
+  constructor(private readonly backend: AccountBackend, private readonly index: AccountIndex) {}
+
+  /**
+   * Answers once the index shows the write (or after READ_YOUR_WRITES_MS), as the Space writer does, so
+   * the client's next read sees its own write even while an informer is catching up.
+   */
+  /** The index holds `written` or something newer (the controller writes status right after a create). */
+  private static atLeast(held: string | undefined, written: string | undefined): boolean {
+    if (held === undefined || written === undefined) return false;
+    return held === written || (/^\d+$/.test(held) && /^\d+$/.test(written) && BigInt(held) > BigInt(written));
+  }
+
+  private async readYourWrite(ctx: WriteContext, name: string, shows: (indexedVersion: string | undefined) => boolean, dryRun = ctx.dryRun): Promise<void> {
+    if (!dryRun) await this.index.waitFor(() => shows(this.index.indexedVersion(name)), READ_YOUR_WRITES_MS, ctx.signal);
+  }
 
   private validate(account: Account): void {
     const errors = validateAccount(account);
@@ -56,6 +78,7 @@ export class AccountWriter {
         metadata: { name, ...(labels ? { labels } : {}), ...(annotations ? { annotations } : {}), ...(ownerReferences ? { ownerReferences } : {}), ...(finalizers ? { finalizers } : {}) },
         spec: account.spec ?? {},
       }, ctx.dryRun);
+      await this.readYourWrite(ctx, name, (held) => AccountWriter.atLeast(held, stored.metadata.resourceVersion));
       return configToTenancyAccount(stored as Parameters<typeof configToTenancyAccount>[0]);
     } catch (err) {
       throw fromKube(err, name);
@@ -84,7 +107,9 @@ export class AccountWriter {
       === JSON.stringify([next.metadata.labels ?? {}, next.metadata.annotations ?? {}, next.metadata.ownerReferences ?? [], next.metadata.finalizers ?? [], next.spec]);
     if (same) return configToTenancyAccount(current as Parameters<typeof configToTenancyAccount>[0]);
     try {
-      return configToTenancyAccount(await this.backend.update(next, ctx.dryRun) as Parameters<typeof configToTenancyAccount>[0]);
+      const stored = await this.backend.update(next, ctx.dryRun);
+      await this.readYourWrite(ctx, name, (held) => AccountWriter.atLeast(held, stored.metadata.resourceVersion));
+      return configToTenancyAccount(stored as Parameters<typeof configToTenancyAccount>[0]);
     } catch (err) {
       throw fromKube(err, name);
     }
@@ -101,8 +126,12 @@ export class AccountWriter {
       throw conflict(ACCOUNTS, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${current.metadata.resourceVersion}`);
     }
     try {
-      const deleted = await this.backend.delete(name, { dryRun: ctx.dryRun || options.dryRun, propagationPolicy: options.propagationPolicy, uid: current.metadata.uid });
-      return configToTenancyAccount((deleted.kind === 'Account' ? deleted : current) as Parameters<typeof configToTenancyAccount>[0]);
+      const dryRun = ctx.dryRun || options.dryRun;
+      const deleted = await this.backend.delete(name, { dryRun, propagationPolicy: options.propagationPolicy, uid: current.metadata.uid });
+      // A finalizer keeps it, marked for deletion (the Account comes back); otherwise a Status does.
+      const kept = deleted.kind === 'Account';
+      await this.readYourWrite(ctx, name, (held) => held === undefined || (kept && AccountWriter.atLeast(held, deleted.metadata.resourceVersion)), dryRun);
+      return configToTenancyAccount((kept ? deleted : current) as Parameters<typeof configToTenancyAccount>[0]);
     } catch (err) {
       throw fromKube(err, name);
     }

@@ -7,6 +7,7 @@ import type { GroupResource } from '../errors.js';
 import { alreadyExists, conflict, forbidden, invalid, notFound, StatusError } from '../errors.js';
 import type { RequestContext } from '../rest.js';
 import type { DeleteOptions, WriteContext } from '../write/context.js';
+import { READ_YOUR_WRITES_MS } from '../write/context.js';
 import { isAccountMember, spaceClusterRole } from './access.js';
 import type { NamespaceObject, SpaceBackend } from './backend.js';
 import { namespaceToSpace } from './convert.js';
@@ -17,8 +18,6 @@ import type { Space } from './types.js';
 export const SPACES: GroupResource = { group: 'tenancy.kiosk.sh', resource: 'spaces' };
 /** Kiosk words its create denial with the singular resource; the walkthrough shows exactly that message. */
 const SPACE_SINGULAR: GroupResource = { group: 'tenancy.kiosk.sh', resource: 'space' };
-/** How long a create waits for its own result to show in the creator's list (read-your-writes). */
-const READ_YOUR_WRITES_MS = 5_000;
 const OPTIMISTIC_LOCK = 'the object has been modified; please apply your changes to the latest version and try again';
 
 /** Waiting for a space's mandatory TemplateInstances (the TemplateInstance controller). */

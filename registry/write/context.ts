@@ -1,5 +1,11 @@
 import type { RequestContext } from '../rest.js';
 
+/**
+ * How long a write waits for its own result to show in the access index before answering, so the
+ * client's next read (kubectl apply's GET, say) sees it: reads are served from the index (read-your-writes).
+ */
+export const READ_YOUR_WRITES_MS = 5_000;
+
 /** A write's request context: who, and the options every write carries. */
 export interface WriteContext extends RequestContext {
   dryRun: boolean;

@@ -34,4 +34,16 @@ describe('when kube-apiserver restarts under our server', () => {
     const r = await kubectl(['get', 'space', after, '--as=rs-user']);
     expect(r.code).toBe(0);
   }, 120_000);
+
+  it('answers an Account write only once its own reads show it, even while the CRD storage warms up', async () => {
+    // Right after a restart kube-apiserver answers CRD watches with 429 for a moment, so the accounts
+    // informer lags; a second `kubectl apply` (GET, then PATCH) must still find what the first created.
+    await restartApiserver(sandboxState());
+    await kubectlOk(['wait', '--for=condition=Available', 'apiservice/v1alpha1.tenancy.kiosk.sh', '--timeout=90s'], { timeoutMs: 100_000 });
+    const acct = `rs-acct-${run}`;
+    const account = (limit: number) => `apiVersion: tenancy.kiosk.sh/v1alpha1\nkind: Account\nmetadata: {name: ${acct}}\nspec:\n  space: {limit: ${limit}}\n  subjects: [{kind: User, name: rs-user, apiGroup: rbac.authorization.k8s.io}]\n`;
+    expect(await kubectlOk(['apply', '-f', '-'], { stdin: account(1) })).toBe(`account.tenancy.kiosk.sh/${acct} created\n`);
+    expect(await kubectlOk(['apply', '-f', '-'], { stdin: account(2) })).toBe(`account.tenancy.kiosk.sh/${acct} configured\n`);
+    expect(await kubectlOk(['get', 'account', acct, '-o', 'jsonpath={.spec.space.limit}'])).toBe('2');
+  }, 150_000);
 });
