@@ -4,7 +4,8 @@ import type { ObjectMeta } from '../../registry/object-meta.js';
 import type { ResourceDescriptor } from '../../registry/resource.js';
 import type { TableConvertor } from '../../registry/table-convertor.js';
 import type { Creater, Deleter, Updater, WriteContext } from '../../registry/write/context.js';
-import { decodeObject, strictDecodingErrors, unknownFields } from '../../registry/write/decode.js';
+import { decodeObject, isPlainObject, strictDecodingErrors, unknownFields } from '../../registry/write/decode.js';
+import { checkGoTypes } from '../../registry/write/go-types.js';
 import { generateName, validateObjectMetaForCreate } from '../../registry/write/names.js';
 import { parseCreateOptions, parseDeleteOptions, parsePatchOptions, parseUpdateOptions } from '../../registry/write/options.js';
 import type { WriteOptions } from '../../registry/write/options.js';
@@ -50,7 +51,21 @@ function decode<T extends Obj>(req: Request, r: WriteResource, mode: WriteOption
   const decoded = decodeObject(req.rawBody ?? Buffer.alloc(0), req.headers['content-type'], { group, version, kind },
     { fieldValidation: mode, schemaName: r.schemaName, catalogue: r.catalogue });
   ctx.warnings.push(...decoded.warnings);
-  const obj = decoded.object as unknown as T;
+  return typed<T>(decoded.object, r);
+}
+
+/**
+ * The body as decoding into the kind's Go struct leaves it: fields of the wrong type are a 400 (as
+ * transformDecodeError words it), nulls are zero values, and metadata always exists.
+ */
+function typed<T extends Obj>(object: Record<string, unknown>, r: WriteResource): T {
+  const { version, kind } = r.descriptor;
+  try {
+    checkGoTypes(object, r.schemaName, kind, r.catalogue);
+  } catch (err) {
+    throw badRequest(`${kind} in version "${version}" cannot be handled as a ${kind}: ${(err as Error).message}`);
+  }
+  const obj = object as unknown as T;
   obj.metadata ??= {};
   return obj;
 }
@@ -138,12 +153,13 @@ export function patchHandler<T extends Obj>(storage: Updater<T>, r: WriteResourc
       const raw = req.rawBody ?? Buffer.alloc(0);
       const decoded = type === 'json' ? decodeJsonPatch(raw, options.fieldValidation) : decodeMergePatch(raw, options.fieldValidation);
       const current = await storage.get(ctx, name);
-      const patched = (type === 'json' ? applyJsonPatch(current, decoded.patch) : applyMergePatch(current, decoded.patch)) as T;
-      if (!patched || typeof patched !== 'object' || !(patched as Obj).metadata) throw badRequest('the patch removed the object\'s metadata');
+      const result = type === 'json' ? applyJsonPatch(current, decoded.patch) : applyMergePatch(current, decoded.patch);
+      if (!isPlainObject(result) || !isPlainObject(result.metadata)) throw badRequest('the patch removed the object\'s metadata');
       // Problems in the patch itself and unknown fields in its result: 422 under Strict, warnings under Warn.
-      const problems = [...decoded.strictErrors, ...strictDecodingErrors(unknownFields(patched, r.schemaName, r.catalogue), [])];
-      if (problems.length > 0 && options.fieldValidation === 'Strict') throw patchStrictError(patched, problems);
+      const problems = [...decoded.strictErrors, ...strictDecodingErrors(unknownFields(result, r.schemaName, r.catalogue), [])];
+      if (problems.length > 0 && options.fieldValidation === 'Strict') throw patchStrictError(result, problems);
       if (options.fieldValidation === 'Warn') ctx.warnings.push(...problems);
+      const patched = typed<T>(result, r);
       requireNameMatches(patched, name);
       send(req, res, 200, await storage.update(ctx, name, patched), ctx, convertor);
     } catch (err) {

@@ -8,7 +8,6 @@ import { SPACES } from './writer.js';
 import type { NamespaceLike } from './convert.js';
 import { namespaceToSpace } from './convert.js';
 
-
 /** Spaces as the requesting user sees them: a Space for each namespace RBAC lets them `get`. */
 export class SpaceStorage extends CollectionView<Space> implements Creater<Space>, Updater<Space>, Deleter<Space> {
   constructor(source: VisibilitySource, private readonly writer: SpaceWriter) {
@@ -17,14 +16,22 @@ export class SpaceStorage extends CollectionView<Space> implements Creater<Space
   }
 
   create(ctx: WriteContext, space: Space): Promise<Space> {
-    return this.writer.create(ctx, space);
+    return this.writer.create(ctx, withSpec(space));
   }
 
   update(ctx: WriteContext, name: string, space: Space): Promise<Space> {
-    return this.writer.update(ctx, name, space);
+    return this.writer.update(ctx, name, withSpec(space));
   }
 
   delete(ctx: WriteContext, name: string, options: DeleteOptions): Promise<Space> {
     return this.writer.delete(ctx, name, options);
   }
+}
+
+/**
+ * A Space sent without `spec` (or `spec: null`, which decodes to Go's zero value) is a Space without an
+ * account: an ownerless space for an admin, `spec.account: Required value` for a tenant, as in Kiosk.
+ */
+function withSpec(space: Space): Space {
+  return space.spec ? space : { ...space, spec: {} };
 }

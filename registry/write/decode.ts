@@ -373,7 +373,9 @@ const REF_PREFIX = '#/components/schemas/';
 export type Catalogue = Readonly<Record<string, Schema | unknown>>;
 const PRESERVE = 'x-kubernetes-preserve-unknown-fields';
 
-interface Resolved {
+export interface Resolved {
+  type?: Schema['type'];
+  format?: string;
   properties?: Record<string, Schema>;
   additionalProperties?: Schema | boolean;
   items?: Schema;
@@ -382,12 +384,14 @@ interface Resolved {
 }
 
 /** Flattens `$ref` (to `#/components/schemas/<name>`) and `allOf` into one view of what the schema allows. */
-function resolve(schema: Schema | undefined, catalogue: Catalogue): Resolved {
+export function resolveSchema(schema: Schema | undefined, catalogue: Catalogue): Resolved {
   const out: Resolved = { preserve: false };
   const visit = (s: Schema | undefined, depth: number) => {
     if (!s || depth > 32) return;
     if (s.$ref?.startsWith(REF_PREFIX)) visit(catalogue[s.$ref.slice(REF_PREFIX.length)] as Schema | undefined, depth + 1);
     for (const sub of s.allOf ?? []) visit(sub, depth + 1);
+    if (s.type) out.type = s.type;
+    if (s.format) out.format = s.format;
     if (s.properties) out.properties = { ...(out.properties ?? {}), ...s.properties };
     if (s.additionalProperties !== undefined) out.additionalProperties = s.additionalProperties;
     if (s.items) out.items = s.items;
@@ -411,7 +415,7 @@ export function unknownFields(obj: unknown, schemaName: string, catalogue: Catal
   const resolved = (schema: Schema | undefined): Resolved => {
     if (!schema) return { preserve: false };
     let r = cache.get(schema);
-    if (!r) cache.set(schema, (r = resolve(schema, catalogue)));
+    if (!r) cache.set(schema, (r = resolveSchema(schema, catalogue)));
     return r;
   };
   const walk = (value: unknown, schema: Schema | undefined, path: string, depth: number) => {
