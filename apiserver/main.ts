@@ -29,6 +29,7 @@ import { HelmRunner } from '../storage/helm-runner.js';
 import { RestMapper } from '../storage/rest-mapper.js';
 import { KubeTemplateBackend } from '../storage/template-backend.js';
 import { createLogger } from '../storage/logger.js';
+import type { Logger } from '../storage/logger.js';
 import { ObjectWriter } from '../storage/object-writer.js';
 import { EventRecorder } from '../storage/events/event-recorder.js';
 import { AccessIndex } from '../storage/visibility/access-index.js';
@@ -60,6 +61,7 @@ async function main(): Promise<void> {
   const errors = validate(options);
   if (errors.length > 0) throw new Error(errors.join('; '));
   const log = createLogger((line) => process.stderr.write(line), options.verbosity);
+  survivePerRequestFailures(log);
 
   const client = KubeClient.fromKubeconfig(options.kubeconfig || undefined);
   const metrics = new Registry();
@@ -206,6 +208,17 @@ async function main(): Promise<void> {
   };
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   process.once('SIGINT', () => void shutdown('SIGINT'));
+}
+
+/**
+ * kube-apiserver recovers a panic in one request's handler and answers it with a 500; the process lives on.
+ * Express turns errors thrown in handlers into Statuses; this covers what escapes it (a throw in a response's
+ * 'finish' listener, a rejected promise nobody awaited): logged with its stack, never the end of every
+ * tenant's service. Start-up failures still end the process through main()'s catch.
+ */
+function survivePerRequestFailures(log: Logger): void {
+  process.on('uncaughtException', (err) => log.error('unexpected error survived', err, { stack: err instanceof Error ? err.stack : undefined }));
+  process.on('unhandledRejection', (err) => log.error('unhandled rejection survived', err, { stack: err instanceof Error ? err.stack : undefined }));
 }
 
 main().catch((err: Error) => {
