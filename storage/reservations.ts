@@ -26,7 +26,7 @@ export class CountReservations {
   /** Releases a reservation; a missing one is fine (expired, or released already). */
   release(key: string, member: string): Promise<void> {
     return this.ledger.transact<null, void>(key, async (entries) => {
-      if (!(member in entries)) return { result: undefined };
+      if (!Object.hasOwn(entries, member)) return { result: undefined };
       const rest = { ...entries };
       delete rest[member];
       return { write: rest, result: undefined };

@@ -141,7 +141,8 @@ export class AccountQuotaAdmission {
     const names = Object.keys(q.spec.quota?.hard ?? {});
     const used = UsageIndex.total(this.source.usage.usage(q, namespaces), names);
     for (const e of Object.values(entries)) {
-      const d = e.data.deltas[q.metadata.name];
+      // Ledger entries are JSON from a Lease: read only their own keys.
+      const d = Object.hasOwn(e.data.deltas, q.metadata.name) ? e.data.deltas[q.metadata.name] : undefined;
       if (!d || this.source.usage.seenSince(e.data.object, e.createdAt)) continue;
       for (const [n, v] of Object.entries(d)) if (used.has(n)) used.set(n, add(used.get(n)!, parseQuantity(v)));
     }
