@@ -2,7 +2,8 @@
 # Three stages: helm (Templates with resources.helm run `helm template`), the TypeScript build, and a slim
 # runtime with production dependencies only, running as a non-root user on a read-only root filesystem.
 # manifests/deployment.yaml passes the flags; the sandbox runs dist/apiserver/main.js with the same ones.
-ARG NODE_IMAGE=node:20-bookworm-slim
+# Node 24: the current LTS (Node 20 reached end of life on 2026-04-30); CI runs the suite on both.
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 # helm from its Go module, the version the tests use (test/cluster/build-binaries.sh).
 FROM golang:1.26-bookworm AS helm
@@ -37,4 +38,6 @@ COPY --from=helm /out/helm /usr/local/bin/helm
 # 65532: the conventional "nonroot" user; the Deployment also sets runAsNonRoot.
 USER 65532:65532
 EXPOSE 8443
-ENTRYPOINT ["node", "--enable-source-maps", "dist/apiserver/main.js"]
+# --disable-proto=delete: no request data can reach an object's prototype through `__proto__`, even if a
+# dictionary write somewhere missed an own-property check (defence in depth; the sandbox runs the same flags).
+ENTRYPOINT ["node", "--enable-source-maps", "--disable-proto=delete", "dist/apiserver/main.js"]

@@ -90,6 +90,9 @@ async function exportServerCa(paths: SandboxPaths): Promise<void> {
   await writeFile(pkiFiles(paths.pki).extensionCaCert, Buffer.from(encoded.trim(), 'base64'));
 }
 
+/** The Node flags of the image's ENTRYPOINT (the image-layout test holds the Dockerfile to them). */
+export const SERVER_NODE_FLAGS = ['--enable-source-maps', '--disable-proto=delete'];
+
 /**
  * Starts our server as a local process with the Deployment's args, as it would run in a pod: plus only what
  * a process outside a pod needs (the ServiceAccount token in a kubeconfig, a loopback port, the helm binary).
@@ -97,7 +100,7 @@ async function exportServerCa(paths: SandboxPaths): Promise<void> {
 async function startServer(paths: SandboxPaths, state: SandboxState, name = 'kiosk-apiserver'): Promise<RunningComponent> {
   const server = startComponent({
     name, command: process.execPath, logFile: join(paths.logs, `${name}.log`),
-    args: ['--enable-source-maps', paths.serverEntry, ...await deploymentArgs(paths),
+    args: [...SERVER_NODE_FLAGS, paths.serverEntry, ...await deploymentArgs(paths),
       `--secure-port=${state.ports.server}`, '--bind-address=127.0.0.1',
       `--kubeconfig=${paths.serverKubeconfig}`, `--helm-binary=${join(paths.bin, 'helm')}`],
   });

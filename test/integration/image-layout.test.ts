@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { sandboxPaths } from '../cluster/paths.js';
+import { SERVER_NODE_FLAGS } from '../cluster/sandbox.js';
 
 const run = promisify(execFile);
 
@@ -66,7 +67,8 @@ describe('the container image layout', () => {
     expect(user).toBe('65532:65532');
     // No development dependency made it in (jest, typescript, eslint are dev-only).
     for (const dev of ['jest', 'typescript', 'eslint']) await expect(readFile(join(app, 'node_modules', dev, 'package.json'))).rejects.toThrow('ENOENT');
-    expect(entrypoint.slice(0, 1)).toEqual(['node']);
+    // The sandbox runs the server with the image's Node flags (prototype access disabled among them).
+    expect(entrypoint).toEqual(['node', ...SERVER_NODE_FLAGS, 'dist/apiserver/main.js']);
     // With no flags the server loads every module, then refuses to start without a certificate.
     const started = await run(entrypoint[0] === 'node' ? process.execPath : entrypoint[0]!, entrypoint.slice(1), { cwd: app, timeout: 30_000 })
       .then(() => ({ code: 0, stderr: '' }), (err: { code?: number; stderr?: string }) => ({ code: err.code, stderr: err.stderr ?? '' }));

@@ -13,7 +13,7 @@ import { sandboxPaths } from '../cluster/paths.js';
 import { pkiFiles } from '../cluster/pki.js';
 import { freePorts } from '../cluster/ports.js';
 import { probeOk } from '../cluster/probe.js';
-import { deploymentArgs, SERVER_NAMESPACE, SERVER_SERVICE_ACCOUNT } from '../cluster/sandbox.js';
+import { deploymentArgs, SERVER_NAMESPACE, SERVER_NODE_FLAGS, SERVER_SERVICE_ACCOUNT } from '../cluster/sandbox.js';
 import { direct, frontProxyCredentials, sandboxState } from '../support/sandbox-access.js';
 
 const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
@@ -37,7 +37,7 @@ describe('in-cluster configuration (ServiceAccount files, no kubeconfig)', () =>
     const script = `mount -t tmpfs tmpfs /run && mkdir -p ${SERVICE_ACCOUNT_DIR} && cp "$1"/token "$1"/ca.crt "$1"/namespace ${SERVICE_ACCOUNT_DIR}/ && shift && exec "$@"`;
     const started = startComponent({
       name: 'kiosk-in-cluster', command: 'unshare', logFile: join(paths.logs, 'kiosk-in-cluster.log'),
-      args: ['--mount', '--propagation', 'private', 'sh', '-c', script, 'sh', dir, process.execPath, '--enable-source-maps', paths.serverEntry, ...args],
+      args: ['--mount', '--propagation', 'private', 'sh', '-c', script, 'sh', dir, process.execPath, ...SERVER_NODE_FLAGS, paths.serverEntry, ...args],
       env: { ...process.env, KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: String(sandboxState().ports.apiserver) },
     });
     // unshare and sh exec into node: the process to watch and stop is node, once the exec has happened.
