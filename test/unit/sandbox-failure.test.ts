@@ -16,8 +16,12 @@ describe('npm run sandbox when a component fails to start', () => {
     const script = (body: string) => `#!/bin/sh\n${body}\n`;
     writeFileSync(join(bin, 'etcd'), script('echo "etcd: refusing to start (failure injected by the test)" >&2; exit 3'));
     writeFileSync(join(bin, 'kube-apiserver'), script(`[ "$1" = "--version" ] && echo "Kubernetes v${K8S_VERSION}" && exit 0; exit 1`));
+    // helm answers with the version the build script pins, so nothing is compiled (that took a minute and,
+    // on a busy machine, ran past the timeout).
+    const helmVersion = /HELM_VERSION=\$\{HELM_VERSION:-(v[0-9.]+)\}/.exec(readFileSync(join(repoRoot(), 'test', 'cluster', 'build-binaries.sh'), 'utf8'))![1]!;
+    writeFileSync(join(bin, 'helm'), script(`[ "$1" = "version" ] && echo "${helmVersion}" && exit 0; exit 1`));
     for (const b of ['kube-controller-manager', 'kubectl']) writeFileSync(join(bin, b), script('exit 1'));
-    for (const b of ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kubectl']) chmodSync(join(bin, b), 0o755);
+    for (const b of ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kubectl', 'helm']) chmodSync(join(bin, b), 0o755);
     writeFileSync(join(dir, 'cache', `k8s-v${K8S_VERSION}`, 'etcd.version'), 'v0.0.0-test\n');
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
