@@ -127,10 +127,10 @@ const DEPTH_ERROR = `exceeded max depth of ${MAX_NESTING_DEPTH}`;
 /** go-yaml's `yaml: [line N: ]reason`; go-yaml omits the line for errors on the first one. */
 function goYamlError(err: unknown): string {
   const e = err as YamlException;
-  // js-yaml counts the scalar at the bottom as a level too, hence the + 1 in load options.
-  if (e.reason?.startsWith('nesting exceeded maxDepth')) return `yaml: ${DEPTH_ERROR}`;
   const line = e.mark?.line ?? 0;
-  return `yaml: ${line > 0 ? `line ${line + 1}: ` : ''}${e.reason ?? e.message ?? String(err)}`;
+  // js-yaml counts the scalar at the bottom as a level too, hence the + 1 in load options.
+  const reason = e.reason?.startsWith('nesting exceeded maxDepth') ? DEPTH_ERROR : e.reason ?? e.message ?? String(err);
+  return `yaml: ${line > 0 ? `line ${line + 1}: ` : ''}${reason}`;
 }
 
 const goFloat = (v: number) => (Number.isNaN(v) ? 'NaN' : v > 0 ? '+Inf' : '-Inf');
@@ -220,7 +220,11 @@ const loadFirst = (text: string, strict: boolean): unknown => loadAll(text, null
  * empty document). Errors read `error converting YAML to JSON: ...` as ghodss words them.
  */
 export function yamlToJson(text: string): unknown {
-  return decodeYaml(text).value;
+  try {
+    return decodeYaml(text).value;
+  } catch (err) {
+    throw new Error(`error converting YAML to JSON: ${(err as Error).message}`);
+  }
 }
 
 /** A YAML mapping key as written at `position` (possibly quoted), for go-yaml's duplicate-key message. */
@@ -237,15 +241,15 @@ function yamlKeyAt(text: string, position: number): string {
  * sigs.k8s.io/yaml's YAMLToJSON, as kube-apiserver decodes an application/yaml body: the first document with
  * YAML 1.1 scalars (`yes` is true, `0755` is 493, timestamps stay strings) as JSON values. A duplicate key
  * does not fail it (the last one wins); it comes back as the go-yaml strict error a strict decode reports.
- * @throws Error `error converting YAML to JSON: yaml: ...`
+ * @throws Error with YAMLToJSON's text, unprefixed as the serializer reports it: `yaml: line 4: exceeded max
+ *   depth of 1000`, `yaml: document contains excessive aliasing`, `json: unsupported value: +Inf`
  */
 export function decodeYaml(text: string): { value: unknown; strictError?: string } {
   let value: unknown;
   try {
     value = toJsonValue(loadFirst(text, false));
   } catch (err) {
-    if (err instanceof YamlToJsonError) throw new Error(`error converting YAML to JSON: ${err.message}`);
-    throw new Error(`error converting YAML to JSON: ${goYamlError(err)}`);
+    throw new Error(err instanceof YamlToJsonError ? err.message : goYamlError(err));
   }
   try {
     loadFirst(text, true);

@@ -273,7 +273,7 @@ export const isPlainObject = (v: unknown): v is Record<string, unknown> => typeo
  * Parses a YAML document as kube-apiserver's YAML serializer does (YAML 1.1 scalars, timestamps kept as
  * written, alias expansion and depth bounded). Duplicate keys do not fail the parse (the last wins, as in
  * non-strict decoding); they come back as one go-yaml strict error text, which is what a strict decode reports.
- * @throws JsonSyntaxError `error converting YAML to JSON: yaml: …`
+ * @throws JsonSyntaxError `yaml: …` (or `json: unsupported value: NaN`), as kube-apiserver words it
  */
 export function parseYaml(text: string): { value: unknown; strictError?: string } {
   try {
