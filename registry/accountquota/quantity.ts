@@ -133,6 +133,13 @@ interface Scanned {
 }
 
 const isDigit = (ch: string | undefined) => ch !== undefined && ch >= '0' && ch <= '9';
+const DIGIT_RUN = /[0-9]*/y;
+/** The index after the run of decimal digits starting at `from` (one native scan, not a loop of string reads). */
+function skipDigits(s: string, from: number): number {
+  DIGIT_RUN.lastIndex = from;
+  DIGIT_RUN.test(s);
+  return DIGIT_RUN.lastIndex;
+}
 const SUFFIX_CHARS = 'eEinumkKMGTP';
 
 /** parseQuantityString: the same scanner, including its leniency (`1.`, `.`, `+`, and leading zeros parse). */
@@ -155,8 +162,7 @@ function scan(str: string): Scanned {
     if (str[pos] !== '0') break;
     pos++;
   }
-  let i = pos;
-  while (i < end && isDigit(str[i])) i++;
+  let i = skipDigits(str, pos);
   let num = str.slice(pos, i);
   pos = i;
   if (pos >= end) return { positive, hasDigits: true, num: num || '0', denom: '', suffix: '' };
@@ -164,8 +170,7 @@ function scan(str: string): Scanned {
   let denom = '';
   if (str[pos] === '.') {
     pos++;
-    i = pos;
-    while (i < end && isDigit(str[i])) i++;
+    i = skipDigits(str, pos);
     denom = str.slice(pos, i);
     pos = i;
   }
