@@ -11,6 +11,7 @@
  * Pure: inputs are never mutated.
  */
 import { StatusError, badRequest, invalid, requestEntityTooLarge, unsupportedMediaType } from '../errors.js';
+import { sortedJson } from '../canonical-json.js';
 import { fieldError } from '../selectors/label-validation.js';
 import type { FieldValidation } from './decode.js';
 import { JsonSyntaxError, MAX_JSON_DEPTH, goJsonType, isPlainObject, parseJson, strictDecodingErrors } from './decode.js';
@@ -521,47 +522,12 @@ export function decodeMergePatch(raw: Buffer | string, mode: FieldValidation): D
   return { patch: value, strictErrors: strict ? strictDecodingErrors([], duplicates) : [] };
 }
 
-const HTML_UNSAFE = /[<>&\u2028\u2029]/g;
-const goString = (s: string) => JSON.stringify(s).replace(HTML_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-
 /**
  * Go's json.Marshal of a decoded document: map keys sorted, `<`, `>`, `&`, U+2028 and U+2029 escaped. Written
  * without recursion, so a document of any depth can be quoted in an error.
  */
 export function goJsonMarshal(value: unknown): string {
-  const out: string[] = [];
-  // Work items: a value to write, or a literal piece of text (separators and closing brackets).
-  const work: Array<{ value: unknown } | string> = [{ value }];
-  for (let item = work.pop(); item !== undefined; item = work.pop()) {
-    if (typeof item === 'string') {
-      out.push(item);
-      continue;
-    }
-    const v = item.value;
-    if (Array.isArray(v)) {
-      out.push('[');
-      work.push(']');
-      for (let i = v.length - 1; i >= 0; i--) {
-        work.push({ value: v[i] === undefined ? null : v[i] });
-        if (i > 0) work.push(',');
-      }
-    } else if (v !== null && typeof v === 'object') {
-      const keys = Object.keys(v).filter((k) => (v as Record<string, unknown>)[k] !== undefined).sort();
-      out.push('{');
-      work.push('}');
-      for (let i = keys.length - 1; i >= 0; i--) {
-        const k = keys[i]!;
-        work.push({ value: (v as Record<string, unknown>)[k] });
-        work.push(`${goString(k)}:`);
-        if (i > 0) work.push(',');
-      }
-    } else if (typeof v === 'string') {
-      out.push(goString(v));
-    } else {
-      out.push(JSON.stringify(v) ?? 'null');
-    }
-  }
-  return out.join('');
+  return sortedJson(value, true);
 }
 
 /**
