@@ -48,6 +48,8 @@ const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 function parseInt64(s: string): bigint | undefined {
   if (!/^[+-]?[0-9]+$/.test(s)) return undefined;
+  // More than 19 significant digits are out of range; BigInt() of a long text would be quadratic.
+  if (s.replace(/^[+-]?0*/, '').length > 19) return undefined;
   const n = BigInt(s);
   return n < INT64_MIN || n > INT64_MAX ? undefined : n;
 }
@@ -84,8 +86,11 @@ function newRequirement(key: string, operator: LabelOperator, values: string[]):
     if (valueErrs.length) errs.push(fieldInvalid(`values[${i}][${key}]`, v, valueErrs.join('; ')));
   });
   if (errs.length) throw new SelectorError(aggregate(errs));
-  return Object.freeze({ key, operator, values: Object.freeze([...values]) });
+  // Most requirements of a long selector have no values; they share one frozen empty list.
+  return Object.freeze({ key, operator, values: values.length === 0 ? NO_VALUES : Object.freeze([...values]) });
 }
+
+const NO_VALUES: readonly string[] = Object.freeze([]);
 
 /** An internal parse failure; turned into a 400 at the public boundary. */
 class SelectorError extends Error {}
