@@ -380,7 +380,12 @@ export function labelSelectorAsSelector(selector: MetaLabelSelector | null | und
     for (const expr of selector.matchExpressions ?? []) {
       const operator = Object.prototype.hasOwnProperty.call(metaOperators, expr.operator) ? metaOperators[expr.operator] : undefined;
       if (!operator) throw new SelectorError(`${goQuote(String(expr.operator))} is not a valid label selector operator`);
-      requirements.push(newRequirement(expr.key, operator, [...(expr.values ?? [])]));
+      // The values come from a decoded object: only a list of strings is one (Go's decoder would have refused it).
+      const values: unknown = expr.values ?? [];
+      if (!Array.isArray(values) || values.some((v) => typeof v !== 'string')) {
+        throw new SelectorError(`values: Invalid value: ${JSON.stringify(values) ?? 'null'}: must be a list of strings`);
+      }
+      requirements.push(newRequirement(expr.key, operator, [...(values as string[])]));
     }
   } catch (err) {
     if (err instanceof SelectorError) throw badRequest(err.message);

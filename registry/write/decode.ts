@@ -403,7 +403,7 @@ export function unknownFields(obj: unknown, schemaName: string, catalogue: Catal
     return r;
   };
   const walk = (value: unknown, schema: Schema | undefined, path: string, depth: number) => {
-    if (depth > 256) return;
+    if (depth > MAX_JSON_DEPTH) return;
     const s = resolved(schema);
     if (Array.isArray(value)) {
       if (s.items) value.forEach((item, i) => walk(item, s.items, `${path}[${i}]`, depth + 1));

@@ -273,3 +273,12 @@ describe('hostile selectors', () => {
     expect(Object.keys(Object.prototype)).toEqual([]);
   });
 });
+
+describe('labelSelectorAsSelector on untyped data', () => {
+  it('refuses values that are not a list of strings with a 400 instead of spreading them', () => {
+    for (const values of ['abc', 5, [1], { length: 2 }]) {
+      const selector = { matchExpressions: [{ key: 'a', operator: 'In', values }] } as unknown as MetaLabelSelector;
+      expect(() => labelSelectorAsSelector(selector)).toThrow(expect.objectContaining({ code: 400 }));
+    }
+  });
+});
