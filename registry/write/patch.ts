@@ -108,7 +108,10 @@ function tooDeepAt(value: unknown, max: number): '{' | '[' | undefined {
     if (v === null || typeof v !== 'object') continue;
     if (depth > max) return Array.isArray(v) ? '[' : '{';
     const children = Array.isArray(v) ? v : Object.values(v);
-    for (let i = children.length - 1; i >= 0; i--) stack.push([children[i], depth + 1]);
+    for (let i = children.length - 1; i >= 0; i--) {
+      const child: unknown = children[i];
+      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+    }
   }
   return undefined;
 }
@@ -187,7 +190,7 @@ function atoi(key: string): number {
 type Container = Record<string, unknown> | unknown[];
 
 /** RFC 6901 reference token decoding: `~1` is `/`, then `~0` is `~`. */
-const decodeToken = (t: string) => t.replace(/~1/g, '/').replace(/~0/g, '~');
+const decodeToken = (t: string) => (t.includes('~') ? t.replace(/~1/g, '/').replace(/~0/g, '~') : t);
 
 /**
  * evanphx findObject: the container of the last token and that token. As upstream, the text before the first

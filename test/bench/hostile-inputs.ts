@@ -7,6 +7,7 @@
 // Another input is one more row: `rows.push({ name, run: () => ... })` before `main()`, or call
 // `measure(name, fn)` from a script of your own (a regex/value pair for the RE2 wrapper, say).
 import { writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { parseQuantity } from '../../registry/accountquota/quantity.js';
 import { StatusError } from '../../registry/errors.js';
@@ -134,12 +135,15 @@ export function main(argv = process.argv.slice(2)): void {
   const runsArg = argv.find((a) => a.startsWith('--runs='));
   const runs = runsArg ? Math.min(Math.max(Number(runsArg.slice('--runs='.length)) || 7, 1), 100) : 7;
   const startedAt = new Date();
+  const loadBefore = loadavg()[0] ?? 0;
   const results = rows.map((row) => measure(row.name, row.run, runs));
-  process.stdout.write(`${renderTable(results)}\n`);
+  // Wall times stretch with other work on the machine: the load average is part of the figures.
+  const load = { before: loadBefore, after: loadavg()[0] ?? 0 };
+  process.stdout.write(`${renderTable(results)}\nload average (1 min) ${load.before.toFixed(2)} before, ${load.after.toFixed(2)} after\n`);
   if (Object.keys(Object.prototype).length !== 0) throw new Error('an input wrote into Object.prototype');
   if (argv.includes('--no-save')) return;
   const file = resultsFile(startedAt, 'hostile-inputs-');
-  writeFileSync(file, `${JSON.stringify({ startedAt: startedAt.toISOString(), machine: machine(), runs, results }, null, 2)}\n`);
+  writeFileSync(file, `${JSON.stringify({ startedAt: startedAt.toISOString(), machine: machine(), load, runs, results }, null, 2)}\n`);
   process.stdout.write(`wrote ${file}\n`);
 }
 
