@@ -11,6 +11,7 @@ import { loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { parseQuantity } from '../../registry/accountquota/quantity.js';
 import { StatusError } from '../../registry/errors.js';
+import { allSchemas, definitionName } from '../../registry/openapi/schemas.js';
 import { OBJECT_META_FIELDS, parseFieldSelector } from '../../registry/selectors/field-selector.js';
 import { MAX_SELECTOR_LENGTH, parseLabelSelector } from '../../registry/selectors/label-selector.js';
 import { decodeObject } from '../../registry/write/decode.js';
@@ -69,9 +70,12 @@ export function measure(name: string, fn: () => unknown, runs = 7): Measured {
 }
 
 const SPACE = { group: 'tenancy.kiosk.sh', version: 'v1alpha1', kind: 'Space' };
+const spaceSchema = { schemaName: definitionName('tenancy.kiosk.sh', 'v1alpha1', 'Space'), catalogue: allSchemas(), fieldValidation: 'Warn' as const };
 const decode = (contentType: string, body: () => Buffer) => () => decodeObject(body(), contentType, SPACE);
 
 const jsonNest = once(() => Buffer.from('['.repeat(MiB3)));
+const manyUnknownFields = once(() => Buffer.from('{"apiVersion":"tenancy.kiosk.sh/v1alpha1","kind":"Space","metadata":{"name":"x"},"spec":{'
+  + `${Array.from({ length: 250000 }, (_, i) => `"u${i}":1`).join(',')}}}`));
 const jsonObjectNest = once(() => Buffer.from('{"a":'.repeat(MiB3 / 5)));
 const yamlNest = once(() => Buffer.from('['.repeat(MiB3)));
 const yamlBlockNest = once(() => Buffer.from('- '.repeat(MiB3 / 2)));
@@ -111,6 +115,7 @@ export const rows: HostileInput[] = [
   { name: 'fieldSelector: 3 MiB of terms', run: () => parseFieldSelector(fieldSelector(), OBJECT_META_FIELDS) },
   { name: 'JSON body: 3 MiB of [', run: decode('application/json', jsonNest) },
   { name: 'JSON body: 3 MiB of {"a":', run: decode('application/json', jsonObjectNest) },
+  { name: 'JSON body: 250000 unknown fields (2.8 MB)', run: () => decodeObject(manyUnknownFields(), 'application/json', SPACE, spaceSchema) },
   { name: 'YAML body: 3 MiB of [', run: decode('application/yaml', yamlNest) },
   { name: 'YAML body: 3 MiB of "- "', run: decode('application/yaml', yamlBlockNest) },
   { name: 'YAML body: billion laughs', run: decode('application/yaml', laughs) },

@@ -5,6 +5,7 @@ import {
   MAX_JSON_DEPTH, bodyMediaType, decodeBody, jsonDepthExceeds, decodeObject, duplicateFields, fieldValidation, parseGroupVersion, parseYaml, scanJson,
   strictDecodingOutcome, summarizeData, unknownFields,
 } from '../../registry/write/decode.js';
+import { MAX_RECORDED_WARNINGS, warningHeaders } from '../../registry/write/warnings.js';
 
 const SPACE = { group: 'tenancy.kiosk.sh', version: 'v1alpha1', kind: 'Space' };
 const SPACE_SCHEMA = definitionName('tenancy.kiosk.sh', 'v1alpha1', 'Space');
@@ -441,5 +442,18 @@ describe('hostile bodies', () => {
     expect(yaml.unknown).toEqual(['metadata.__proto__']);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect(Object.keys(Object.prototype)).toEqual([]);
+  });
+});
+
+describe('many strict decoding problems', () => {
+  it('words no more warnings than the Warning header can carry, and the header is the same', () => {
+    const unknown = Array.from({ length: 20000 }, (_, i) => `spec.u${i}`);
+    const warnings = strictDecodingOutcome('Space', 'v1alpha1', unknown, ['a'], 'Warn');
+    expect(warnings).toHaveLength(MAX_RECORDED_WARNINGS);
+    expect(warnings[0]).toBe('duplicate field "a"');
+    const all = ['duplicate field "a"', ...unknown.map((u) => `unknown field "${u}"`)];
+    expect(warningHeaders(warnings)).toEqual(warningHeaders(all));
+    // Strict still lists every one, as upstream does.
+    expect(() => strictDecodingOutcome('Space', 'v1alpha1', unknown, [], 'Strict')).toThrow(/unknown field "spec\.u19999"$/);
   });
 });
