@@ -40,6 +40,13 @@ const MIN_INT64 = -(1n << 63n);
  * that many digits (upstream's inf.Dec would too, and never finish). No real quantity comes near it.
  */
 const MAX_ALIGN_DIGITS = 4096;
+/**
+ * The most significant digits (after rounding to nanos, without leading or trailing zeros) a parsed value
+ * may have. Upstream has no such bound, but its inf.Dec takes seconds over a few MiB of digits (big.Int's
+ * decimal scan is quadratic) and so would BigInt() here; a longer value is refused with ErrNumeric, which
+ * callers already answer as a 4xx. Values of that size (10^4087 nanos and more) mean nothing as resources.
+ */
+export const MAX_SIGNIFICANT_DIGITS = MAX_ALIGN_DIGITS;
 
 const pow10Cache: bigint[] = [];
 function pow10(n: number): bigint {
@@ -54,16 +61,34 @@ function pow10(n: number): bigint {
 const abs = (n: bigint) => (n < 0n ? -n : n);
 const digitCount = (n: bigint) => (n === 0n ? 0 : abs(n).toString().length);
 
-/** Builds a normalised quantity: trailing zeros of the coefficient move into the exponent. */
+/**
+ * Builds a normalised quantity: trailing zeros of the coefficient move into the exponent. They are
+ * counted on the decimal text in one pass, not divided off one at a time (quadratic in their number).
+ */
 function make(coefficient: bigint, exponent: number, format: QuantityFormat, text?: string): Quantity {
   if (coefficient === 0n) return text === undefined ? { coefficient: 0n, exponent: 0, format } : { coefficient: 0n, exponent: 0, format, text };
   let c = coefficient;
   let e = exponent;
-  while (c % 10n === 0n) {
-    c /= 10n;
-    e += 1;
+  if (c % 10n === 0n) {
+    const zeros = trailingZeros(abs(c).toString());
+    c /= pow10(zeros);
+    e += zeros;
   }
   return text === undefined ? { coefficient: c, exponent: e, format } : { coefficient: c, exponent: e, format, text };
+}
+
+/** The number of '0' characters `digits` ends with. */
+function trailingZeros(digits: string): number {
+  let i = digits.length;
+  while (i > 0 && digits.charCodeAt(i - 1) === 0x30) i--;
+  return digits.length - i;
+}
+
+/** The number of '0' characters `digits` starts with. */
+function leadingZeros(digits: string): number {
+  let i = 0;
+  while (i < digits.length && digits.charCodeAt(i) === 0x30) i++;
+  return i;
 }
 
 /** `c / 10^n`, rounded away from zero (inf.RoundUp), for n > 0. */
@@ -88,9 +113,12 @@ function scaledTo(q: Quantity, exponent: number): bigint {
   return q.coefficient * pow10(diff);
 }
 
-// strconv.ParseInt(s, 10, 64): optional sign, decimal digits, int64 range.
+// strconv.ParseInt(s, 10, 64): optional sign, decimal digits, int64 range. More than 19 significant digits
+// are out of range without converting them (BigInt() of a long text is quadratic).
 function parseInt64(s: string): bigint | undefined {
   if (!/^[+-]?[0-9]+$/.test(s)) return undefined;
+  const unsigned = s[0] === '+' || s[0] === '-' ? s.slice(1) : s;
+  if (unsigned.length - leadingZeros(unsigned) > 19) return undefined;
   const n = BigInt(s);
   return n < MIN_INT64 || n > MAX_INT64 ? undefined : n;
 }
@@ -105,6 +133,13 @@ interface Scanned {
 }
 
 const isDigit = (ch: string | undefined) => ch !== undefined && ch >= '0' && ch <= '9';
+const DIGIT_RUN = /[0-9]*/y;
+/** The index after the run of decimal digits starting at `from` (one native scan, not a loop of string reads). */
+function skipDigits(s: string, from: number): number {
+  DIGIT_RUN.lastIndex = from;
+  DIGIT_RUN.test(s);
+  return DIGIT_RUN.lastIndex;
+}
 const SUFFIX_CHARS = 'eEinumkKMGTP';
 
 /** parseQuantityString: the same scanner, including its leniency (`1.`, `.`, `+`, and leading zeros parse). */
@@ -127,8 +162,7 @@ function scan(str: string): Scanned {
     if (str[pos] !== '0') break;
     pos++;
   }
-  let i = pos;
-  while (i < end && isDigit(str[i])) i++;
+  let i = skipDigits(str, pos);
   let num = str.slice(pos, i);
   pos = i;
   if (pos >= end) return { positive, hasDigits: true, num: num || '0', denom: '', suffix: '' };
@@ -136,8 +170,7 @@ function scan(str: string): Scanned {
   let denom = '';
   if (str[pos] === '.') {
     pos++;
-    i = pos;
-    while (i < end && isDigit(str[i])) i++;
+    i = skipDigits(str, pos);
     denom = str.slice(pos, i);
     pos = i;
   }
@@ -185,7 +218,7 @@ export function parseQuantity(str: string): Quantity {
   const { positive, hasDigits, num, denom, suffix } = scan(str);
   const sfx = interpret(suffix);
   if (!sfx) throw new Error(ERR_SUFFIX);
-  let format = sfx.format;
+  const format = sfx.format;
 
   // Upstream's int64 fast path: it decides whether the input text is kept for String().
   let fast = false;
@@ -210,26 +243,64 @@ export function parseQuantity(str: string): Quantity {
   }
   // inf.Dec.SetString, on the slow path, wants at least one digit.
   if (!fast && !hasDigits) throw new Error(ERR_NUMERIC);
+  if (fast) {
+    const magnitude = BigInt(num + denom);
+    let c = positive ? magnitude : -magnitude;
+    let e = -denom.length;
+    if (sfx.base === 10) e += sfx.exponent;
+    else c *= 1n << BigInt(sfx.exponent);
+    [c, e] = roundToNano(c, e);
+    const q = make(c, e, format, keepText ? str : undefined);
+    const value = sfx.base === 10 ? magnitude : magnitude << BigInt(sfx.exponent);
+    return withInt64Form(q, positive ? value : -value, sfx.base === 10 ? sfx.exponent - denom.length : 0);
+  }
+  return sfx.base === 10 ? parseDecimalSlow(positive, num, denom, sfx.exponent, format)
+    : parseBinarySlow(positive, num, denom, sfx.exponent);
+}
 
-  const magnitude = BigInt(num + denom);
-  let c = positive ? magnitude : -magnitude;
-  let e = -denom.length;
-  if (sfx.base === 10) {
-    e += sfx.exponent;
-  } else {
-    c *= 1n << BigInt(sfx.exponent);
+/**
+ * The inf.Dec path for a decimal suffix, in time linear in the text: the rounding to nanos (away from zero)
+ * is done on the digits, so only the significant digits that remain become a BigInt.
+ */
+function parseDecimalSlow(positive: boolean, num: string, denom: string, exponent: number, format: QuantityFormat): Quantity {
+  let digits = num + denom;
+  let e = exponent - denom.length;
+  let roundAway = false;
+  if (e < NANO) {
+    const keep = digits.length - (NANO - e);
+    const dropped = keep > 0 ? digits.slice(keep) : digits;
+    roundAway = leadingZeros(dropped) < dropped.length;
+    digits = keep > 0 ? digits.slice(0, keep) : '';
+    e = NANO;
   }
+  const zeros = trailingZeros(digits);
+  const significant = digits.slice(leadingZeros(digits), digits.length - zeros);
+  if (significant.length > MAX_SIGNIFICANT_DIGITS) throw new Error(ERR_NUMERIC);
+  let c = significant === '' ? 0n : BigInt(significant);
+  if (significant !== '') e += zeros;
+  if (roundAway) c += 1n;
+  return make(positive ? c : -c, e, format);
+}
+
+/**
+ * The inf.Dec path for a binary suffix: the value times 2^exponent, rounded to nanos, capped at 2^63-1, and
+ * printed as decimal when below 1. An integer part of 20 digits or more is capped whatever follows.
+ */
+function parseBinarySlow(positive: boolean, num: string, denom: string, exponent: number): Quantity {
+  let format: QuantityFormat = 'BinarySI';
+  const capped = make(positive ? MAX_INT64 : -MAX_INT64, 0, format);
+  if (num.length - leadingZeros(num) >= 20) return capped;
+  const fraction = denom.slice(0, denom.length - trailingZeros(denom));
+  if (num.length + fraction.length > MAX_SIGNIFICANT_DIGITS) throw new Error(ERR_NUMERIC);
+  const magnitude = BigInt(num + fraction);
+  let c = (positive ? magnitude : -magnitude) << BigInt(exponent);
+  let e = -fraction.length;
   [c, e] = roundToNano(c, e);
-  if (!fast && format === 'BinarySI') {
-    const q = make(c, e, format);
-    if (cmpMagnitude(q, MAX_INT64) > 0) [c, e] = [positive ? MAX_INT64 : -MAX_INT64, 0];
-    // A binary value strictly between 0 and 1 in magnitude is printed as decimal.
-    if (c !== 0n && cmpMagnitude(q, 1n) < 0) format = 'DecimalSI';
-  }
-  const q = make(c, e, format, keepText ? str : undefined);
-  if (!fast) return q;
-  const value = sfx.base === 10 ? magnitude : magnitude << BigInt(sfx.exponent);
-  return withInt64Form(q, positive ? value : -value, sfx.base === 10 ? sfx.exponent - denom.length : 0);
+  const q = make(c, e, format);
+  if (cmpMagnitude(q, MAX_INT64) > 0) return capped;
+  // A binary value strictly between 0 and 1 in magnitude is printed as decimal.
+  if (c !== 0n && cmpMagnitude(q, 1n) < 0) format = 'DecimalSI';
+  return make(c, e, format);
 }
 
 /**

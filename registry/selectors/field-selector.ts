@@ -74,12 +74,12 @@ function splitTerm(term: string): { lhs: string; op: string; rhs: string } | und
 /** fields.UnescapeValue: `\\`, `\,` and `\=` only; a bare `,` or `=` is an error. */
 function unescapeValue(s: string): string {
   if (!/[\\,=]/.test(s)) return s;
-  let out = '';
+  const out: string[] = [];
   let inSlash = false;
   for (const c of s) {
     if (inSlash) {
       if (c !== '\\' && c !== ',' && c !== '=') throw badRequest(`invalid field selector: invalid escape sequence: \\${c}`);
-      out += c;
+      out.push(c);
       inSlash = false;
     } else if (c === '\\') {
       inSlash = true;
@@ -87,11 +87,11 @@ function unescapeValue(s: string): string {
       // Upstream formats the rune with %v, i.e. as its number ("61" for "=").
       throw badRequest(`invalid field selector: unescaped character in value: ${c.codePointAt(0)}`);
     } else {
-      out += c;
+      out.push(c);
     }
   }
   if (inSlash) throw badRequest('invalid field selector: invalid escape sequence: \\');
-  return out;
+  return out.join('');
 }
 
 /** fields.EscapeValue. */
@@ -100,12 +100,22 @@ export function escapeFieldValue(value: string): string {
 }
 
 /**
+ * The longest `fieldSelector` text we parse, in bytes: the same bound as for label selectors (see
+ * MAX_SELECTOR_LENGTH there); our fields are names of at most 253 bytes, so no real selector comes near it.
+ */
+export const MAX_FIELD_SELECTOR_LENGTH = 32 * 1024;
+
+/**
  * Parses a `fieldSelector` query value and checks each field against `supported`
  * (for our cluster-scoped resources: {@link OBJECT_META_FIELDS}). The empty string selects everything.
  * @throws StatusError 400 BadRequest, worded as kube-apiserver words it: parse errors first, then
  *   `"<f>" is not a known field selector: only "metadata.name", "metadata.namespace"`.
  */
 export function parseFieldSelector(text: string, supported: readonly string[]): FieldSelector {
+  const bytes = Buffer.byteLength(text);
+  if (bytes > MAX_FIELD_SELECTOR_LENGTH) {
+    throw badRequest(`field selector is too long: ${bytes} bytes, at most ${MAX_FIELD_SELECTOR_LENGTH}`);
+  }
   const parts = splitTerms(text).sort();
   const requirements: FieldRequirement[] = [];
   for (const part of parts) {

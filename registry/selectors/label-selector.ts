@@ -48,6 +48,8 @@ const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 function parseInt64(s: string): bigint | undefined {
   if (!/^[+-]?[0-9]+$/.test(s)) return undefined;
+  // More than 19 significant digits are out of range; BigInt() of a long text would be quadratic.
+  if (s.replace(/^[+-]?0*/, '').length > 19) return undefined;
   const n = BigInt(s);
   return n < INT64_MIN || n > INT64_MAX ? undefined : n;
 }
@@ -84,8 +86,11 @@ function newRequirement(key: string, operator: LabelOperator, values: string[]):
     if (valueErrs.length) errs.push(fieldInvalid(`values[${i}][${key}]`, v, valueErrs.join('; ')));
   });
   if (errs.length) throw new SelectorError(aggregate(errs));
-  return Object.freeze({ key, operator, values: Object.freeze([...values]) });
+  // Most requirements of a long selector have no values; they share one frozen empty list.
+  return Object.freeze({ key, operator, values: values.length === 0 ? NO_VALUES : Object.freeze([...values]) });
 }
+
+const NO_VALUES: readonly string[] = Object.freeze([]);
 
 /** An internal parse failure; turned into a 400 at the public boundary. */
 class SelectorError extends Error {}
@@ -157,46 +162,39 @@ const tokenOf = (s: string): Tok | undefined => (Object.prototype.hasOwnProperty
 
 interface Item { tok: Tok; literal: string }
 
-const END = '\0'; // Go's read() yields byte 0 at the end of input
-const isWhitespace = (ch: string) => ch === ' ' || ch === '\t' || ch === '\r' || ch === '\n';
-const isSpecialSymbol = (ch: string) => ch.length === 1 && '=!(),><'.includes(ch);
+const isWhitespace = (c: number) => c === 0x20 || c === 0x09 || c === 0x0d || c === 0x0a;
+// = ! ( ) , > <
+const isSpecialSymbol = (c: number) => c === 0x3d || c === 0x21 || c === 0x28 || c === 0x29 || c === 0x2c || c === 0x3e || c === 0x3c;
 
+/**
+ * labels.Lexer over the whole text, in one pass: identifiers are sliced, not built a character at a time.
+ * Go's read() yields byte 0 at the end of input, so a NUL character ends the text there too.
+ */
 function lex(s: string): Item[] {
+  const end = s.indexOf('\0') === -1 ? s.length : s.indexOf('\0');
   let pos = 0;
-  const read = () => (pos < s.length ? s[pos++] ?? END : END);
-  const unread = () => { pos--; };
   const items: Item[] = [];
   for (;;) {
-    let ch = read();
-    while (isWhitespace(ch)) ch = read();
+    while (pos < end && isWhitespace(s.charCodeAt(pos))) pos++;
     let item: Item;
-    if (ch === END) {
+    if (pos >= end) {
       item = { tok: Tok.EndOfString, literal: '' };
-    } else if (isSpecialSymbol(ch)) {
-      unread();
+    } else if (isSpecialSymbol(s.charCodeAt(pos))) {
       // Longest run of special characters that is still a token ("!=" not "!" then "=").
-      let buffer = '';
+      const start = pos;
       let last: Item | undefined;
-      for (;;) {
-        const c = read();
-        if (c === END) break;
-        if (!isSpecialSymbol(c)) { unread(); break; }
-        buffer += c;
-        const tok = tokenOf(buffer);
-        if (tok !== undefined) last = { tok, literal: buffer };
-        else if (last) { unread(); break; }
+      while (pos < end && isSpecialSymbol(s.charCodeAt(pos))) {
+        const tok = tokenOf(s.slice(start, pos + 1));
+        if (tok !== undefined) last = { tok, literal: s.slice(start, pos + 1) };
+        else if (last) break;
+        pos++;
       }
-      item = last ?? { tok: Tok.Error, literal: `error expected: keyword found '${buffer}'` };
+      item = last ?? { tok: Tok.Error, literal: `error expected: keyword found '${s.slice(start, pos)}'` };
     } else {
-      unread();
-      let buffer = '';
-      for (;;) {
-        const c = read();
-        if (c === END) break;
-        if (isSpecialSymbol(c) || isWhitespace(c)) { unread(); break; }
-        buffer += c;
-      }
-      item = { tok: tokenOf(buffer) ?? Tok.Identifier, literal: buffer };
+      const start = pos;
+      while (pos < end && !isSpecialSymbol(s.charCodeAt(pos)) && !isWhitespace(s.charCodeAt(pos))) pos++;
+      const literal = s.slice(start, pos);
+      item = { tok: tokenOf(literal) ?? Tok.Identifier, literal };
     }
     items.push(item);
     if (item.tok === Tok.EndOfString) return items;
@@ -344,10 +342,21 @@ class Parser {
 }
 
 /**
+ * The longest `labelSelector` text we parse, in bytes. Upstream's only bound is the 1 MiB of request line and
+ * headers Go's HTTP server reads (ours reads as much); a selector of that size is half a million requirements,
+ * far beyond any real query and hundreds of milliseconds of parsing. 32 KiB (twice what common proxies let
+ * through in a URL) still holds thousands of terms or a set of hundreds of names, and its worst case (16384
+ * requirements) parses in about 5 ms.
+ */
+export const MAX_SELECTOR_LENGTH = 32 * 1024;
+
+/**
  * Parses a `labelSelector` query value. The empty string selects everything.
  * @throws StatusError 400 BadRequest with apimachinery's message (e.g. `unable to parse requirement: …`).
  */
 export function parseLabelSelector(text: string): LabelSelector {
+  const bytes = Buffer.byteLength(text);
+  if (bytes > MAX_SELECTOR_LENGTH) throw badRequest(`label selector is too long: ${bytes} bytes, at most ${MAX_SELECTOR_LENGTH}`);
   try {
     return selectorOf(new Parser(lex(text)).parse());
   } catch (err) {
@@ -371,7 +380,12 @@ export function labelSelectorAsSelector(selector: MetaLabelSelector | null | und
     for (const expr of selector.matchExpressions ?? []) {
       const operator = Object.prototype.hasOwnProperty.call(metaOperators, expr.operator) ? metaOperators[expr.operator] : undefined;
       if (!operator) throw new SelectorError(`${goQuote(String(expr.operator))} is not a valid label selector operator`);
-      requirements.push(newRequirement(expr.key, operator, [...(expr.values ?? [])]));
+      // The values come from a decoded object: only a list of strings is one (Go's decoder would have refused it).
+      const values: unknown = expr.values ?? [];
+      if (!Array.isArray(values) || values.some((v) => typeof v !== 'string')) {
+        throw new SelectorError(`values: Invalid value: ${JSON.stringify(values) ?? 'null'}: must be a list of strings`);
+      }
+      requirements.push(newRequirement(expr.key, operator, [...(values as string[])]));
     }
   } catch (err) {
     if (err instanceof SelectorError) throw badRequest(err.message);

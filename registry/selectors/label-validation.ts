@@ -17,9 +17,36 @@ const dns1123LabelFmt = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
 const dns1123SubdomainFmt = `${dns1123LabelFmt}(\\.${dns1123LabelFmt})*`;
 const dns1123SubdomainErrMsg = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character";
 
-const labelKeyRegexp = new RegExp(`^${labelKeyFmt}$`);
-const labelValueRegexp = new RegExp(`^${labelValueFmt}$`);
-const dns1123SubdomainRegexp = new RegExp(`^${dns1123SubdomainFmt}$`);
+// The formats above, matched by hand in one pass: a backtracking RegExp over the nested dns1123 subdomain
+// pattern is not linear, and these run on request data of any length.
+const isAlnum = (c: number) => (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
+const isLowerAlnum = (c: number) => (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x7a);
+
+/** `^edge(middle*edge)?$` over s[from, to): the shape of a label key name and of a DNS label. */
+function matchesEdged(s: string, from: number, to: number, edge: (c: number) => boolean, middle: (c: number) => boolean): boolean {
+  if (to <= from || !edge(s.charCodeAt(from)) || !edge(s.charCodeAt(to - 1))) return false;
+  for (let i = from + 1; i < to - 1; i++) if (!middle(s.charCodeAt(i))) return false;
+  return true;
+}
+
+const keyMiddle = (c: number) => isAlnum(c) || c === 0x2d || c === 0x5f || c === 0x2e; // - _ .
+const dnsMiddle = (c: number) => isLowerAlnum(c) || c === 0x2d;
+
+const labelKeyRegexp = { test: (s: string) => matchesEdged(s, 0, s.length, isAlnum, keyMiddle) };
+const labelValueRegexp = { test: (s: string) => s === '' || labelKeyRegexp.test(s) };
+const dns1123LabelRegexp = { test: (s: string) => matchesEdged(s, 0, s.length, isLowerAlnum, dnsMiddle) };
+const dns1123SubdomainRegexp = {
+  test: (s: string) => {
+    let from = 0;
+    for (;;) {
+      const dot = s.indexOf('.', from);
+      const to = dot === -1 ? s.length : dot;
+      if (!matchesEdged(s, from, to, isLowerAlnum, dnsMiddle)) return false;
+      if (dot === -1) return true;
+      from = dot + 1;
+    }
+  },
+};
 
 // Go measures strings in bytes; a 40-character non-ASCII value is "too long" there, so here too.
 const byteLength = (s: string) => Buffer.byteLength(s, 'utf8');
@@ -48,6 +75,8 @@ export function isDNS1123Subdomain(value: string): string[] {
 
 /** content.IsLabelKey (a.k.a. IsQualifiedName): `[prefix/]name`, the problems with `value`, empty when valid. */
 export function isQualifiedName(value: string): string[] {
+  // The common case, a short name without a prefix, needs neither splitting nor byte counting.
+  if (value.length <= LABEL_KEY_MAX_LENGTH && value.indexOf('/') === -1 && labelKeyRegexp.test(value)) return [];
   const errs: string[] = [];
   const parts = value.split('/');
   let name: string;
@@ -70,6 +99,7 @@ export function isQualifiedName(value: string): string[] {
 
 /** content.IsLabelValue: the problems with `value`, empty when valid (the empty string is valid). */
 export function isValidLabelValue(value: string): string[] {
+  if (value.length <= LABEL_VALUE_MAX_LENGTH && labelValueRegexp.test(value)) return [];
   const errs: string[] = [];
   if (byteLength(value) > LABEL_VALUE_MAX_LENGTH) errs.push(maxLenError(LABEL_VALUE_MAX_LENGTH));
   if (!labelValueRegexp.test(value)) errs.push(regexError(labelValueErrMsg, labelValueFmt, 'MyValue', 'my_value', '12345'));
@@ -94,6 +124,8 @@ export function isGoPrintable(ch: string): boolean {
  * is escaped as `\x..` (below U+0080), `\u....` or `\U........`.
  */
 export function goQuote(s: string): string {
+  // Printable ASCII other than `"` and `\` stays as is: most texts need no per-character work.
+  if (/^[\x20\x21\x23-\x5b\x5d-\x7e]*$/.test(s)) return `"${s}"`;
   let out = '"';
   for (const ch of s) {
     const code = ch.codePointAt(0) ?? 0;
@@ -124,7 +156,6 @@ export function aggregate(messages: string[]): string {
 
 const DNS1123_LABEL_MAX_LENGTH = 63;
 const dns1123LabelErrMsg = "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character";
-const dns1123LabelRegexp = new RegExp(`^${dns1123LabelFmt}$`);
 
 /**
  * content.IsDNS1123Label: the problems with `value`, empty when valid. A valid subdomain that is not a

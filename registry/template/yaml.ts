@@ -7,6 +7,7 @@
  * types follow yaml.v2's resolve(), for loading and for deciding which strings the dump must quote.
  */
 import { dump, FAILSAFE_SCHEMA, loadAll, Type } from 'js-yaml';
+import { goQuote } from '../selectors/label-validation.js';
 
 type Plain = { tag: 'null'; value: null } | { tag: 'bool'; value: boolean } | { tag: 'int' | 'float'; value: number };
 
@@ -61,8 +62,8 @@ export function resolvePlainScalar(s: string): Plain | undefined {
   if (NULL.has(s)) return { tag: 'null', value: null };
   if (TRUE.has(s)) return { tag: 'bool', value: true };
   if (FALSE.has(s)) return { tag: 'bool', value: false };
-  const special = SPECIAL_FLOATS[s];
-  if (special !== undefined) return { tag: 'float', value: special };
+  // Own keys only: `constructor` or `__proto__` must not find Object.prototype's members.
+  if (Object.hasOwn(SPECIAL_FLOATS, s)) return { tag: 'float', value: SPECIAL_FLOATS[s]! };
   const first = s[0]!;
   if (first === '.') {
     if (!DOT_FLOAT.test(s)) return undefined;
@@ -113,42 +114,153 @@ const YAML11_SCHEMA = FAILSAFE_SCHEMA.extend({
   ],
 });
 
-interface YamlException { reason?: string; message?: string; mark?: { line?: number } }
+interface YamlException { reason?: string; message?: string; mark?: { line?: number; position?: number } }
+
+/**
+ * The deepest nesting of sequences and mappings a document may have. go-yaml allows 10000 (`exceeded max
+ * depth of 10000`); V8 cannot serialise what deep (see MAX_JSON_DEPTH in registry/write/decode.ts, the same
+ * bound for JSON bodies), so documents are refused with go-yaml's words at 1000.
+ */
+export const MAX_NESTING_DEPTH = 1000;
+const DEPTH_ERROR = `exceeded max depth of ${MAX_NESTING_DEPTH}`;
 
 /** go-yaml's `yaml: [line N: ]reason`; go-yaml omits the line for errors on the first one. */
 function goYamlError(err: unknown): string {
   const e = err as YamlException;
   const line = e.mark?.line ?? 0;
-  return `yaml: ${line > 0 ? `line ${line + 1}: ` : ''}${e.reason ?? e.message ?? String(err)}`;
+  // js-yaml counts the scalar at the bottom as a level too, hence the + 1 in load options.
+  const reason = e.reason?.startsWith('nesting exceeded maxDepth') ? DEPTH_ERROR : e.reason ?? e.message ?? String(err);
+  return `yaml: ${line > 0 ? `line ${line + 1}: ` : ''}${reason}`;
 }
 
 const goFloat = (v: number) => (Number.isNaN(v) ? 'NaN' : v > 0 ? '+Inf' : '-Inf');
 
-/** What encoding/json refuses to marshal: NaN and infinities. */
-function assertJsonable(value: unknown): void {
-  if (typeof value === 'number' && !Number.isFinite(value)) throw new Error(`json: unsupported value: ${goFloat(value)}`);
-  if (Array.isArray(value)) value.forEach(assertJsonable);
-  else if (value !== null && typeof value === 'object') Object.values(value).forEach(assertJsonable);
+/** go-yaml's decoder.unmarshal alias accounting (yaml.v2 decode.go): how much of a document aliases may be. */
+function allowedAliasRatio(decodeCount: number): number {
+  const low = 400000;
+  const high = 4000000;
+  if (decodeCount <= low) return 0.99;
+  if (decodeCount >= high) return 0.10;
+  return 0.99 - 0.89 * ((decodeCount - low) / (high - low));
 }
+
+class YamlToJsonError extends Error {}
+
+/**
+ * What ghodss/sigs.k8s.io yaml hands to encoding/json, built without recursion from js-yaml's result:
+ * - an alias is expanded (js-yaml shares the anchored value), counted as go-yaml counts decodes, and a
+ *   document whose expansion is mostly aliases fails with go-yaml's `document contains excessive aliasing`
+ *   (a "billion laughs" costs at most about a hundred times its size); an anchor inside itself fails too;
+ * - the expanded value may not nest deeper than MAX_NESTING_DEPTH;
+ * - NaN and infinities fail as encoding/json fails on them;
+ * - keys are own data properties, so `__proto__` is a key like any other.
+ */
+function toJsonValue(root: unknown): unknown {
+  const seen = new Set<object>();
+  let decodeCount = 0;
+  let aliasCount = 0;
+  const count = (inAlias: boolean) => {
+    decodeCount++;
+    if (inAlias) aliasCount++;
+    if (aliasCount > 100 && decodeCount > 1000 && aliasCount / decodeCount > allowedAliasRatio(decodeCount)) {
+      throw new YamlToJsonError('yaml: document contains excessive aliasing');
+    }
+  };
+  // A task copies `source` into `parent[key]`. An anchor inside itself (js-yaml builds the cycle) expands
+  // until the depth bound or the alias accounting stops it.
+  interface Task { source: unknown; parent: Record<string, unknown> | unknown[]; key: string | number; depth: number; inAlias: boolean }
+  const holder: unknown[] = [];
+  const tasks: Task[] = [{ source: root, parent: holder, key: 0, depth: 0, inAlias: false }];
+  for (let task = tasks.pop(); task !== undefined; task = tasks.pop()) {
+    const { source, parent, key, depth } = task;
+    let inAlias = task.inAlias;
+    let value: unknown = source;
+    if (typeof source === 'number' && !Number.isFinite(source)) throw new YamlToJsonError(`json: unsupported value: ${goFloat(source)}`);
+    if (source !== null && typeof source === 'object') {
+      if (depth >= MAX_NESTING_DEPTH) throw new YamlToJsonError(`yaml: ${DEPTH_ERROR}`);
+      if (seen.has(source)) inAlias = true;
+      else seen.add(source);
+      if (Array.isArray(source)) {
+        const copy: unknown[] = new Array<unknown>(source.length);
+        for (let i = source.length - 1; i >= 0; i--) tasks.push({ source: source[i], parent: copy, key: i, depth: depth + 1, inAlias });
+        value = copy;
+      } else {
+        const copy: Record<string, unknown> = {};
+        const keys = Object.keys(source);
+        for (const k of keys) defineKey(copy, k, undefined);
+        for (let i = keys.length - 1; i >= 0; i--) {
+          const k = keys[i]!;
+          count(inAlias);
+          tasks.push({ source: (source as Record<string, unknown>)[k], parent: copy, key: k, depth: depth + 1, inAlias });
+        }
+        value = copy;
+      }
+    }
+    count(inAlias);
+    if (Array.isArray(parent)) parent[key as number] = value;
+    else defineKey(parent, key as string, value);
+  }
+  return holder[0];
+}
+
+/** `object[key] = value` as an own data property, even for `__proto__`. */
+function defineKey(object: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(object, key, { value, writable: true, enumerable: true, configurable: true });
+  else object[key] = value;
+}
+
+/** js-yaml's options for go-yaml's behaviour: YAML 1.1 scalars, duplicate keys kept (last wins) unless strict. */
+const loadOptions = (strict: boolean) => ({ schema: YAML11_SCHEMA, json: !strict, maxDepth: MAX_NESTING_DEPTH + 1 });
+
+/** The first document of `text`, js-yaml's way. @throws YamlException */
+const loadFirst = (text: string, strict: boolean): unknown => loadAll(text, null, loadOptions(strict))[0] ?? null;
 
 /**
  * ghodss yaml.Unmarshal into an interface{}: the first document, as JSON-compatible values (null for an
  * empty document). Errors read `error converting YAML to JSON: ...` as ghodss words them.
  */
 export function yamlToJson(text: string): unknown {
-  let docs: unknown[];
   try {
-    docs = loadAll(text, null, { schema: YAML11_SCHEMA, json: true });
-  } catch (err) {
-    throw new Error(`error converting YAML to JSON: ${goYamlError(err)}`);
-  }
-  const value = docs[0] ?? null;
-  try {
-    assertJsonable(value);
+    return decodeYaml(text).value;
   } catch (err) {
     throw new Error(`error converting YAML to JSON: ${(err as Error).message}`);
   }
-  return value;
+}
+
+/** A YAML mapping key as written at `position` (possibly quoted), for go-yaml's duplicate-key message. */
+function yamlKeyAt(text: string, position: number): string {
+  const eol = text.indexOf('\n', position);
+  const line = text.slice(position, eol === -1 ? text.length : eol);
+  const quoted = /^(["'])(.*?)\1/.exec(line);
+  if (quoted) return quoted[2] ?? '';
+  const colon = line.search(/:(\s|$)/);
+  return (colon === -1 ? line : line.slice(0, colon)).trim();
+}
+
+/**
+ * sigs.k8s.io/yaml's YAMLToJSON, as kube-apiserver decodes an application/yaml body: the first document with
+ * YAML 1.1 scalars (`yes` is true, `0755` is 493, timestamps stay strings) as JSON values. A duplicate key
+ * does not fail it (the last one wins); it comes back as the go-yaml strict error a strict decode reports.
+ * @throws Error with YAMLToJSON's text, unprefixed as the serializer reports it: `yaml: line 4: exceeded max
+ *   depth of 1000`, `yaml: document contains excessive aliasing`, `json: unsupported value: +Inf`
+ */
+export function decodeYaml(text: string): { value: unknown; strictError?: string } {
+  let value: unknown;
+  try {
+    value = toJsonValue(loadFirst(text, false));
+  } catch (err) {
+    throw new Error(err instanceof YamlToJsonError ? err.message : goYamlError(err));
+  }
+  try {
+    loadFirst(text, true);
+  } catch (err) {
+    const e = err as YamlException;
+    if (e.reason === 'duplicated mapping key') {
+      const key = yamlKeyAt(text, e.mark?.position ?? 0);
+      return { value, strictError: `yaml: unmarshal errors:\n  line ${(e.mark?.line ?? 0) + 1}: key ${goQuote(key)} already set in map` };
+    }
+  }
+  return { value };
 }
 
 const byteOrder = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));

@@ -8,9 +8,10 @@
  * - a wrong apiVersion is 400, a wrong kind in our group/version 422 on `kind` (customResourceValidator).
  * Pure: no I/O, no clock.
  */
-import { loadYaml } from '@kubernetes/client-node';
 import { badRequest, invalid, unsupportedMediaType } from '../errors.js';
 import type { Schema } from '../openapi/schema.js';
+import { decodeYaml, MAX_NESTING_DEPTH } from '../template/yaml.js';
+import { MAX_RECORDED_WARNINGS } from './warnings.js';
 import { fieldError, goQuote } from '../selectors/label-validation.js';
 
 /** The group, version and kind a request body must have. */
@@ -39,6 +40,28 @@ export class JsonSyntaxError extends Error {
 }
 
 const UNEXPECTED_EOF = 'unexpected end of JSON input';
+
+/**
+ * The deepest nesting of arrays and objects a body may have. Go's scanner allows 10000 and then fails with
+ * `invalid character '[' exceeded max depth`; we fail the same way at 1000, because V8 cannot walk what Go
+ * can: JSON.stringify gives up near 4500 levels and structuredClone near 2000, and a response, a log line or a
+ * patch of a deeper object would be a 500. No Kubernetes object comes near 1000 levels (CBOR allows 64).
+ */
+export const MAX_JSON_DEPTH = MAX_NESTING_DEPTH;
+
+/** Whether `value` nests arrays and objects more than `max` levels deep (a scalar is 0 levels). Iterative. */
+export function jsonDepthExceeds(value: unknown, max: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
+    const [v, depth] = top;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth > max) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) {
+      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+    }
+  }
+  return false;
+}
 // sigs.k8s.io/json stops collecting strict errors after 100.
 const MAX_STRICT_ERRORS = 100;
 
@@ -158,6 +181,7 @@ export function scanJson(text: string): { duplicates: string[] } {
       case 'value': {
         if (i >= n) throw eof();
         const c = text[i];
+        if ((c === '{' || c === '[') && stack.length >= MAX_JSON_DEPTH) throw fail('exceeded max depth');
         if (c === '{') { i++; stack.push({ kind: 'object', keys: new Set(), key: '' }); state = 'keyOrEnd'; continue; }
         if (c === '[') { i++; stack.push({ kind: 'array', index: 0 }); state = 'valueOrEnd'; continue; }
         if (c === '"') scanString();
@@ -174,7 +198,9 @@ export function scanJson(text: string): { duplicates: string[] } {
         if (text[i] !== '"') throw fail('looking for beginning of object key string');
         const start = i;
         scanString();
-        const key = JSON.parse(text.slice(start, i)) as string;
+        // Only a key with escapes needs decoding; the rest is the text between the quotes.
+        const raw = text.slice(start + 1, i - 1);
+        const key = raw.includes('\\') ? JSON.parse(text.slice(start, i)) as string : raw;
         if (top?.kind === 'object') {
           if (top.keys.has(key) && duplicates.length < MAX_STRICT_ERRORS) {
             const path = strictPath(stack, key);
@@ -243,57 +269,21 @@ export function goJsonType(value: unknown): string {
 export const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 // ---------------------------------------------------------------------------------------------------------
-// YAML (application/yaml): js-yaml through @kubernetes/client-node, shaped like sigs.k8s.io/yaml's output.
+// YAML (application/yaml): sigs.k8s.io/yaml's YAML 1.1 reading, shared with templates (registry/template/yaml.ts).
 // ---------------------------------------------------------------------------------------------------------
 
-/** Go's RFC 3339 rendering of a time: no fractional part when it is zero. */
-const rfc3339 = (d: Date) => d.toISOString().replace('.000Z', 'Z');
-
 /**
- * js-yaml turns timestamps into Dates; sigs.k8s.io/yaml leaves them as strings. The original text is
- * gone by then, so a Date is rendered as RFC 3339 (`2020-01-01` therefore becomes `2020-01-01T00:00:00Z`).
- */
-function yamlToJsonValue(value: unknown): unknown {
-  if (value instanceof Date) return rfc3339(value);
-  if (Array.isArray(value)) return value.map(yamlToJsonValue);
-  if (isPlainObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, yamlToJsonValue(v)]));
-  return value;
-}
-
-interface YamlError { name?: string; reason?: string; message?: string; mark?: { line?: number; position?: number } }
-
-/** A YAML mapping key as written at `position` (possibly quoted). */
-function yamlKeyAt(text: string, position: number): string {
-  const rest = text.slice(position);
-  const quoted = /^(["'])(.*?)\1/.exec(rest);
-  if (quoted) return quoted[2] ?? '';
-  return (/^([^:\n]*?)\s*:(\s|$)/.exec(rest)?.[1] ?? rest.split('\n')[0] ?? '').trim();
-}
-
-/**
- * Parses a YAML document. Duplicate keys do not fail the parse (the last wins, as in non-strict decoding);
- * they come back as one go-yaml strict error text, which is what a strict decode reports for YAML.
+ * Parses a YAML document as kube-apiserver's YAML serializer does (YAML 1.1 scalars, timestamps kept as
+ * written, alias expansion and depth bounded). Duplicate keys do not fail the parse (the last wins, as in
+ * non-strict decoding); they come back as one go-yaml strict error text, which is what a strict decode reports.
+ * @throws JsonSyntaxError `yaml: …` (or `json: unsupported value: NaN`), as kube-apiserver words it
  */
 export function parseYaml(text: string): { value: unknown; strictError?: string } {
-  let value: unknown;
   try {
-    value = text.trim() === '' ? null : loadYaml<unknown>(text, { json: true });
+    return decodeYaml(text);
   } catch (err) {
-    const e = err as YamlError;
-    const line = (e.mark?.line ?? 0) + 1;
-    throw new JsonSyntaxError(`error converting YAML to JSON: yaml: line ${line}: ${e.reason ?? e.message ?? String(err)}`);
+    throw new JsonSyntaxError((err as Error).message);
   }
-  let strictError: string | undefined;
-  try {
-    if (text.trim() !== '') loadYaml<unknown>(text);
-  } catch (err) {
-    const e = err as YamlError;
-    if (e.reason === 'duplicated mapping key') {
-      const key = yamlKeyAt(text, e.mark?.position ?? 0);
-      strictError = `yaml: unmarshal errors:\n  line ${(e.mark?.line ?? 0) + 1}: key ${goQuote(key)} already set in map`;
-    }
-  }
-  return { value: yamlToJsonValue(value), ...(strictError ? { strictError } : {}) };
 }
 
 /** addStrictDecodingWarnings/parseYAMLWarnings: a multi-line go-yaml error becomes one warning per line. */
@@ -388,7 +378,8 @@ export function resolveSchema(schema: Schema | undefined, catalogue: Catalogue):
   const out: Resolved = { preserve: false };
   const visit = (s: Schema | undefined, depth: number) => {
     if (!s || depth > 32) return;
-    if (s.$ref?.startsWith(REF_PREFIX)) visit(catalogue[s.$ref.slice(REF_PREFIX.length)] as Schema | undefined, depth + 1);
+    const ref = s.$ref?.startsWith(REF_PREFIX) ? s.$ref.slice(REF_PREFIX.length) : undefined;
+    if (ref !== undefined && Object.hasOwn(catalogue, ref)) visit(catalogue[ref] as Schema | undefined, depth + 1);
     for (const sub of s.allOf ?? []) visit(sub, depth + 1);
     if (s.type) out.type = s.type;
     if (s.format) out.format = s.format;
@@ -419,7 +410,7 @@ export function unknownFields(obj: unknown, schemaName: string, catalogue: Catal
     return r;
   };
   const walk = (value: unknown, schema: Schema | undefined, path: string, depth: number) => {
-    if (depth > 256) return;
+    if (depth > MAX_JSON_DEPTH) return;
     const s = resolved(schema);
     if (Array.isArray(value)) {
       if (s.items) value.forEach((item, i) => walk(item, s.items, `${path}[${i}]`, depth + 1));
@@ -427,9 +418,12 @@ export function unknownFields(obj: unknown, schemaName: string, catalogue: Catal
     }
     // An object schema that names no properties (FieldsV1, RawExtension, an unresolvable reference) is a map.
     if (!isPlainObject(value) || (!s.properties && s.additionalProperties === undefined)) return;
-    for (const [key, child] of Object.entries(value)) {
+    // Object.keys, not Object.entries: V8 builds the pairs of a large object far more slowly.
+    for (const key of Object.keys(value)) {
+      const child = value[key];
       const childPath = path ? `${path}.${key}` : key;
-      const prop = s.properties?.[key];
+      // Own properties only: `constructor` or `__proto__` in the data must not find Object.prototype's.
+      const prop = s.properties && Object.hasOwn(s.properties, key) ? s.properties[key] : undefined;
       if (prop) walk(child, prop, childPath, depth + 1);
       else if (isPlainObject(s.additionalProperties)) walk(child, s.additionalProperties, childPath, depth + 1);
       else if (s.additionalProperties === true || s.preserve) continue;
@@ -466,12 +460,18 @@ export function strictDecodingErrors(unknown: string[], duplicates: string[]): s
  */
 export function strictDecodingOutcome(kind: string, version: string, unknown: string[], duplicates: string[],
   mode: FieldValidation, targetKind = kind, extra: string[] = []): string[] {
-  const errors = [...extra, ...strictDecodingErrors(unknown, duplicates)];
-  if (errors.length === 0 || mode === 'Ignore') return [];
+  if (mode === 'Ignore' || extra.length + unknown.length + duplicates.length === 0) return [];
   if (mode === 'Strict') {
+    const errors = [...extra, ...strictDecodingErrors(unknown, duplicates)];
     throw badRequest(`${kind} in version ${goQuote(version)} cannot be handled as a ${targetKind}: strict decoding error: ${errors.join(', ')}`);
   }
-  return errors.flatMap((e) => (e.startsWith('yaml: ') ? yamlStrictWarnings(e) : [e]));
+  // A body of a few MiB can hold hundreds of thousands of unknown fields; no more warnings than the Warning
+  // header can carry are worded (see MAX_RECORDED_WARNINGS).
+  const warnings = extra.flatMap((e) => (e.startsWith('yaml: ') ? yamlStrictWarnings(e) : [e]));
+  const room = Math.max(MAX_RECORDED_WARNINGS - warnings.length, 0);
+  const dupes = duplicates.slice(0, room);
+  warnings.push(...strictDecodingErrors(unknown.slice(0, room - dupes.length), dupes));
+  return warnings;
 }
 
 // ---------------------------------------------------------------------------------------------------------

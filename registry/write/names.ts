@@ -59,12 +59,19 @@ export interface MetaForValidation {
 
 const sortedEntries = (m: Record<string, string> | undefined) => Object.entries(m ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 
+/**
+ * A map value as text. The decoder does not type label and annotation values; String() of an object from the
+ * request would call its `toString` member, which the data controls (`{"toString":1}` is a TypeError), so
+ * anything but a string is measured and checked as its JSON.
+ */
+const valueText = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v) ?? 'null');
+
 /** v1validation.ValidateLabels: keys and values, both reported on the labels field itself. */
 export function validateLabels(labels: Record<string, string> | undefined, field = 'metadata.labels'): FieldError[] {
   const errs: FieldError[] = [];
   for (const [k, v] of sortedEntries(labels)) {
     for (const msg of isQualifiedName(k)) errs.push(fieldError.invalid(field, k, msg));
-    for (const msg of isValidLabelValue(String(v))) errs.push(fieldError.invalid(field, v, msg));
+    for (const msg of isValidLabelValue(valueText(v))) errs.push(fieldError.invalid(field, v, msg));
   }
   return errs;
 }
@@ -75,7 +82,7 @@ export function validateAnnotations(annotations: Record<string, string> | undefi
   let total = 0;
   for (const [k, v] of sortedEntries(annotations)) {
     for (const msg of isQualifiedName(k.toLowerCase())) errs.push(fieldError.invalid(field, k, msg));
-    total += Buffer.byteLength(k, 'utf8') + Buffer.byteLength(String(v), 'utf8');
+    total += Buffer.byteLength(k, 'utf8') + Buffer.byteLength(valueText(v), 'utf8');
   }
   if (total > TOTAL_ANNOTATION_SIZE_LIMIT) errs.push(fieldError.tooLong(field, TOTAL_ANNOTATION_SIZE_LIMIT));
   return errs;

@@ -8,8 +8,21 @@
 const TRUNCATE_AT_TOTAL_RUNES = 4 * 1024;
 const TRUNCATE_ITEM_RUNES = 256;
 
-const runeLength = (s: string) => [...s].length;
-const truncateRunes = (s: string, n: number) => [...s].slice(0, n).join('');
+/**
+ * How many warning texts can matter at most: each counts at least one rune, so at most 4096 fit before
+ * truncation starts and at most 4096 more after it. Producers of many warnings may stop there.
+ */
+export const MAX_RECORDED_WARNINGS = 2 * TRUNCATE_AT_TOTAL_RUNES + 1;
+
+const SURROGATE_PAIR = /[\ud800-\udbff][\udc00-\udfff]/g;
+/** The number of code points (a lone surrogate counts as one), without spreading the text into an array. */
+const runeLength = (s: string) => s.length - (s.match(SURROGATE_PAIR)?.length ?? 0);
+/** The first `n` code points of `s`. */
+function truncateRunes(s: string, n: number): string {
+  let i = 0;
+  for (let runes = 0; runes < n && i < s.length; runes++) i += (s.codePointAt(i) ?? 0) > 0xffff ? 2 : 1;
+  return s.slice(0, i);
+}
 
 // unicode.IsControl: C0, DEL and C1.
 // eslint-disable-next-line no-control-regex

@@ -1,5 +1,5 @@
 import {
-  OBJECT_META_FIELDS, escapeFieldValue, fieldRequirementsForAuthorization, parseFieldSelector,
+  MAX_FIELD_SELECTOR_LENGTH, OBJECT_META_FIELDS, escapeFieldValue, fieldRequirementsForAuthorization, parseFieldSelector,
 } from '../../registry/selectors/field-selector.js';
 
 const parse = (text: string) => parseFieldSelector(text, OBJECT_META_FIELDS);
@@ -114,5 +114,34 @@ describe('fieldRequirementsForAuthorization', () => {
       { key: 'metadata.name', operator: 'In', values: ['x'] },
       { key: 'metadata.namespace', operator: 'NotIn', values: ['y'] },
     ]);
+  });
+});
+
+// Findings of "Hardening I": a field selector is request data; its cost must be linear and bounded.
+describe('hostile field selectors', () => {
+  const MiB3 = 3 * 1024 * 1024;
+
+  it.each([
+    ['one value', `metadata.name=${'a'.repeat(MiB3 - 14)}`],
+    ['many terms', 'metadata.name=a,'.repeat(MiB3 / 16)],
+    ['escapes', `metadata.name=${'\\\\'.repeat((MiB3 - 14) / 2)}`],
+    ['commas', ','.repeat(MiB3)],
+  ])('refuses 3 MiB of %s with a 400 before parsing', (_shape, text) => {
+    expect(text.length).toBe(MiB3);
+    expect(() => parse(text)).toThrow(expect.objectContaining({
+      code: 400, reason: 'BadRequest', message: `field selector is too long: ${MiB3} bytes, at most ${MAX_FIELD_SELECTOR_LENGTH}`,
+    }));
+  });
+
+  it('parses selectors up to the bound exactly', () => {
+    const value = 'a\\,'.repeat(Math.floor((MAX_FIELD_SELECTOR_LENGTH - 14) / 3));
+    expect(parse(`metadata.name=${value}`).exactName()).toBe('a,'.repeat(value.length / 3));
+  });
+
+  it('treats __proto__ as a plain field name', () => {
+    expect(() => parse('__proto__=x')).toThrow(expect.objectContaining({ code: 400 }));
+    const fields = JSON.parse('{"__proto__":"x"}') as Record<string, string>;
+    expect(parseFieldSelector('__proto__=x', ['__proto__']).matches(fields)).toBe(true);
+    expect(parseFieldSelector('__proto__=x', ['__proto__']).matches({})).toBe(false);
   });
 });

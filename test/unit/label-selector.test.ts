@@ -1,7 +1,8 @@
 import { StatusError } from '../../registry/errors.js';
 import {
-  everything, labelRequirementsForAuthorization, labelSelectorAsSelector, nothing, parseLabelSelector,
+  MAX_SELECTOR_LENGTH, everything, labelRequirementsForAuthorization, labelSelectorAsSelector, nothing, parseLabelSelector,
 } from '../../registry/selectors/label-selector.js';
+import type { MetaLabelSelector } from '../../registry/selectors/label-selector.js';
 
 const nameRegexError = "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character "
   + "(e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')";
@@ -217,5 +218,67 @@ describe('labelRequirementsForAuthorization', () => {
   it('is empty for the empty selector', () => {
     expect(labelRequirementsForAuthorization(everything)).toEqual([]);
     expect(labelRequirementsForAuthorization(nothing)).toEqual([]);
+  });
+});
+
+// Findings of "Hardening I": a selector is request data; its cost must be linear and bounded, whatever its shape.
+describe('hostile selectors', () => {
+  const MiB3 = 3 * 1024 * 1024;
+  const tooLong = (n: number) => `label selector is too long: ${n} bytes, at most ${MAX_SELECTOR_LENGTH}`;
+
+  it.each([
+    ['one identifier', 'a'.repeat(MiB3)],
+    ['many requirements', `${'a,'.repeat(MiB3 / 2 - 1)}ab`],
+    ['a long set', `a in (${'b,'.repeat(MiB3 / 2 - 4)}b)`],
+    ['operators', '='.repeat(MiB3)],
+    ['blanks', ' '.repeat(MiB3)],
+  ])('refuses 3 MiB of %s with a 400 before parsing', (_shape, text) => {
+    expect(text.length).toBe(MiB3);
+    expect(parseError(text)?.toStatus()).toMatchObject({ code: 400, reason: 'BadRequest', message: tooLong(MiB3) });
+  });
+
+  it('counts UTF-8 bytes, as Go does', () => {
+    const text = `a in (${'é'.repeat(MAX_SELECTOR_LENGTH / 2)})`;
+    expect(parseError(text)?.toStatus().message).toBe(tooLong(Buffer.byteLength(text)));
+  });
+
+  it('parses selectors up to the bound exactly', () => {
+    const keys = Array.from({ length: Math.floor(MAX_SELECTOR_LENGTH / 8) }, (_, i) => `k${i.toString().padStart(6, '0')}`);
+    const text = keys.join(',');
+    expect(Buffer.byteLength(text)).toBeLessThanOrEqual(MAX_SELECTOR_LENGTH);
+    const selector = parseLabelSelector(text);
+    expect(selector.requirements.map((r) => r.key)).toEqual(keys);
+    expect(selector.matches(Object.fromEntries(keys.map((k) => [k, 'x'])))).toBe(true);
+  });
+
+  it('reports a long key or value within the bound in upstream words', () => {
+    const key = `${'a.'.repeat(2000)}a/${'b'.repeat(100)}`;
+    const message = parseError(`${key}=v`)?.toStatus().message ?? '';
+    expect(message).toContain('prefix part must be no more than 253 bytes');
+    expect(message).toContain('name part must be no more than 63 bytes');
+    expect(parseError(`a=${'-'.repeat(10000)}`)?.toStatus().message).toContain(`must be no more than 63 bytes; ${valueRegexError}`);
+  });
+
+  it('treats constructor and prototype as plain label keys, and __proto__ as an invalid one', () => {
+    const labels = JSON.parse('{"__proto__":"x","constructor":"y","prototype":""}') as Record<string, string>;
+    expect(parseLabelSelector('constructor=y,prototype').matches(labels)).toBe(true);
+    expect(parseLabelSelector('constructor').matches({})).toBe(false);
+    expect(parseLabelSelector('!constructor,toString notin (a)').matches({})).toBe(true);
+    expect(parseError('__proto__=x')?.toStatus().message).toBe(`unable to parse requirement: <nil>: Invalid value: "__proto__": name part ${nameRegexError}`);
+    const meta = labelSelectorAsSelector(JSON.parse('{"matchLabels":{"constructor":"y"},"matchExpressions":[{"key":"prototype","operator":"Exists"}]}') as MetaLabelSelector);
+    expect(meta.toString()).toBe('constructor=y,prototype');
+    expect(meta.matches(labels)).toBe(true);
+    expect(meta.matches({})).toBe(false);
+    expect(() => labelSelectorAsSelector(JSON.parse('{"matchLabels":{"__proto__":"x"}}') as MetaLabelSelector)).toThrow(/__proto__/);
+    expect(Object.keys(Object.prototype)).toEqual([]);
+  });
+});
+
+describe('labelSelectorAsSelector on untyped data', () => {
+  it('refuses values that are not a list of strings with a 400 instead of spreading them', () => {
+    for (const values of ['abc', 5, [1], { length: 2 }]) {
+      const selector = { matchExpressions: [{ key: 'a', operator: 'In', values }] } as unknown as MetaLabelSelector;
+      expect(() => labelSelectorAsSelector(selector)).toThrow(expect.objectContaining({ code: 400 }));
+    }
   });
 });

@@ -307,3 +307,54 @@ describe('integer accessors', () => {
     expect(String(upstreamMilliValue(q(text)))).toBe(milli);
   });
 });
+
+// Findings of "Hardening I": a quantity is request data (a pod's limits.cpu, a quota's hard limit) and must be
+// parsed in time linear in its length. The assertions are on results; the benchmark test/bench/hostile-inputs.ts
+// measures the time.
+describe('hostile lengths', () => {
+  const MiB3 = 3 * 1024 * 1024;
+
+  it('keeps a value that is one digit followed by millions of zeros as one digit and an exponent', () => {
+    const big = q(`1${'0'.repeat(MiB3)}`);
+    expect(big.coefficient).toBe(1n);
+    expect(big.exponent).toBe(MiB3);
+    expect(format(big)).toBe(`1e${MiB3}`);
+    expect(cmp(big, q('1E'))).toBe(1);
+  });
+
+  it('rounds millions of fractional digits to nanos as upstream does', () => {
+    expect(format(q(`0.${'1'.repeat(MiB3)}`))).toBe('111111112n');
+    expect(format(q(`0.${'0'.repeat(MiB3)}1`))).toBe('1n');
+    expect(format(q(`-0.${'0'.repeat(MiB3)}1`))).toBe('-1n');
+    expect(format(q(`1.${'0'.repeat(MiB3)}`))).toBe('1');
+    expect(format(q(`0.${'0'.repeat(MiB3)}`))).toBe('0');
+    // Leading zeros are dropped on the way in (the text itself is kept for String(), as upstream keeps it).
+    expect(equal(q(`${'0'.repeat(MiB3)}5`), q('5'))).toBe(true);
+  });
+
+  it('caps a binary value with millions of digits at 2^63-1 as upstream does', () => {
+    expect(format(q(`${'9'.repeat(MiB3)}Ki`))).toBe('9223372036854775807');
+    expect(format(q(`-${'9'.repeat(MiB3)}.5Mi`))).toBe('-9223372036854775807');
+  });
+
+  it('answers a 3 MiB string of significant digits with a parse error, not a freeze', () => {
+    // Upstream's inf.Dec would take seconds over it (big.Int's decimal scan is quadratic); see MAX_SIGNIFICANT_DIGITS.
+    expect(() => q('1'.repeat(MiB3))).toThrow(ERR_NUMERIC);
+    expect(() => q(`0.${'1'.repeat(MiB3)}Ki`)).toThrow(ERR_NUMERIC);
+    expect(() => q(`1e${'1'.repeat(MiB3)}`)).toThrow(ERR_SUFFIX);
+    expect(() => q(`1${'k'.repeat(MiB3)}`)).toThrow(ERR_SUFFIX);
+    expect(() => q(`${'1'.repeat(MiB3)}x`)).toThrow(ERR_FORMAT_WRONG);
+  });
+
+  it('still parses exactly up to the bound', () => {
+    const digits = '7'.repeat(4000);
+    expect(format(q(digits))).toBe(digits);
+    expect(format(add(q(digits), q('1')))).toBe(`${'7'.repeat(3999)}8`);
+  });
+
+  it('normalises sums with thousands of trailing zeros', () => {
+    const sum = add(q(`5${'0'.repeat(4000)}`), q(`5${'0'.repeat(4000)}`));
+    expect(sum.coefficient).toBe(1n);
+    expect(sum.exponent).toBe(4001);
+  });
+});

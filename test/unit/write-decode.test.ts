@@ -2,9 +2,10 @@ import { statusOf } from '../support/status-of.js';
 import { allSchemas, definitionName } from '../../registry/openapi/schemas.js';
 import type { Schema } from '../../registry/openapi/schema.js';
 import {
-  bodyMediaType, decodeBody, decodeObject, duplicateFields, fieldValidation, parseGroupVersion, parseYaml, scanJson,
+  MAX_JSON_DEPTH, bodyMediaType, decodeBody, jsonDepthExceeds, decodeObject, duplicateFields, fieldValidation, parseGroupVersion, parseYaml, scanJson,
   strictDecodingOutcome, summarizeData, unknownFields,
 } from '../../registry/write/decode.js';
+import { MAX_RECORDED_WARNINGS, warningHeaders } from '../../registry/write/warnings.js';
 
 const SPACE = { group: 'tenancy.kiosk.sh', version: 'v1alpha1', kind: 'Space' };
 const SPACE_SCHEMA = definitionName('tenancy.kiosk.sh', 'v1alpha1', 'Space');
@@ -66,9 +67,12 @@ describe('scanJson: Go encoding/json syntax errors', () => {
     expect(scanJson(text)).toEqual({ duplicates: [] });
   });
 
-  it('does not overflow on deep nesting', () => {
-    const depth = 100000;
-    expect(scanJson(`${'['.repeat(depth)}${']'.repeat(depth)}`)).toEqual({ duplicates: [] });
+  it('refuses nesting deeper than MAX_JSON_DEPTH with Go\'s max-depth error, before the rest of the text', () => {
+    expect(scanJson(`${'['.repeat(MAX_JSON_DEPTH)}${']'.repeat(MAX_JSON_DEPTH)}`)).toEqual({ duplicates: [] });
+    expect(() => scanJson(`${'['.repeat(MAX_JSON_DEPTH + 1)}${']'.repeat(MAX_JSON_DEPTH + 1)}`)).toThrow("invalid character '[' exceeded max depth");
+    expect(() => scanJson(`${'{"a":'.repeat(MAX_JSON_DEPTH)}{"a":1,"a":1} oops`)).toThrow("invalid character '{' exceeded max depth");
+    expect(() => scanJson(`[${'[{"a":'.repeat(MAX_JSON_DEPTH)}`)).toThrow("invalid character '{' exceeded max depth");
+    expect(() => scanJson(`${'['.repeat(100000)}`)).toThrow("invalid character '[' exceeded max depth");
   });
 });
 
@@ -285,7 +289,7 @@ describe('decodeObject', () => {
     expect(() => decodeObject(Buffer.from(yaml), 'application/yaml', SPACE, { ...schema, fieldValidation: 'Strict' })).toThrow(
       'Space in version "v1alpha1" cannot be handled as a Space: strict decoding error: yaml: unmarshal errors:\n  line 7: key "a" already set in map, unknown field "spec.bogus"');
     expect(() => decodeBody(Buffer.from('a: [1,\n'), 'application/yaml', SPACE))
-      .toThrow(`${UNRECOGNIZED}error converting YAML to JSON: yaml: line 2: unexpected end of the stream within a flow collection (613a205b312c0a)`);
+      .toThrow(`${UNRECOGNIZED}yaml: line 2: unexpected end of the stream within a flow collection (613a205b312c0a)`);
     expect(() => decodeBody(Buffer.from(''), 'application/yaml', SPACE)).toThrow(`${UNRECOGNIZED}Object 'Kind' is missing in '' (<empty>)`);
   });
 });
@@ -314,8 +318,142 @@ describe('helpers', () => {
     expect(() => parseGroupVersion('a/b/c')).toThrow('unexpected GroupVersion string: a/b/c');
   });
 
-  it('parseYaml keeps timestamps as RFC 3339 strings', () => {
-    expect(parseYaml('a: 2020-01-01T10:00:00Z\nb: 2020-01-01T10:00:00.5Z\nc: "2020-01-01"\nd: [1, 2]\n').value)
-      .toEqual({ a: '2020-01-01T10:00:00Z', b: '2020-01-01T10:00:00.500Z', c: '2020-01-01', d: [1, 2] });
+  it('parseYaml keeps timestamps as the strings written, as go-yaml does for an interface{}', () => {
+    expect(parseYaml('a: 2020-01-01T10:00:00Z\nb: 2020-01-01T10:00:00.5Z\nc: "2020-01-01"\nd: [1, 2]\ne: 2001-12-14\n').value)
+      .toEqual({ a: '2020-01-01T10:00:00Z', b: '2020-01-01T10:00:00.5Z', c: '2020-01-01', d: [1, 2], e: '2001-12-14' });
+  });
+
+  it('parseYaml reads plain scalars as YAML 1.1 (go-yaml v2), as kube-apiserver does', () => {
+    const text = 'a: yes\nb: no\nc: on\nd: off\ne: y\nf: n\ng: 0755\nh: 0x1F\ni: 1_000\nj: ~\nk: True\nl: "yes"\nm: 1e3\np: .5\no: 0o17\nn: key\n';
+    expect(parseYaml(text).value).toEqual({
+      a: true, b: false, c: true, d: false, e: true, f: false, g: 493, h: 31, i: 1000, j: null, k: true, l: 'yes', m: 1000, p: 0.5, o: 15,
+      // A key is resolved too, then printed: `n` is false.
+      false: 'key',
+    });
+  });
+
+  it('parseYaml gives what kube-apiserver v1.36.3 stored for the same application/yaml body', () => {
+    // POSTed as a Template manifest (preserve-unknown-fields) to the sandbox's kube-apiserver, read back as JSON.
+    const text = ['a: yes', 'b: no', 'c: on', 'd: off', 'e: y', 'f: n', 'g: 0755', 'h: 0x1F', 'i: 1_000', 'j: ~', 'k: True', 'l: "yes"',
+      'm: 1e3', 'p: .5', 'o: 0o17', 'n: key', 'q: 2001-12-14', 'r: 2020-01-01T10:00:00.5Z', 's: 1:20', 't: +12', 'u: 0b101', 'v: -0',
+      'w: 12e', 'y: 01.5', 'z: 1e400'].join('\n');
+    expect(parseYaml(text).value).toEqual({
+      a: true, b: false, c: true, d: false, e: true, f: false, false: 'key', g: 493, h: 31, i: 1000, j: null, k: true, l: 'yes', m: 1000,
+      o: 15, p: 0.5, q: '2001-12-14', r: '2020-01-01T10:00:00.5Z', s: '1:20', t: 12, true: 1.5, u: 5, v: 0, w: '12e', z: '1e400',
+    });
+  });
+
+  it('parseYaml reads __proto__, constructor and toString as plain strings and keys', () => {
+    const { value } = parseYaml('__proto__: constructor\nconstructor: __proto__\ntoString: [valueOf, hasOwnProperty]\n');
+    expect(JSON.stringify(value)).toBe('{"__proto__":"constructor","constructor":"__proto__","toString":["valueOf","hasOwnProperty"]}');
+    expect(Object.getPrototypeOf(value)).toBe(Object.prototype);
+  });
+
+  it('parseYaml refuses NaN as encoding/json does', () => {
+    // Recorded from kube-apiserver v1.36.3: no "error converting YAML to JSON" prefix on a body.
+    expect(() => parseYaml('a: .nan\n')).toThrow(/^json: unsupported value: NaN$/);
+    expect(() => parseYaml('a: -.inf\n')).toThrow(/^json: unsupported value: -Inf$/);
+  });
+});
+
+// Findings of "Hardening I": a body is request data; decoding must be linear, bounded in depth, and never let a
+// key reach a prototype.
+describe('hostile bodies', () => {
+  const MiB3 = 3 * 1024 * 1024;
+
+  it.each([
+    ['flow sequences', '['],
+    ['flow mappings', '{a: '],
+    ['block sequences', '- '],
+  ])('answers 3 MiB of YAML %s with a 400 naming the max depth', (_shape, open) => {
+    const body = Buffer.from(open.repeat(MiB3 / open.length));
+    const err = statusOf(() => decodeBody(body, 'application/yaml', SPACE));
+    expect([err.code, err.reason]).toEqual([400, 'BadRequest']);
+    expect(err.message).toContain(`${UNRECOGNIZED}yaml: exceeded max depth of ${MAX_JSON_DEPTH} (`);
+  });
+
+  it('reads YAML as deep as the bound', () => {
+    const depth = MAX_JSON_DEPTH - 1;
+    const { value } = parseYaml(`a: ${'['.repeat(depth)}1${']'.repeat(depth)}\n`);
+    expect(jsonDepthExceeds(value, MAX_JSON_DEPTH)).toBe(false);
+    expect(jsonDepthExceeds(value, MAX_JSON_DEPTH - 1)).toBe(true);
+    expect(() => parseYaml(`a: ${'['.repeat(depth + 1)}1${']'.repeat(depth + 1)}\n`)).toThrow(`yaml: exceeded max depth of ${MAX_JSON_DEPTH}`);
+    // As kube-apiserver v1.36.3 words it (at 10000 there): the line where the bound was crossed.
+    expect(() => parseYaml(`apiVersion: v1\nkind: Template\nmetadata: {name: deep}\nx: ${'['.repeat(20000)}\n`))
+      .toThrow(/^yaml: line 4: exceeded max depth of 1000$/);
+  });
+
+  it('bounds alias expansion as go-yaml does ("billion laughs")', () => {
+    const lines = ['a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]'];
+    for (let i = 1; i < 10; i++) lines.push(`a${i}: &a${i} [${Array.from({ length: 10 }, () => `*a${i - 1}`).join(', ')}]`);
+    expect(() => parseYaml(lines.join('\n'))).toThrow(/^yaml: document contains excessive aliasing$/);
+    // Moderate aliasing is expanded.
+    expect(parseYaml('base: &b {x: 1}\nuse: [*b, *b]\n').value).toEqual({ base: { x: 1 }, use: [{ x: 1 }, { x: 1 }] });
+    // An anchor inside itself cannot expand forever.
+    expect(() => parseYaml('a: &x [*x]\n')).toThrow(/^yaml: /);
+  });
+
+  it.each([
+    ['[', "invalid character '[' exceeded max depth", '5b'.repeat(30)],
+    ['{"a":', "invalid character '{' exceeded max depth", '{"a":'.repeat(6)],
+  ])('answers 3 MiB of %j with a 400 naming the max depth', (open, message, summary) => {
+    const body = Buffer.from(open.repeat(MiB3 / open.length));
+    for (const contentType of ['application/json', undefined]) {
+      const err = statusOf(() => decodeBody(body, contentType, SPACE));
+      expect([err.code, err.reason, err.message]).toEqual([400, 'BadRequest', `${PARSE}${message} (${summary} ...)`]);
+    }
+  });
+
+  const nested = (depth: number, leaf = '"x"') => `${'{"a":'.repeat(depth)}${leaf}${'}'.repeat(depth)}`;
+  const spaceWithLabels = (labels: string) =>
+    Buffer.from(`{"apiVersion":"tenancy.kiosk.sh/v1alpha1","kind":"Space","metadata":{"name":"x","labels":${labels}}}`);
+
+  it('decodes objects as deep as the bound, and everything downstream copes with them', () => {
+    const body = spaceWithLabels(nested(MAX_JSON_DEPTH - 2));
+    const decoded = decodeObject(body, 'application/json', SPACE, { schemaName: SPACE_SCHEMA, catalogue, fieldValidation: 'Strict' });
+    expect(jsonDepthExceeds(decoded.object, MAX_JSON_DEPTH)).toBe(false);
+    expect(jsonDepthExceeds(decoded.object, MAX_JSON_DEPTH - 1)).toBe(true);
+    expect(JSON.stringify(decoded.object)).toBe(body.toString());
+    expect(() => decodeBody(spaceWithLabels(nested(MAX_JSON_DEPTH - 1)), undefined, SPACE)).toThrow('exceeded max depth');
+  });
+
+  it('measures depth without recursion', () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 200000; i++) deep = i % 2 ? [deep] : { a: deep };
+    expect(jsonDepthExceeds(deep, 199999)).toBe(true);
+    expect(jsonDepthExceeds(deep, 200000)).toBe(false);
+    expect(jsonDepthExceeds('x', 0)).toBe(false);
+    expect(jsonDepthExceeds({}, 0)).toBe(true);
+  });
+
+  it('keeps __proto__, constructor and prototype as plain keys', () => {
+    const body = Buffer.from('{"apiVersion":"tenancy.kiosk.sh/v1alpha1","kind":"Space","metadata":{"name":"x",'
+      + '"labels":{"__proto__":"a","constructor":"b"},"__proto__":{"polluted":true}},"constructor":{"prototype":{"polluted":true}}}');
+    const decoded = decodeObject(body, 'application/json', SPACE, { schemaName: SPACE_SCHEMA, catalogue });
+    const meta = decoded.object.metadata as Record<string, unknown>;
+    expect(Object.getPrototypeOf(meta)).toBe(Object.prototype);
+    expect(Object.hasOwn(meta, '__proto__')).toBe(true);
+    expect(Object.keys(meta.labels as object)).toEqual(['__proto__', 'constructor']);
+    expect(decoded.unknown).toEqual(['constructor', 'metadata.__proto__']);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    const yaml = decodeObject(Buffer.from('apiVersion: tenancy.kiosk.sh/v1alpha1\nkind: Space\nmetadata:\n  name: x\n  __proto__: {polluted: true}\n'),
+      'application/yaml', SPACE, { schemaName: SPACE_SCHEMA, catalogue });
+    expect(Object.hasOwn(yaml.object.metadata as object, '__proto__')).toBe(true);
+    expect(yaml.unknown).toEqual(['metadata.__proto__']);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(Object.keys(Object.prototype)).toEqual([]);
+  });
+});
+
+describe('many strict decoding problems', () => {
+  it('words no more warnings than the Warning header can carry, and the header is the same', () => {
+    const unknown = Array.from({ length: 20000 }, (_, i) => `spec.u${i}`);
+    const warnings = strictDecodingOutcome('Space', 'v1alpha1', unknown, ['a'], 'Warn');
+    expect(warnings).toHaveLength(MAX_RECORDED_WARNINGS);
+    expect(warnings[0]).toBe('duplicate field "a"');
+    const all = ['duplicate field "a"', ...unknown.map((u) => `unknown field "${u}"`)];
+    expect(warningHeaders(warnings)).toEqual(warningHeaders(all));
+    // Strict still lists every one, as upstream does.
+    expect(() => strictDecodingOutcome('Space', 'v1alpha1', unknown, [], 'Strict')).toThrow(/unknown field "spec\.u19999"$/);
   });
 });

@@ -157,3 +157,24 @@ describe('labels and annotations', () => {
     expect(validateLabels({ 'EXAMPLE.com/Key': 'v' })).toHaveLength(1);
   });
 });
+
+// Findings of "Hardening I": label and annotation maps come from request data; a value that is not a string
+// (the decoder does not type them) must be reported, not crash the validation.
+describe('hostile metadata maps', () => {
+  it('validates values that are objects without calling anything on them', () => {
+    const labels = JSON.parse('{"a":{"toString":1,"valueOf":1},"__proto__":"x","constructor":"y"}') as Record<string, string>;
+    const errs = validateLabels(labels);
+    expect(errs.map((e) => e.detail)).toEqual([
+      expect.stringMatching(/^Invalid value: "__proto__": name part must consist of/),
+      expect.stringMatching(/^Invalid value: \{"toString":1,"valueOf":1\}: a valid label must be an empty string/),
+    ]);
+    expect(validateAnnotations(JSON.parse('{"a":{"toString":1},"__proto__":"x"}') as Record<string, string>).map((e) => e.detail))
+      .toEqual([expect.stringMatching(/^Invalid value: "__proto__": name part must consist of/)]);
+    expect(Object.keys(Object.prototype)).toEqual([]);
+  });
+
+  it('copes with values nested as deep as a body may be', () => {
+    const deep = JSON.parse(`{"a":${'{"a":'.repeat(997)}1${'}'.repeat(997)}}`) as Record<string, string>;
+    expect(validateLabels(deep)).toHaveLength(2);
+  });
+});

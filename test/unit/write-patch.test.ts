@@ -3,6 +3,7 @@ import {
   MAX_JSON_PATCH_COPY_BYTES, applyJsonPatch, applyMergePatch, decodeJsonPatch, decodeMergePatch, goJsonMarshal, jsonEqual,
   patchContentType, patchStrictError, unsupportedPatchType,
 } from '../../registry/write/patch.js';
+import { MAX_JSON_DEPTH } from '../../registry/write/decode.js';
 
 const NOT_APPLIED = 'the server rejected our request due to an error in our request';
 
@@ -329,5 +330,103 @@ describe('patchStrictError', () => {
 
   it('marshals like encoding/json: sorted keys, HTML characters escaped', () => {
     expect(goJsonMarshal({ b: [{ d: 1, c: '&' }], a: '>' })).toBe('{"a":"\\u003e","b":[{"c":"\\u0026","d":1}]}');
+  });
+});
+
+// Findings of "Hardening I": patches are request data. No key of theirs may reach a prototype (`__proto__`,
+// `constructor` and `prototype` are plain keys, as in Go), and what they build stays within the depth bound.
+describe('hostile patches', () => {
+  const parse = (text: string): unknown => JSON.parse(text);
+  const prototypeUntouched = () => {
+    expect(Object.keys(Object.prototype)).toEqual([]);
+    expect(({} as Record<string, unknown>).denied).toBeUndefined();
+    expect(Object.getOwnPropertyNames(Object.prototype).sort()).toEqual(OBJECT_PROTOTYPE_NAMES);
+  };
+  const OBJECT_PROTOTYPE_NAMES = Object.getOwnPropertyNames(Object.prototype).sort();
+  afterEach(prototypeUntouched);
+
+  it('keeps a merge patch\'s __proto__ as data, as evanphx keeps it in a Go map', () => {
+    const target = { metadata: { name: 's' } };
+    const patched = applyMergePatch(target, parse('{"__proto__":{"denied":true},"metadata":{"labels":{"__proto__":"x"}}}')) as Record<string, unknown>;
+    expect(Object.getPrototypeOf(patched)).toBe(Object.prototype);
+    expect(Object.hasOwn(patched, '__proto__')).toBe(true);
+    expect(JSON.stringify(patched)).toBe('{"metadata":{"name":"s","labels":{"__proto__":"x"}},"__proto__":{"denied":true}}');
+    expect(goJsonMarshal(patched)).toBe('{"__proto__":{"denied":true},"metadata":{"labels":{"__proto__":"x"},"name":"s"}}');
+    expect((patched as { denied?: boolean }).denied).toBeUndefined();
+  });
+
+  it('merges into an existing __proto__ key, and deletes it with null', () => {
+    const target = parse('{"__proto__":{"a":1},"constructor":{"prototype":{"b":2}}}');
+    const patched = applyMergePatch(target, parse('{"__proto__":{"c":3},"constructor":{"prototype":{"denied":true}}}'));
+    expect(JSON.stringify(patched)).toBe('{"__proto__":{"a":1,"c":3},"constructor":{"prototype":{"b":2,"denied":true}}}');
+    expect(JSON.stringify(applyMergePatch(patched, parse('{"__proto__":null,"constructor":null}')))).toBe('{}');
+    expect(JSON.stringify(applyMergePatch({}, parse('{"constructor":{"prototype":{"denied":true}}}'))))
+      .toBe('{"constructor":{"prototype":{"denied":true}}}');
+    // A replacing value loses its null members, __proto__ included.
+    expect(JSON.stringify(applyMergePatch({ a: 1 }, parse('{"a":{"__proto__":null,"constructor":{"x":null}}}')))).toBe('{"a":{"constructor":{}}}');
+  });
+
+  it.each([
+    ['/__proto__/denied'], ['/constructor/prototype/denied'], ['/a/__proto__/denied'], ['/a/constructor/prototype/denied'],
+  ])('does not walk an inherited member: add %s is 422, as Go finds no such key', (path) => {
+    const err = statusOf(() => applyJsonPatch({ a: {} }, [{ op: 'add', path, value: true }]));
+    expect([err.code, err.message]).toEqual([422, NOT_APPLIED]);
+  });
+
+  it('adds, replaces, copies, moves and removes __proto__ and constructor as plain members', () => {
+    let doc = applyJsonPatch({ a: {} }, parse('[{"op":"add","path":"/__proto__","value":{"denied":true}},'
+      + '{"op":"add","path":"/a/constructor","value":{"prototype":{"denied":true}}},'
+      + '{"op":"add","path":"/__proto__/more","value":1},'
+      + '{"op":"replace","path":"/__proto__/denied","value":false},'
+      + '{"op":"copy","from":"/__proto__","path":"/constructor"},'
+      + '{"op":"test","path":"/constructor","value":{"denied":false,"more":1}},'
+      + '{"op":"move","from":"/a/constructor/prototype","path":"/prototype"}]')) as Record<string, unknown>;
+    expect(JSON.stringify(doc)).toBe('{"a":{"constructor":{}},"__proto__":{"denied":false,"more":1},"constructor":{"denied":false,"more":1},'
+      + '"prototype":{"denied":true}}');
+    expect(Object.getPrototypeOf(doc)).toBe(Object.prototype);
+    doc = applyJsonPatch(doc, parse('[{"op":"remove","path":"/__proto__"},{"op":"remove","path":"/constructor"}]')) as Record<string, unknown>;
+    expect(JSON.stringify(doc)).toBe('{"a":{"constructor":{}},"prototype":{"denied":true}}');
+    const err = statusOf(() => applyJsonPatch({}, [{ op: 'remove', path: '/constructor' }]));
+    expect([err.code, (err.cause as Error).message])
+      .toEqual([422, "error in remove for path: '/constructor': Unable to remove nonexistent key: constructor: missing value"]);
+    // evanphx's leniencies hold for inherited names too: replace adds a missing member, test of null passes.
+    expect(JSON.stringify(applyJsonPatch({}, [{ op: 'replace', path: '/toString', value: 1 }]))).toBe('{"toString":1}');
+    expect(applyJsonPatch({}, [{ op: 'test', path: '/hasOwnProperty', value: null }])).toEqual({});
+    expect(statusOf(() => applyJsonPatch({}, [{ op: 'test', path: '/hasOwnProperty', value: 1 }])).code).toBe(422);
+  });
+
+  it('compares __proto__ members as data', () => {
+    expect(jsonEqual(parse('{"__proto__":{"a":1}}'), {})).toBe(false);
+    expect(jsonEqual({}, parse('{"__proto__":{"a":1}}'))).toBe(false);
+    expect(jsonEqual(parse('{"__proto__":{"a":1}}'), parse('{"__proto__":{"a":1}}'))).toBe(true);
+    expect(jsonEqual({ constructor: 1 }, { toString: 1 })).toBe(false);
+  });
+
+  const nested = (depth: number): unknown => parse(`${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`);
+
+  it('works on documents as deep as the body bound', () => {
+    const deep = nested(MAX_JSON_DEPTH - 1);
+    expect(jsonEqual(applyMergePatch({}, { x: deep }), { x: deep })).toBe(true);
+    expect(jsonEqual(applyJsonPatch({ x: deep }, [{ op: 'copy', from: '/x', path: '/y' }]), { x: deep, y: deep })).toBe(true);
+    expect(goJsonMarshal({ x: deep })).toBe(JSON.stringify({ x: deep }));
+  });
+
+  it('refuses a patched document deeper than the bound with 422 upstream\'s way', () => {
+    const deep = nested(MAX_JSON_DEPTH - 1);
+    for (const apply of [
+      () => applyJsonPatch({ x: deep }, [{ op: 'add', path: '/x/a', value: { b: deep } }]),
+      () => applyMergePatch({ x: deep }, { y: { z: deep } }),
+    ]) {
+      const err = statusOf(apply);
+      expect([err.code, err.reason]).toEqual([422, 'Invalid']);
+      expect(err.message).toMatch(/^ "" is invalid: patch: Invalid value: "\{.*": invalid character '\{' exceeded max depth$/s);
+    }
+  });
+
+  it('clones without recursion', () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 100000; i++) deep = { a: deep };
+    expect(statusOf(() => applyMergePatch({}, { x: deep })).code).toBe(422);
+    expect(statusOf(() => applyJsonPatch({}, [{ op: 'add', path: '/x', value: deep }])).code).toBe(422);
   });
 });

@@ -77,3 +77,13 @@ describe('warningHeaders and WarningRecorder', () => {
     expect(recorder.headers()).toEqual(['299 - "a"']);
   });
 });
+
+describe('long warning texts', () => {
+  it('counts and cuts code points, not UTF-16 units, without spreading the text', () => {
+    const astral = '😀'.repeat(300);
+    const headers = warningHeaders(['x'.repeat(4096), astral]);
+    // Over the total: both are cut to 256 code points; the astral text keeps whole pairs.
+    expect(headers).toEqual([`299 - "${'x'.repeat(256)}"`, `299 - "${'😀'.repeat(256)}"`]);
+    expect(warningHeaders(['a'.repeat(3 * 1024 * 1024)])).toEqual([`299 - "${'a'.repeat(256)}"`]);
+  });
+});
