@@ -7,6 +7,7 @@
 import { Worker } from 'node:worker_threads';
 import type { CaseMessage, CaseWorkerData } from './case-worker.js';
 import { BreachLog } from './cases.js';
+import { TARGETS } from './targets.js';
 
 export interface RunOptions {
   seed: number;
@@ -19,15 +20,19 @@ export interface RunOptions {
 
 const WORKER = new URL('./case-worker.js', import.meta.url);
 
+/** How many cases a target has: its fixed list, or `runs` samples. */
+export const caseCount = (target: string, runs: number): number => TARGETS[target]?.cases?.().length ?? runs;
+
 export async function runTarget(target: string, options: RunOptions): Promise<{ log: BreachLog; ran: number }> {
   const log = new BreachLog();
+  options = { ...options, runs: caseCount(target, options.runs) };
   let from = 0;
   let ran = 0;
   while (from < options.runs) {
     const next = await new Promise<number>((resolve) => {
       const worker = new Worker(WORKER, {
         workerData: { target, seed: options.seed, runs: options.runs, from } satisfies CaseWorkerData,
-        resourceLimits: { maxOldGenerationSizeMb: options.heapMiB ?? 256 },
+        resourceLimits: { maxOldGenerationSizeMb: options.heapMiB ?? 128 },
         stdout: true,
         stderr: true,
       });

@@ -24,7 +24,7 @@ async function main(): Promise<void> {
   const { target, seed, runs, from } = workerData as CaseWorkerData;
   const t = TARGETS[target];
   if (!t || !parentPort) throw new Error(`no fuzz target ${target}`);
-  const cases = fc.sample(t.arbitrary(), { seed, numRuns: runs });
+  const cases = t.cases ? t.cases() : fc.sample(t.arbitrary(), { seed, numRuns: runs });
   const snapshot = snapshotPrototypes();
   for (let index = from; index < cases.length; index++) {
     const input = cases[index];

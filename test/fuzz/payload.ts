@@ -126,7 +126,12 @@ type Chunk = string | Buffer;
 function writePayload(p: Payload, out: Chunk[]): void {
   switch (p.kind) {
     case 'json': writeJson(p.value, out); return;
-    case 'hugeString': out.push(JSON.stringify(p.char.repeat(Math.max(0, Math.floor(p.size / Math.max(p.char.length, 1)))))); return;
+    case 'hugeString': {
+      // `size` is the size on the wire: a character that JSON escapes (NUL, a lone surrogate) takes 6 bytes.
+      const perChar = Math.max(1, Buffer.byteLength(JSON.stringify(p.char).slice(1, -1)));
+      out.push(JSON.stringify(p.char.repeat(Math.floor(p.size / perChar))));
+      return;
+    }
     case 'rawNumber': out.push(p.text); return;
     case 'deep': {
       const [open, close] = p.shape === 'array' ? ['[', ']'] : ['{"a":', '}'];

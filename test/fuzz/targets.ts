@@ -27,6 +27,7 @@ import type { Query } from '../../registry/write/options.js';
 import { parseCreateOptions, parseDeleteOptions, parsePatchOptions, parseUpdateOptions } from '../../registry/write/options.js';
 import { applyJsonPatch, applyMergePatch, decodeJsonPatch, decodeMergePatch, goJsonMarshal, patchContentType, patchStrictError } from '../../registry/write/patch.js';
 import type { FuzzContext } from './arbitraries.js';
+import { YAML_SPECIALS } from './payload.js';
 import {
   ACCOUNT_SCHEMA, admissionReviewArbitrary, bodyArbitrary, CATALOGUE, contentTypeArbitrary, CREATE_CONTENT_TYPES, deleteBodyArbitrary,
   materializeBody, objectArbitrary, PATCH_CONTENT_TYPES, patchBodyArbitrary, queryArbitrary, QUERY_VALUES, SPACE_SCHEMA,
@@ -34,6 +35,8 @@ import {
 
 export interface Target<T = unknown> {
   arbitrary: () => fc.Arbitrary<T>;
+  /** A fixed list instead of samples, for inputs every run must try (the YAML bombs). */
+  cases?: () => T[];
   check: (input: T) => unknown;
 }
 
@@ -139,6 +142,13 @@ function admissionHooks() {
 }
 
 export const TARGETS: Record<string, Target> = {
+  // Every whole-document YAML construct, for both kinds and every fieldValidation: too important to sample.
+  'decode-yaml': {
+    ...bodyTarget('Space'),
+    // The alias bomb once: it ends its worker by exhausting the heap, which takes seconds each time.
+    cases: () => Object.keys(YAML_SPECIALS).flatMap((name) => (name === 'billionLaughs' ? ['Strict' as const] : MODES)
+      .map((mode) => ({ body: { type: 'yaml', name }, contentType: 'application/yaml', mode }))),
+  },
   'decode-space': bodyTarget('Space'),
   'decode-account': bodyTarget('Account'),
   'patch-space': patchTarget('Space'),

@@ -7,7 +7,7 @@
 import { runTarget } from '../fuzz/case-runner.js';
 import { fuzzSettings } from '../fuzz/cases.js';
 
-const settings = fuzzSettings(0x61646d, 400);
+const settings = fuzzSettings(0x61646d, 200);
 
 describe('fuzz: admission and conversion', () => {
   for (const target of ['admission', 'convert']) {

@@ -4,7 +4,7 @@
 import { runTarget } from '../fuzz/case-runner.js';
 import { fuzzSettings } from '../fuzz/cases.js';
 
-const settings = fuzzSettings(0x706174, 300);
+const settings = fuzzSettings(0x706174, 120);
 
 describe('fuzz: patches', () => {
   for (const target of ['patch-space', 'patch-account']) {
