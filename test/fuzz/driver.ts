@@ -51,6 +51,11 @@ export interface FuzzSummary {
   byFamily: Record<string, Record<string, number>>;
   /** Every 5xx, and every request that got no answer (reset, timeout). */
   serverErrors: ServerError[];
+  /**
+   * When our server first stopped answering (a connection refused or reset on its port): the requests that
+   * were in flight then. The one that crashed it is among them.
+   */
+  suspects?: { afterRequests: number; inFlight: string[] };
   livez: { samples: number; p50: number; p99: number; max: number; failures: string[] };
   /** prom-client's nodejs_eventloop_lag_p99_seconds over the run (prom-client resets it on every scrape). */
   eventLoopLagP99Seconds?: number;
@@ -204,10 +209,17 @@ export async function runFuzz(options: DriverOptions): Promise<FuzzSummary> {
   // Cases are generated one at a time from seed+index: the same seed gives the same requests, and no more
   // than `concurrency` payloads are in memory at once.
   const recipeAt = (i: number) => fc.sample(arb, { seed: seed + i, numRuns: 1 })[0]!;
+  const inFlight = new Set<RequestRecipe>();
+  let suspects: FuzzSummary['suspects'];
   const worker = async () => {
     while (next < runs) {
       const recipe = recipeAt(next++);
+      inFlight.add(recipe);
       const out = options.skip?.(recipe) ? { status: 'skipped', body: '' } : await send(c, recipe, ctx.tenant);
+      if (!suspects && recipe.target === 'direct' && (out.status === 'error:ECONNREFUSED' || out.status === 'error:ECONNRESET')) {
+        suspects = { afterRequests: done, inFlight: [...inFlight].map((r) => describeRecipe(r).slice(0, 2_000)) };
+      }
+      inFlight.delete(recipe);
       histogram[out.status] = (histogram[out.status] ?? 0) + 1;
       const fam = (byFamily[`${recipe.target} ${recipe.family}`] ??= {});
       fam[out.status] = (fam[out.status] ?? 0) + 1;
@@ -233,7 +245,7 @@ export async function runFuzz(options: DriverOptions): Promise<FuzzSummary> {
   const after = (await readState()) ?? state;
   const component = after.components.find((x) => x.name === SERVER)!;
   return {
-    seed, requests: done, durationMs, histogram, byFamily, serverErrors,
+    seed, requests: done, durationMs, histogram, byFamily, serverErrors, ...(suspects ? { suspects } : {}),
     livez: { samples: sorted.length, p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted[sorted.length - 1] ?? NaN, failures: probed.failures },
     ...(lag !== undefined ? { eventLoopLagP99Seconds: lag } : {}),
     server: { pidBefore, pidAfter: component.pid, alive: isRunning(component) },
@@ -315,6 +327,9 @@ export function renderSummary(s: FuzzSummary): string {
     `server pid ${s.server.pidBefore} -> ${s.server.pidAfter}, ${s.server.alive ? 'alive' : 'DEAD'}`,
     `5xx and unanswered: ${s.serverErrors.length}`,
   ];
+  if (s.suspects) {
+    lines.push(`server stopped answering after ${s.suspects.afterRequests} requests; in flight then:`, ...s.suspects.inFlight.map((r) => `  ${r.slice(0, 600)}`));
+  }
   const byKind = new Map<string, ServerError[]>();
   for (const e of s.serverErrors) {
     // A dead server refuses everything: one line per error code then, not one per family.
