@@ -4,8 +4,7 @@ import type { ObjectMeta } from '../../registry/object-meta.js';
 import type { ResourceDescriptor } from '../../registry/resource.js';
 import type { TableConvertor } from '../../registry/table-convertor.js';
 import type { Creater, Deleter, Updater, WriteContext } from '../../registry/write/context.js';
-import { decodeObject, isPlainObject, strictDecodingErrors, unknownFields } from '../../registry/write/decode.js';
-import { checkGoTypes } from '../../registry/write/go-types.js';
+import { assertGoTypes, decodeObject, isPlainObject, strictDecodingErrors, unknownFields } from '../../registry/write/decode.js';
 import { generateName, validateObjectMetaForCreate } from '../../registry/write/names.js';
 import { parseCreateOptions, parseDeleteOptions, parsePatchOptions, parseUpdateOptions } from '../../registry/write/options.js';
 import type { WriteOptions } from '../../registry/write/options.js';
@@ -51,21 +50,7 @@ function decode<T extends Obj>(req: Request, r: WriteResource, mode: WriteOption
   const decoded = decodeObject(req.rawBody ?? Buffer.alloc(0), req.headers['content-type'], { group, version, kind },
     { fieldValidation: mode, schemaName: r.schemaName, catalogue: r.catalogue });
   ctx.warnings.push(...decoded.warnings);
-  return typed<T>(decoded.object, r);
-}
-
-/**
- * The body as decoding into the kind's Go struct leaves it: fields of the wrong type are a 400 (as
- * transformDecodeError words it), nulls are zero values, and metadata always exists.
- */
-function typed<T extends Obj>(object: Record<string, unknown>, r: WriteResource): T {
-  const { version, kind } = r.descriptor;
-  try {
-    checkGoTypes(object, r.schemaName, kind, r.catalogue);
-  } catch (err) {
-    throw badRequest(`${kind} in version "${version}" cannot be handled as a ${kind}: ${(err as Error).message}`);
-  }
-  const obj = object as unknown as T;
+  const obj = decoded.object as unknown as T;
   obj.metadata ??= {};
   return obj;
 }
@@ -159,7 +144,8 @@ export function patchHandler<T extends Obj>(storage: Updater<T>, r: WriteResourc
       const problems = [...decoded.strictErrors, ...strictDecodingErrors(unknownFields(result, r.schemaName, r.catalogue), [])];
       if (problems.length > 0 && options.fieldValidation === 'Strict') throw patchStrictError(result, problems);
       if (options.fieldValidation === 'Warn') ctx.warnings.push(...problems);
-      const patched = typed<T>(result, r);
+      assertGoTypes(result, r.descriptor, r.schemaName, r.catalogue);
+      const patched = result as unknown as T;
       requireNameMatches(patched, name);
       send(req, res, 200, await storage.update(ctx, name, patched), ctx, convertor);
     } catch (err) {

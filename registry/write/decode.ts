@@ -11,6 +11,7 @@
 import { badRequest, invalid, unsupportedMediaType } from '../errors.js';
 import type { Schema } from '../openapi/schema.js';
 import { decodeYaml, MAX_NESTING_DEPTH } from '../template/yaml.js';
+import { checkGoTypes } from './go-types.js';
 import { MAX_RECORDED_WARNINGS } from './warnings.js';
 import { fieldError, goQuote } from '../selectors/label-validation.js';
 
@@ -565,7 +566,21 @@ export function decodeObject(raw: Buffer, contentType: string | undefined, expec
     const name = typeof meta.name === 'string' ? meta.name : '';
     throw invalid(expected.kind, expected.group, name, [fieldError.invalid('kind', interpreted.kind, `must be ${expected.kind}`)]);
   }
+  if (options.schemaName && options.catalogue) assertGoTypes(object, expected, options.schemaName, options.catalogue);
   return { object, warnings, duplicates: dupes, unknown };
+}
+
+/**
+ * The object as decoding into the kind's Go struct leaves it (fields of the wrong type are a 400 worded as
+ * transformDecodeError words it, nulls are zero values). Also for a patch's result, which upstream decodes
+ * into the struct the same way.
+ */
+export function assertGoTypes(object: Record<string, unknown>, expected: Pick<ExpectedKind, 'version' | 'kind'>, schemaName: string, catalogue: Catalogue): void {
+  try {
+    checkGoTypes(object, schemaName, expected.kind, catalogue);
+  } catch (err) {
+    throw badRequest(`${expected.kind} in version "${expected.version}" cannot be handled as a ${expected.kind}: ${(err as Error).message}`);
+  }
 }
 
 /**

@@ -407,14 +407,19 @@ describe('hostile bodies', () => {
   const nested = (depth: number, leaf = '"x"') => `${'{"a":'.repeat(depth)}${leaf}${'}'.repeat(depth)}`;
   const spaceWithLabels = (labels: string) =>
     Buffer.from(`{"apiVersion":"tenancy.kiosk.sh/v1alpha1","kind":"Space","metadata":{"name":"x","labels":${labels}}}`);
+  // A free-form field (FieldsV1) may nest as deep as the decoder allows; labels are typed and stop at strings.
+  const spaceWithFields = (fields: string) =>
+    Buffer.from(`{"apiVersion":"tenancy.kiosk.sh/v1alpha1","kind":"Space","metadata":{"name":"x","managedFields":[{"fieldsV1":${fields}}]}}`);
 
   it('decodes objects as deep as the bound, and everything downstream copes with them', () => {
-    const body = spaceWithLabels(nested(MAX_JSON_DEPTH - 2));
+    const body = spaceWithFields(nested(MAX_JSON_DEPTH - 4));
     const decoded = decodeObject(body, 'application/json', SPACE, { schemaName: SPACE_SCHEMA, catalogue, fieldValidation: 'Strict' });
     expect(jsonDepthExceeds(decoded.object, MAX_JSON_DEPTH)).toBe(false);
     expect(jsonDepthExceeds(decoded.object, MAX_JSON_DEPTH - 1)).toBe(true);
     expect(JSON.stringify(decoded.object)).toBe(body.toString());
-    expect(() => decodeBody(spaceWithLabels(nested(MAX_JSON_DEPTH - 1)), undefined, SPACE)).toThrow('exceeded max depth');
+    expect(() => decodeBody(spaceWithFields(nested(MAX_JSON_DEPTH - 3)), undefined, SPACE)).toThrow('exceeded max depth');
+    expect(() => decodeBody(spaceWithLabels(nested(MAX_JSON_DEPTH - 2)), undefined, SPACE, { schemaName: SPACE_SCHEMA, catalogue }))
+      .toThrow('json: cannot unmarshal object into Go struct field Space.metadata.labels of type string');
   });
 
   it('measures depth without recursion', () => {
