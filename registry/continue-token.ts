@@ -14,13 +14,14 @@ export function encodeContinue(token: ContinueToken): string {
 
 /** Decodes a token; malformed is 400, one from before the retained history is 410 Expired as upstream. */
 export function decodeContinue(text: string, oldestResumable: number): ContinueToken {
-  let parsed: { v?: string; rv?: unknown; start?: unknown };
+  let parsed: { v?: string; rv?: unknown; start?: unknown } | null;
   try {
     parsed = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as typeof parsed;
   } catch {
     throw badRequest('continue key is not valid: illegal base64 data or invalid JSON');
   }
-  if (parsed.v !== 'meta.k8s.io/v1' || typeof parsed.rv !== 'number' || typeof parsed.start !== 'string') {
+  // Any JSON decodes, `null` and `5` too: only an object of the right shape is a token.
+  if (typeof parsed !== 'object' || parsed === null || parsed.v !== 'meta.k8s.io/v1' || typeof parsed.rv !== 'number' || typeof parsed.start !== 'string') {
     throw badRequest('continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)');
   }
   if (parsed.rv < oldestResumable) {

@@ -55,13 +55,19 @@ export function admissionRouter(hooks: Record<string, AdmissionHandler>, log: Lo
       const hook = Object.hasOwn(hooks, webhook) ? hooks[webhook] : undefined;
       if (!hook) return next();
       const started = process.hrtime.bigint();
-      let review: AdmissionReview;
+      let review: AdmissionReview | null;
       try {
         review = JSON.parse((req.rawBody ?? Buffer.alloc(0)).toString('utf8')) as AdmissionReview;
       } catch {
         throw badRequest('the body is not an AdmissionReview');
       }
-      if (review.kind !== 'AdmissionReview' || !review.request?.uid) throw badRequest('the body is not an admission.k8s.io/v1 AdmissionReview with a request');
+      // JSON.parse takes `null`, numbers and arrays too: only an object with a request object is a review.
+      if (typeof review !== 'object' || review === null || review.kind !== 'AdmissionReview' || typeof review.request !== 'object'
+        || review.request === null || typeof review.request.uid !== 'string' || review.request.uid === ''
+        || typeof review.request.operation !== 'string' || typeof review.request.resource !== 'object' || review.request.resource === null
+        || typeof review.request.resource.group !== 'string' || typeof review.request.resource.resource !== 'string') {
+        throw badRequest('the body is not an admission.k8s.io/v1 AdmissionReview with a request');
+      }
       let decision: Awaited<ReturnType<AdmissionHandler>>;
       try {
         decision = await hook(review.request);

@@ -41,7 +41,18 @@ function validateSubject(s: Subject, path: string): FieldError[] {
  */
 export function validateAccount(account: Account): FieldError[] {
   const errors: FieldError[] = [];
-  (account.spec?.subjects ?? []).forEach((s, i) => errors.push(...validateSubject(s, `spec.subjects[${i}]`)));
+  // kube-apiserver checks the CRD schema before it calls the webhook; a review that did not come from it
+  // (or an object decoded without types) still gets field errors, never a TypeError.
+  const subjects: unknown = account.spec?.subjects;
+  if (subjects !== undefined && subjects !== null && !Array.isArray(subjects)) {
+    errors.push({ field: 'spec.subjects', type: 'FieldValueTypeInvalid', detail: 'Invalid value: must be a list of subjects' });
+  } else {
+    (subjects as unknown[] | null | undefined ?? []).forEach((s, i) => {
+      if (typeof s !== 'object' || s === null || Array.isArray(s)) {
+        errors.push({ field: `spec.subjects[${i}]`, type: 'FieldValueTypeInvalid', detail: 'Invalid value: must be a subject object' });
+      } else errors.push(...validateSubject(s as Subject, `spec.subjects[${i}]`));
+    });
+  }
   const space = account.spec?.space;
   if (space?.limit !== undefined && space.limit !== null && (!Number.isInteger(space.limit) || space.limit < 0)) {
     errors.push({ field: 'spec.space.limit', type: 'FieldValueInvalid', detail: `Invalid value: ${space.limit}: must be greater than or equal to 0` });
@@ -53,7 +64,10 @@ export function validateAccount(account: Account): FieldError[] {
       detail: 'Forbidden: the account label is set by the server from spec.account and cannot be set by a template',
     });
   }
-  (space?.templateInstances ?? []).forEach((t, i) => {
+  const instances: unknown = space?.templateInstances;
+  if (instances !== undefined && instances !== null && !Array.isArray(instances)) {
+    errors.push({ field: 'spec.space.templateInstances', type: 'FieldValueTypeInvalid', detail: 'Invalid value: must be a list' });
+  } else (space?.templateInstances ?? []).forEach((t, i) => {
     if (!t?.spec?.template) errors.push({ field: `spec.space.templateInstances[${i}].spec.template`, type: 'FieldValueRequired', detail: 'Required value' });
   });
   return errors;

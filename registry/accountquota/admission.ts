@@ -1,5 +1,5 @@
 import type { AdmissionDecision, AdmissionRequest } from '../admission.js';
-import { invalid, StatusError, tooManyRequests } from '../errors.js';
+import { badRequest, invalid, StatusError, tooManyRequests } from '../errors.js';
 import type { CountedKind } from './counted-kinds.js';
 import { kindKey, kindsCountedBy, PODS } from './counted-kinds.js';
 import type { Quantity } from './quantity.js';
@@ -96,8 +96,10 @@ export class AccountQuotaAdmission {
         if (positive.size > 0) deltas.set(q.metadata.name, positive);
       }
     } catch (err) {
-      // A quota whose scope selector cannot be evaluated: refuse rather than let objects past it.
-      return { allowed: false, error: new StatusError(500, 'InternalError', `Internal error occurred: evaluating the account's quotas: ${(err as Error).message}`, {}) };
+      // Quotas are validated when written (validate-accountquota) and kube-apiserver validates the object's
+      // quantities before it calls us, so what cannot be evaluated here is an object that did not come
+      // through it: refuse it as a bad request rather than let it past.
+      return { allowed: false, error: unevaluable(err) };
     }
     if (deltas.size === 0) return { allowed: true };
 
@@ -106,6 +108,16 @@ export class AccountQuotaAdmission {
       return { allowed: false, error: new StatusError(503, 'ServiceUnavailable', 'the usage of the account\'s quotas is still being computed; retry shortly', {}, 1) };
     }
     const objKey = objectKey(kind, namespace, name);
+    return this.decide(account, quotas, deltas, objKey, request, forbidden).catch((err: unknown) => {
+      // Sums of quantities whose scales are absurdly far apart (1 and 1e999999999) do not fit a number.
+      if (err instanceof RangeError) return { allowed: false, error: unevaluable(err) };
+      throw err;
+    });
+  }
+
+  /** The ledger transaction: checks the deltas against usage plus reservations and reserves them. */
+  private decide(account: string, quotas: AccountQuota[], deltas: Map<string, Map<string, Quantity>>, objKey: string,
+    request: AdmissionRequest, forbidden: (reason: string) => AdmissionDecision): Promise<AdmissionDecision> {
     return this.ledger.transact<Reservation, AdmissionDecision>(`quota-${account}`.slice(0, 253), async (entries, now) => {
       const namespaces = this.source.namespacesOf(account);
       for (const q of quotas) {
@@ -148,6 +160,11 @@ export class AccountQuotaAdmission {
     }
     return used;
   }
+}
+
+/** The answer for an object whose resources cannot be evaluated against the quotas. */
+function unevaluable(err: unknown): StatusError {
+  return badRequest(`the object's resources cannot be evaluated against the account's quotas: ${err instanceof Error ? err.message : String(err)}`);
 }
 
 /** Validation of AccountQuota objects (quantities and the rest of a ResourceQuota spec), as 422 Invalid. */

@@ -234,6 +234,34 @@ function validateScopes(spec: QuotaSpec, fld: string): FieldError[] {
   return errs;
 }
 
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isStringList = (v: unknown) => v == null || (Array.isArray(v) && v.every((x) => typeof x === 'string'));
+
+/**
+ * A spec whose JSON types are not ResourceQuotaSpec's. kube-apiserver checks the CRD schema before calling the
+ * webhook, so only a review that did not come from it gets here; it gets one field error, not a TypeError.
+ */
+function quotaSpecShapeError(spec: unknown, fld: string): FieldError | undefined {
+  const typeError = (field: string, value: unknown, type: string): FieldError =>
+    ({ field, type: 'FieldValueTypeInvalid', detail: `Invalid value: ${goJSON(value)}: must be ${type}` });
+  if (!isObject(spec)) return typeError(fld, spec, 'an object');
+  if (spec.hard != null && !isObject(spec.hard)) return typeError(`${fld}.hard`, spec.hard, 'a map of quantities');
+  if (!isStringList(spec.scopes)) return typeError(`${fld}.scopes`, spec.scopes, 'a list of strings');
+  const selector = spec.scopeSelector;
+  if (selector == null) return undefined;
+  if (!isObject(selector)) return typeError(`${fld}.scopeSelector`, selector, 'an object');
+  const exprs = selector.matchExpressions;
+  if (exprs == null) return undefined;
+  if (!Array.isArray(exprs)) return typeError(`${fld}.scopeSelector.matchExpressions`, exprs, 'a list');
+  for (const [i, e] of exprs.entries()) {
+    const at = `${fld}.scopeSelector.matchExpressions[${i}]`;
+    if (!isObject(e) || typeof e.scopeName !== 'string' || typeof e.operator !== 'string' || !isStringList(e.values)) {
+      return typeError(at, e, 'a requirement with string scopeName and operator and a list of string values');
+    }
+  }
+  return undefined;
+}
+
 /** The internal (untagged) core.ScopeSelector that upstream's error prints as JSON. */
 function internalScopeSelector(selector: ScopeSelector): unknown {
   const exprs = selector.matchExpressions;
@@ -299,6 +327,8 @@ function validateScopeSelector(spec: QuotaSpec, fld: string): FieldError[] {
 export function validateQuotaSpec(spec: QuotaSpec | null | undefined, fieldPath: string): FieldError[] {
   const errs: FieldError[] = [];
   if (spec == null) return errs;
+  const malformed = quotaSpecShapeError(spec, fieldPath);
+  if (malformed) return [malformed];
   const hard = spec.hard ?? {};
   for (const name of sortedKeys(hard)) {
     const path = `${fieldPath}.hard[${name}]`;

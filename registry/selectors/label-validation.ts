@@ -173,7 +173,7 @@ export function isDNS1123Label(value: string): string[] {
 
 /** field.ErrorType: the `reason` of a StatusCause. */
 export type FieldErrorType = 'FieldValueRequired' | 'FieldValueInvalid' | 'FieldValueNotSupported' | 'FieldValueForbidden'
-  | 'FieldValueDuplicate' | 'FieldValueTooLong' | 'FieldValueTooMany' | 'FieldValueNotFound' | 'InternalError';
+  | 'FieldValueDuplicate' | 'FieldValueTooLong' | 'FieldValueTooMany' | 'FieldValueNotFound' | 'FieldValueTypeInvalid' | 'InternalError';
 
 /**
  * One field.Error: `detail` is ErrorBody() (the type string, the value and the detail, without the field), the
