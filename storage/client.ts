@@ -74,6 +74,12 @@ export class KubeClient {
 
   /** One request; resolves with the decoded JSON body, rejects with KubeApiError for any non-2xx status. */
   async request<T>(method: string, path: string, params: RequestParams = {}): Promise<T> {
+    // A name of "." or ".." (encodeURIComponent leaves dots alone) would be resolved away by the URL parser and
+    // address the collection or the group instead: no object has such a name (IsValidPathSegmentName).
+    if (path.split('/').some((segment) => segment === '.' || segment === '..')) {
+      throw new KubeApiError(404, { kind: 'Status', status: 'Failure', reason: 'NotFound', code: 404, message: 'the server could not find the requested resource' },
+        `${method} ${path}: 404 dot segment`);
+    }
     const opts = await this.options(method, params);
     const url = this.url(path, params.query);
     const payload = params.body === undefined ? undefined : typeof params.body === 'string' ? params.body : JSON.stringify(params.body);

@@ -89,7 +89,8 @@ export class KubeSpaceBackend {
     try {
       return await this.client.request<T>('GET', `/apis/config.kiosk.sh/v1alpha1/accounts/${encodeURIComponent(name)}`);
     } catch (err) {
-      if (err instanceof KubeApiError && err.statusCode === 404) return undefined;
+      // kube-apiserver refuses names no object can have (".", "..") with 400: no such account either.
+      if (err instanceof KubeApiError && (err.statusCode === 404 || err.statusCode === 400)) return undefined;
       throw err;
     }
   }

@@ -66,6 +66,12 @@ export function parseListOptions(query: Query): ListOptions {
   if (resourceVersion !== '' && !/^\d+$/.test(resourceVersion)) {
     throw badRequest(`invalid resource version "${resourceVersion}": strconv.ParseUint: parsing "${resourceVersion}": invalid syntax`);
   }
+  // A uint64 bounds a resourceVersion: past it ParseUint fails, so upstream answers 400, not a 3 s wait and 504.
+  // (Length first: parsing a megabyte of digits into a BigInt is not linear.)
+  const significant = resourceVersion.replace(/^0+/, '');
+  if (significant.length > 20 || (significant !== '' && BigInt(significant) >= 1n << 64n)) {
+    throw badRequest(`invalid resource version "${resourceVersion}": strconv.ParseUint: parsing "${resourceVersion}": value out of range`);
+  }
   if (continueToken && resourceVersion !== '' && resourceVersion !== '0') {
     throw badRequest('specifying resource version is not allowed when using continue');
   }

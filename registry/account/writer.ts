@@ -1,4 +1,5 @@
 import { KubeApiError } from '../../storage/client.js';
+import { upstreamClientError } from '../write/upstream-errors.js';
 import type { GroupResource } from '../errors.js';
 import { alreadyExists, conflict, invalid, notFound } from '../errors.js';
 import type { DeleteOptions, WriteContext } from '../write/context.js';
@@ -38,7 +39,7 @@ function fromKube(err: unknown, name: string): unknown {
     return invalid('Account', 'tenancy.kiosk.sh', name, ((err.status.details?.causes as Array<{ field?: string; reason?: string; message?: string }> | undefined) ?? [])
       .map((c) => ({ field: c.field ?? '', type: c.reason ?? 'FieldValueInvalid', detail: c.message ?? '' })));
   }
-  return err;
+  return upstreamClientError(err) ?? err;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { KubeApiError } from '../../storage/client.js';
+import { upstreamClientError } from '../write/upstream-errors.js';
 import type { UserInfo } from '../../storage/user-info.js';
 import { spaceRoleBinding, spaceRoleBindingName } from '../account/rbac.js';
 import type { Account } from '../account/types.js';
@@ -42,7 +43,7 @@ function fromKube(err: unknown, name: string): unknown {
   if (err.statusCode === 409 && err.reason === 'AlreadyExists') return alreadyExists(SPACES, name);
   if (err.statusCode === 409) return conflict(SPACES, name, OPTIMISTIC_LOCK);
   if (err.statusCode === 404) return notFound(SPACES, name);
-  return err;
+  return upstreamClientError(err) ?? err;
 }
 
 /**
