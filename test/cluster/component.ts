@@ -61,6 +61,19 @@ export function isRunning(component: RunningComponent): boolean {
   }
 }
 
+/** Resolves once the pid has exited (gone, or a zombie), or after `timeoutMs`. */
+async function waitGone(pid: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      if (/^\d+ \(.*\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))) return;
+    } catch {
+      return;
+    }
+    await sleep(50);
+  }
+}
+
 /**
  * Polls `ready` until it resolves true. Fails early if the process died, and on timeout; either way
  * the error carries the tail of the component's log so the cause is visible where it failed.
@@ -69,6 +82,9 @@ export async function waitReady(component: RunningComponent, ready: () => Promis
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (!isRunning(component)) {
+      // The pid may still be finishing (or be a script whose interpreter the check does not recognise):
+      // let it end, so its last words are in the log before the tail is read.
+      await waitGone(component.pid, 5_000);
       throw new Error(`${component.name} exited during start-up. Last lines of ${component.logFile}:\n${await logTail(component.logFile)}`);
     }
     if (await ready().catch(() => false)) return;
