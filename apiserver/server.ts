@@ -51,7 +51,7 @@ export class ApiServer {
   private readonly watches: WatchTracker;
 
   constructor(private readonly options: ServerOptions, private readonly deps: ServerDependencies) {
-    this.watches = new WatchTracker(deps.metrics);
+    this.watches = new WatchTracker(deps.metrics, { perUser: options.maxWatchesPerUser, total: options.maxWatches });
   }
 
   private app(): express.Express {

@@ -1,5 +1,6 @@
 import type { Request, Response } from 'express';
 import type { StatusError } from '../../registry/errors.js';
+import { toStatusError } from '../../registry/errors.js';
 import type { ObjectMeta } from '../../registry/object-meta.js';
 import type { TableConvertor } from '../../registry/table-convertor.js';
 import type { OutputTarget } from './table.js';
@@ -36,6 +37,8 @@ export class WatchStream<T extends Obj> {
     // Only a Table request reads includeObject, as upstream: a stray value elsewhere is ignored.
     this.includeObject = this.target.kind === 'table' ? parseIncludeObject(req.query.includeObject as string | undefined) : 'Metadata';
     res.on('close', () => this.finish('client'));
+    // A socket error surfaces here; unhandled it would end the process, and the client is gone anyway.
+    res.on('error', () => this.finish('client'));
   }
 
   whenClosed(listener: (reason: 'client' | 'slow' | 'done') => void): void {
@@ -69,13 +72,30 @@ export class WatchStream<T extends Obj> {
 
   private write(type: WatchEventType, object: unknown): void {
     if (this.closed) return;
+    // Writing to an ended response throws from a later tick (ERR_STREAM_WRITE_AFTER_END), which would end
+    // the process: a response that ended or broke under us closes the stream instead.
+    if (this.res.writableEnded || this.res.destroyed) {
+      this.finish('client');
+      return;
+    }
     this.start();
     this.res.write(JSON.stringify({ type, object }) + '\n');
     if (this.res.writableLength > WATCH_BUFFER_LIMIT_BYTES) this.finish('slow');
   }
 
+  /**
+   * Sends one event. Called from the index's fan-out, which must never see a throw (it would stop the
+   * other watchers' events): an object that cannot be encoded ends this watch with an ERROR event.
+   */
   send(type: 'ADDED' | 'MODIFIED' | 'DELETED', object: T): void {
-    this.write(type, this.encode(object));
+    let encoded: unknown;
+    try {
+      encoded = this.encode(object);
+    } catch (err) {
+      this.error(toStatusError(err));
+      return;
+    }
+    this.write(type, encoded);
   }
 
   /** A BOOKMARK carries only a resourceVersion (and, after initial events, the end-of-initial-events mark). */
