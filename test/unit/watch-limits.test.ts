@@ -216,3 +216,22 @@ describe('watch handler under limits', () => {
     }
   });
 });
+
+describe('watch handler on shutdown', () => {
+  it('closeAll ends a watch that asked for bookmarks with one, and frees its slot', async () => {
+    const tracker = new WatchTracker(new Registry(), { perUser: 5, total: 0 });
+    const storage = new FakeWatcher();
+    const { server, port } = await serve(tracker, storage);
+    try {
+      const w = await openWatch(port, 'dev');
+      tracker.closeAll();
+      const lines = (await w.ended).trim().split('\n').map((l) => JSON.parse(l) as { type: string; object: { metadata: { resourceVersion: string } } });
+      expect(lines.map((l) => l.type)).toEqual(['ADDED', 'BOOKMARK']);
+      expect(lines[1]!.object.metadata.resourceVersion).toBe('5');
+      expect(tracker.size).toEqual({ watches: 0, users: 0 });
+      expect(storage.open).toBe(0);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+  });
+});
