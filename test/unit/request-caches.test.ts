@@ -29,7 +29,8 @@ const MiB = 1024 * 1024;
 describe('SubjectAccessReviewer cache', () => {
   it('holds 2,000 decisions about 200 KB paths in a few hundred KB: keyed by a digest, not by the path', async () => {
     const { client, calls } = fakeClient(() => ({ status: { allowed: false } }));
-    const reviewer = new SubjectAccessReviewer(client);
+    // A TTL far longer than the test, however loaded the machine: this is about size, not expiry.
+    const reviewer = new SubjectAccessReviewer(client, { ttlMs: 600_000 });
     for (let i = 0; i < 2000; i++) await reviewer.authorize(dev, { verb: 'get', path: longPath(i) });
     const { users } = reviewer.cacheStats();
     expect(users.entries).toBe(2000);
@@ -43,7 +44,7 @@ describe('SubjectAccessReviewer cache', () => {
 
   it('stays within its byte budget, evicting the least recently used', async () => {
     const { client } = fakeClient(() => ({ status: { allowed: true, reason: 'r'.repeat(5000) } }));
-    const reviewer = new SubjectAccessReviewer(client, { maxBytes: 256 * 1024 });
+    const reviewer = new SubjectAccessReviewer(client, { ttlMs: 600_000, maxBytes: 256 * 1024 });
     for (let i = 0; i < 3000; i++) await reviewer.authorize(dev, { verb: 'get', path: `/p${i}` });
     const { users } = reviewer.cacheStats();
     expect(users.bytes).toBeLessThanOrEqual(256 * 1024);
@@ -53,7 +54,7 @@ describe('SubjectAccessReviewer cache', () => {
 
   it('keeps anonymous decisions in their own budget: a flood of anonymous paths evicts no user decision', async () => {
     const { client, calls } = fakeClient(() => ({ status: { allowed: true } }));
-    const reviewer = new SubjectAccessReviewer(client, { maxBytes: 1 * MiB, anonymousMaxBytes: 64 * 1024 });
+    const reviewer = new SubjectAccessReviewer(client, { ttlMs: 600_000, maxBytes: 1 * MiB, anonymousMaxBytes: 64 * 1024 });
     const spaces = { verb: 'list', resource: { group: 'tenancy.kiosk.sh', version: 'v1alpha1', resource: 'spaces' } };
     await reviewer.authorize(dev, spaces);
     for (let i = 0; i < 5000; i++) await reviewer.authorize(anonymousUser(), { verb: 'get', path: longPath(i).slice(0, 2000) });
@@ -72,7 +73,7 @@ describe('SubjectAccessReviewer cache', () => {
       await gate;
       return { status: { allowed: true } };
     });
-    const reviewer = new SubjectAccessReviewer(client);
+    const reviewer = new SubjectAccessReviewer(client, { ttlMs: 600_000 });
     const pending = Array.from({ length: 50 }, () => reviewer.authorize(dev, { verb: 'get', path: '/apis' }));
     release();
     const decisions = await Promise.all(pending);
@@ -94,10 +95,12 @@ describe('DecisionCache purge', () => {
     const cache = new DecisionCache<boolean>({ ttlMs: 1, maxBytes: MiB }, () => 4);
     for (let i = 0; i < 100; i++) await cache.get(`k${i}`, async () => true);
     expect(cache.stats.entries).toBe(100);
-    // Wait until the TTL has passed (a condition, not a duration), then purge as the timer does.
-    const started = performance.now();
-    while (performance.now() - started < 5) await new Promise((r) => setImmediate(r));
-    cache.purgeStale();
+    // Purge as the timer does until the TTL has passed (a condition, not a duration: the cache reads
+    // its clock coarsely, and a loaded machine may take a while).
+    while (cache.stats.entries > 0) {
+      await new Promise((r) => setTimeout(r, 2));
+      cache.purgeStale();
+    }
     expect(cache.stats).toEqual({ entries: 0, bytes: 0 });
   });
 
@@ -118,7 +121,7 @@ describe('TokenReviewer cache', () => {
         ? { authenticated: true, user: { username: 'dev', groups: ['devs'] } }
         : { authenticated: false, error: 'invalid bearer token' },
     }));
-    const reviewer = new TokenReviewer(client, { maxBytes: MiB });
+    const reviewer = new TokenReviewer(client, { ttlMs: 600_000, maxBytes: MiB });
     for (let i = 0; i < 1000; i++) await reviewer.review(`bad-${i}-${'t'.repeat(100_000)}`);
     const stats = reviewer.cacheStats();
     expect(stats.entries).toBe(1000);
@@ -131,7 +134,7 @@ describe('TokenReviewer cache', () => {
   it('stays within its byte budget when users carry many groups', async () => {
     const groups = Array.from({ length: 500 }, (_, i) => `group-${i}`);
     const { client } = fakeClient(() => ({ status: { authenticated: true, user: { username: 'dev', groups } } }));
-    const reviewer = new TokenReviewer(client, { maxBytes: 256 * 1024 });
+    const reviewer = new TokenReviewer(client, { ttlMs: 600_000, maxBytes: 256 * 1024 });
     for (let i = 0; i < 200; i++) await reviewer.review(`token-${i}`);
     expect(reviewer.cacheStats().bytes).toBeLessThanOrEqual(256 * 1024);
     expect(reviewer.cacheStats().entries).toBeLessThan(200);
