@@ -123,7 +123,8 @@ async function main(): Promise<void> {
 
   const certificates = servingCertificates(options, client, log);
   await certificates.load();
-  const authenticator = new Authenticator(new TokenReviewer(client));
+  const tokenReviewer = new TokenReviewer(client);
+  const authenticator = new Authenticator(tokenReviewer);
   const requestHeaders = new RequestHeaderConfigSource(client, log);
   const server = new ApiServer(options, {
     log,
@@ -152,6 +153,8 @@ async function main(): Promise<void> {
     if (serving) server.reloadTls();
   });
   requestHeaders.start();
+  authorizer.start();
+  tokenReviewer.start();
   informers.start();
   events.start();
   quotaInformer.start();
@@ -202,6 +205,8 @@ async function main(): Promise<void> {
     templates.close();
     events.stop();
     quotas.stop();
+    authorizer.stop();
+    tokenReviewer.stop();
     await Promise.all([requestHeaders.stop(), informers.stop(), quotaInformer.stop(), quotaResources.stop(), templateInformer.stop(), instanceInformer.stop()]);
     client.close();
     process.exit(0);

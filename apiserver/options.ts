@@ -25,6 +25,14 @@ export interface ServerOptions {
   caBundleApiServices: string[];
   /** ValidatingWebhookConfigurations whose webhooks' clientConfig.caBundle the server keeps equal to its CA. */
   caBundleWebhookConfigurations: string[];
+  /**
+   * Watches one user may hold open at once; more are answered 429 with Retry-After. kube-apiserver's
+   * priority and fairness does not bound long-running requests it proxies to us, and each open watch
+   * holds a connection and its buffers here. 0 means no limit.
+   */
+  maxWatchesPerUser: number;
+  /** Watches all users together may hold open at once (the server's share of memory for them). 0: no limit. */
+  maxWatches: number;
 }
 
 export const defaultOptions: ServerOptions = {
@@ -41,6 +49,8 @@ export const defaultOptions: ServerOptions = {
   serviceName: 'kiosk-apiservice',
   caBundleApiServices: [],
   caBundleWebhookConfigurations: [],
+  maxWatchesPerUser: 100,
+  maxWatches: 2000,
 };
 
 const FLAGS: Record<string, { key: keyof ServerOptions; type: 'number' | 'string' | 'list' }> = {
@@ -57,6 +67,8 @@ const FLAGS: Record<string, { key: keyof ServerOptions; type: 'number' | 'string
   'service-name': { key: 'serviceName', type: 'string' },
   'ca-bundle-apiservices': { key: 'caBundleApiServices', type: 'list' },
   'ca-bundle-validating-webhook-configurations': { key: 'caBundleWebhookConfigurations', type: 'list' },
+  'max-watches-per-user': { key: 'maxWatchesPerUser', type: 'number' },
+  'max-watches': { key: 'maxWatches', type: 'number' },
 };
 
 /** Parses `--flag=value` and `--flag value`; unknown flags are errors, as with Kubernetes components. */
@@ -96,5 +108,7 @@ export function validate(options: ServerOptions): string[] {
     errors.push('--ca-bundle-apiservices and --ca-bundle-validating-webhook-configurations need --cert-secret (the server injects only its own CA)');
   }
   if (options.shutdownGracePeriodSeconds < 0) errors.push('--shutdown-grace-period-seconds must not be negative');
+  if (options.maxWatchesPerUser < 0) errors.push('--max-watches-per-user must not be negative (0 means no limit)');
+  if (options.maxWatches < 0) errors.push('--max-watches must not be negative (0 means no limit)');
   return errors;
 }

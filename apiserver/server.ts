@@ -51,7 +51,7 @@ export class ApiServer {
   private readonly watches: WatchTracker;
 
   constructor(private readonly options: ServerOptions, private readonly deps: ServerDependencies) {
-    this.watches = new WatchTracker(deps.metrics);
+    this.watches = new WatchTracker(deps.metrics, { perUser: options.maxWatchesPerUser, total: options.maxWatches });
   }
 
   private app(): express.Express {
@@ -111,6 +111,9 @@ export class ApiServer {
       const socket = req.socket;
       this.sockets.set(socket, (this.sockets.get(socket) ?? 0) + 1);
       res.on('close', () => {
+        // A response closes after its connection when the client went away (a watch, typically): the
+        // connection is already forgotten, and setting it again would keep it (and its request) forever.
+        if (!this.sockets.has(socket)) return;
         const active = (this.sockets.get(socket) ?? 1) - 1;
         this.sockets.set(socket, active);
         if (this.draining && active === 0) socket.destroy();

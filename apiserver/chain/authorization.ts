@@ -1,6 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
-import { forbidden } from '../../registry/errors.js';
-import { StatusError } from '../../registry/errors.js';
+import { forbidden, StatusError } from '../../registry/errors.js';
 import type { AccessAttributes, AccessDecision } from '../../storage/authorization/subject-access-reviewer.js';
 import type { UserInfo } from '../../storage/user-info.js';
 import { SYSTEM_MASTERS } from '../../storage/user-info.js';
@@ -29,12 +28,26 @@ export function isAlwaysAllowedPath(path: string): boolean {
   return ALWAYS_ALLOWED_PATHS.has(path) || [...ALWAYS_ALLOWED_PATHS].some((p) => path.startsWith(`${p}/`));
 }
 
+/**
+ * The longest request path that can name anything this server serves: a resource path is at most a few
+ * hundred characters (names are at most 253, namespaces 63), and the non-resource paths are short. A
+ * longer one (the request line may reach the 1 MiB header limit) is answered 404 without a
+ * SubjectAccessReview: asking kube-apiserver about it would cost a review carrying the whole path (and a
+ * 403 echoing it) for a path that cannot exist, and anyone who reaches the port can send such paths.
+ */
+export const MAX_SERVED_PATH_CHARS = 4096;
+
 /** The message kube-apiserver's RBAC denial carries, so kubectl shows the same words for our resources. */
 export function forbiddenReason(user: UserInfo, info: RequestInfo): string {
   if (!info.isResourceRequest) return `User "${user.username}" cannot ${info.verb} path "${info.path}"`;
   const resource = info.subresource ? `${info.resource}/${info.subresource}` : info.resource;
   const scope = info.namespace ? `in the namespace "${info.namespace}"` : 'at the cluster scope';
   return `User "${user.username}" cannot ${info.verb} resource "${resource}" in API group "${info.apiGroup}" ${scope}`;
+}
+
+/** genericapiserver's NotFound handler's answer, for a path no route can match. */
+function pathNotServed(): StatusError {
+  return new StatusError(404, 'NotFound', 'the server could not find the requested resource', {});
 }
 
 /**
@@ -44,6 +57,7 @@ export function forbiddenReason(user: UserInfo, info: RequestInfo): string {
 export function authorization(authorizer: Authorizer) {
   return async (req: Request, _res: Response, next: NextFunction) => {
     try {
+      if (req.path.length > MAX_SERVED_PATH_CHARS) return next(pathNotServed());
       const info = requestInfo(req.method, req.path, new URLSearchParams(req.url.split('?')[1] ?? ''));
       req.info = info;
       const user = req.user!;

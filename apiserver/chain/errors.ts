@@ -2,6 +2,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { badRequest, requestEntityTooLarge, StatusError, toStatusError } from '../../registry/errors.js';
 import type { Logger } from '../../storage/logger.js';
 import { writeStatus } from '../encoding/status.js';
+import { loggedUri } from './instrumentation.js';
 
 /** Errors from body parsing (express/body-parser) carry an HTTP status and a type; map them to Status. */
 function fromHttpError(err: unknown): StatusError | undefined {
@@ -16,7 +17,7 @@ function fromHttpError(err: unknown): StatusError | undefined {
 export function errorHandler(log: Logger) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const status = err instanceof StatusError ? err : fromHttpError(err) ?? toStatusError(err);
-    if (status.code >= 500) log.error('request failed', err, { verb: req.method, uri: req.originalUrl });
+    if (status.code >= 500) log.error('request failed', err, { verb: req.method, uri: loggedUri(req.originalUrl) });
     writeStatus(res, status);
   };
 }

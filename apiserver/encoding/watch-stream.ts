@@ -1,5 +1,6 @@
 import type { Request, Response } from 'express';
 import type { StatusError } from '../../registry/errors.js';
+import { toStatusError } from '../../registry/errors.js';
 import type { ObjectMeta } from '../../registry/object-meta.js';
 import type { TableConvertor } from '../../registry/table-convertor.js';
 import type { OutputTarget } from './table.js';
@@ -17,6 +18,24 @@ export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ER
 export const WATCH_BUFFER_LIMIT_BYTES = 4 * 1024 * 1024;
 
 /**
+ * The bytes queued by all watch streams together. Each stream may queue up to WATCH_BUFFER_LIMIT_BYTES
+ * (a large initial list arrives at once), but a hundred watches of one user that stop reading while
+ * the user churns their own spaces would queue 400 MiB. Beyond `limitBytes` in total, a stream that
+ * writes while it holds more than `fairShareBytes` of the queue is cut off as not keeping up; streams
+ * whose clients read (a queue under the fair share) are never cut for others' queues.
+ * A stream's share is what its socket had queued after its last write, and zero after 'drain' (which
+ * follows every write the socket could not take at once): an overestimate in between, never less.
+ */
+export class WatchBufferBudget {
+  total = 0;
+
+  constructor(readonly limitBytes: number, readonly fairShareBytes: number) {}
+}
+
+/** The server's budget: 128 MiB of queued watch events, shares of 64 KiB never cut. */
+export const sharedWatchBuffers = new WatchBufferBudget(128 * 1024 * 1024, 64 * 1024);
+
+/**
  * One watch response: newline-delimited JSON events, flushed as they come. Objects are converted per
  * event as the Accept header asked (Table rows with the header only on the first event, or
  * PartialObjectMetadata for metadata informers, bookmarks included). A client that stops reading is cut
@@ -29,13 +48,24 @@ export class WatchStream<T extends Obj> {
   private firstTableEvent = true;
   private closed = false;
   private onClose: Array<(reason: 'client' | 'slow' | 'done') => void> = [];
+  /** This stream's bytes in the budget's total. */
+  private queued = 0;
 
   constructor(private readonly req: Request, private readonly res: Response, private readonly convertor: TableConvertor<T>,
-    private readonly kind: { apiVersion: string; kind: string }) {
+    private readonly kind: { apiVersion: string; kind: string }, private readonly budget: WatchBufferBudget = sharedWatchBuffers) {
     this.target = negotiateOutput(req.headers.accept, { isList: false });
     // Only a Table request reads includeObject, as upstream: a stray value elsewhere is ignored.
     this.includeObject = this.target.kind === 'table' ? parseIncludeObject(req.query.includeObject as string | undefined) : 'Metadata';
     res.on('close', () => this.finish('client'));
+    // A socket error surfaces here; unhandled it would end the process, and the client is gone anyway.
+    res.on('error', () => this.finish('client'));
+    res.on('drain', () => this.account(0));
+  }
+
+  /** Records this stream's queue as `bytes` in the shared total. */
+  private account(bytes: number): void {
+    this.budget.total += bytes - this.queued;
+    this.queued = bytes;
   }
 
   whenClosed(listener: (reason: 'client' | 'slow' | 'done') => void): void {
@@ -69,13 +99,33 @@ export class WatchStream<T extends Obj> {
 
   private write(type: WatchEventType, object: unknown): void {
     if (this.closed) return;
+    // Writing to an ended response throws from a later tick (ERR_STREAM_WRITE_AFTER_END), which would end
+    // the process: a response that ended or broke under us closes the stream instead.
+    if (this.res.writableEnded || this.res.destroyed) {
+      this.finish('client');
+      return;
+    }
     this.start();
     this.res.write(JSON.stringify({ type, object }) + '\n');
-    if (this.res.writableLength > WATCH_BUFFER_LIMIT_BYTES) this.finish('slow');
+    const queued = this.res.writableLength;
+    this.account(queued);
+    const overBudget = this.budget.total > this.budget.limitBytes && queued > this.budget.fairShareBytes;
+    if (queued > WATCH_BUFFER_LIMIT_BYTES || overBudget) this.finish('slow');
   }
 
+  /**
+   * Sends one event. Called from the index's fan-out, which must never see a throw (it would stop the
+   * other watchers' events): an object that cannot be encoded ends this watch with an ERROR event.
+   */
   send(type: 'ADDED' | 'MODIFIED' | 'DELETED', object: T): void {
-    this.write(type, this.encode(object));
+    let encoded: unknown;
+    try {
+      encoded = this.encode(object);
+    } catch (err) {
+      this.error(toStatusError(err));
+      return;
+    }
+    this.write(type, encoded);
   }
 
   /** A BOOKMARK carries only a resourceVersion (and, after initial events, the end-of-initial-events mark). */
@@ -98,6 +148,7 @@ export class WatchStream<T extends Obj> {
   finish(reason: 'client' | 'slow' | 'done'): void {
     if (this.closed) return;
     this.closed = true;
+    this.account(0);
     if (reason === 'slow') this.res.destroy();
     else if (!this.res.writableEnded) {
       this.start();

@@ -12,52 +12,63 @@ const defaultTimeoutSeconds = () => 1800 + Math.floor(Math.random() * 1800);
 const BOOKMARK_INTERVAL_MS = 60_000;
 
 export interface WatchRegistry {
-  /** Open watch streams, so shutdown can close them and metrics can count them. */
-  add(stream: { finish(reason: 'done'): void }): () => void;
+  /**
+   * Admits a watch of `user` (counted until the returned release is called: shutdown can close it and
+   * metrics count it), or refuses it with the 429 to answer when a limit is reached.
+   */
+  admit(user: string, stream: { finish(reason: 'done'): void }): (() => void) | StatusError;
 }
 
 /**
  * A watch over HTTP: headers first, then replayed or initial events, then live events until the timeout,
  * the client leaving or shutdown. Errors found after the stream started travel as an ERROR event, as in
- * kube-apiserver (a resourceVersion too old gives Expired, which clients answer by relisting).
+ * kube-apiserver (a resourceVersion too old gives Expired, which clients answer by relisting). A watch
+ * beyond the per-user or total limit is refused before anything is allocated for it. Whatever a watch
+ * holds (its slot, subscription, timers and listeners) is released when the stream closes, whichever
+ * way it closes.
  */
 export function watchHandler<T extends { apiVersion?: string; kind?: string; metadata: ObjectMeta }>(storage: Watcher<T>,
   convertor: TableConvertor<T>, kind: { apiVersion: string; kind: string }, registry: WatchRegistry) {
   return async (req: Request, res: Response, next: NextFunction, options: ListOptions) => {
-    let stream: WatchStream<T>;
-    try {
-      stream = new WatchStream<T>(req, res, convertor, kind);
-    } catch (err) {
-      return next(err);
-    }
+    let stream: WatchStream<T> | undefined;
     let watching = false;
     // On shutdown a watch that asked for bookmarks gets one at the current resourceVersion before the
     // stream ends (as kube-apiserver does since 1.27), so the client resumes on another replica from
     // exactly there instead of replaying or relisting.
-    const unregister = registry.add({
+    const release = registry.admit(req.user?.username ?? '', {
       finish: (reason) => {
+        if (!stream) return;
         if (watching && options.allowWatchBookmarks) stream.bookmark(storage.currentResourceVersion());
         stream.finish(reason);
       },
     });
-    const timers: NodeJS.Timeout[] = [];
-    stream.whenClosed(() => {
-      unregister();
-      timers.forEach(clearTimeout);
-      timers.forEach(clearInterval);
-    });
-    stream.start();
+    if (release instanceof StatusError) return next(release);
     try {
-      const handle = await storage.watch(requestContext(req, res), options, (event) => stream.send(event.type, event.object));
-      stream.whenClosed(() => handle.close());
-      if (stream.isClosed) handle.close();
-      watching = true;
-      if (options.sendInitialEvents) stream.bookmark(storage.currentResourceVersion(), true);
-      if (options.allowWatchBookmarks) timers.push(setInterval(() => stream.bookmark(storage.currentResourceVersion()), BOOKMARK_INTERVAL_MS));
-      timers.push(setTimeout(() => stream.finish('done'), (options.timeoutSeconds ?? defaultTimeoutSeconds()) * 1000));
+      stream = new WatchStream<T>(req, res, convertor, kind);
     } catch (err) {
-      const status = err instanceof StatusError ? err : toStatusError(err);
-      stream.error(status);
+      release();
+      return next(err);
+    }
+    const s = stream;
+    let timeout: NodeJS.Timeout | undefined;
+    let bookmarks: NodeJS.Timeout | undefined;
+    s.whenClosed(() => {
+      release();
+      clearTimeout(timeout);
+      clearInterval(bookmarks);
+    });
+    s.start();
+    try {
+      const handle = await storage.watch(requestContext(req, res), options, (event) => s.send(event.type, event.object));
+      s.whenClosed(() => handle.close());
+      if (s.isClosed) handle.close();
+      if (s.isClosed) return;
+      watching = true;
+      if (options.sendInitialEvents) s.bookmark(storage.currentResourceVersion(), true);
+      if (options.allowWatchBookmarks) bookmarks = setInterval(() => s.bookmark(storage.currentResourceVersion()), BOOKMARK_INTERVAL_MS);
+      timeout = setTimeout(() => s.finish('done'), (options.timeoutSeconds ?? defaultTimeoutSeconds()) * 1000);
+    } catch (err) {
+      s.error(err instanceof StatusError ? err : toStatusError(err));
     }
   };
 }

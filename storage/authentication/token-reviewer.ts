@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
-import { LRUCache } from 'lru-cache';
 import type { KubeClient } from '../client.js';
+import { approximateBytes, DecisionCache, digestKey } from '../decision-cache.js';
 import type { UserInfo } from '../user-info.js';
 
 interface TokenReview {
@@ -13,29 +12,53 @@ interface TokenReview {
 
 export type TokenReviewResult = { user: UserInfo } | { error: string };
 
+export interface TokenReviewerOptions {
+  /** How long a review's outcome is believed (genericapiserver's default: 10 s). */
+  ttlMs: number;
+  /** Memory for cached outcomes; a user in many groups costs more than one in few. */
+  maxBytes: number;
+}
+
+export const defaultTokenReviewerOptions: TokenReviewerOptions = { ttlMs: 10_000, maxBytes: 16 * 1024 * 1024 };
+
+/** The most of a rejection's error text kept in a cached outcome. */
+const MAX_ERROR_CHARS = 1024;
+
 /**
  * Bearer tokens of clients that call the server directly (not through the aggregator) are checked with
- * TokenReview. Results are cached for 10 s (genericapiserver's default TTL), keyed by a hash of the
- * token so the token itself is never kept in memory longer than the request.
+ * TokenReview. Outcomes are cached, keyed by a digest of the token so the token itself is never kept in
+ * memory longer than the request, and bounded in bytes: anyone can send tokens, rejected ones included.
  */
 export class TokenReviewer {
-  private readonly cache = new LRUCache<string, TokenReviewResult>({ max: 10_000, ttl: 10_000 });
+  private readonly cache: DecisionCache<TokenReviewResult>;
 
-  constructor(private readonly client: KubeClient) {}
+  constructor(private readonly client: KubeClient, options: Partial<TokenReviewerOptions> = {}) {
+    const o = { ...defaultTokenReviewerOptions, ...options };
+    this.cache = new DecisionCache<TokenReviewResult>(o, approximateBytes);
+  }
+
+  start(): void {
+    this.cache.start();
+  }
+
+  stop(): void {
+    this.cache.stop();
+  }
+
+  cacheStats(): { entries: number; bytes: number } {
+    return this.cache.stats;
+  }
 
   async review(token: string): Promise<TokenReviewResult> {
-    const cacheKey = createHash('sha256').update(token).digest('hex');
-    const cached = this.cache.get(cacheKey);
-    if (cached) return cached;
-    const review = await this.client.request<TokenReview>('POST', '/apis/authentication.k8s.io/v1/tokenreviews', {
-      body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token } },
-      timeoutMs: 10_000,
+    return this.cache.get(digestKey(token), async () => {
+      const review = await this.client.request<TokenReview>('POST', '/apis/authentication.k8s.io/v1/tokenreviews', {
+        body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token } },
+        timeoutMs: 10_000,
+      });
+      const s = review.status;
+      return s?.authenticated && s.user?.username
+        ? { user: { username: s.user.username, ...(s.user.uid ? { uid: s.user.uid } : {}), groups: s.user.groups ?? [], extra: s.user.extra ?? {} } }
+        : { error: (s?.error || 'token not authenticated').slice(0, MAX_ERROR_CHARS) };
     });
-    const s = review.status;
-    const result: TokenReviewResult = s?.authenticated && s.user?.username
-      ? { user: { username: s.user.username, ...(s.user.uid ? { uid: s.user.uid } : {}), groups: s.user.groups ?? [], extra: s.user.extra ?? {} } }
-      : { error: s?.error || 'token not authenticated' };
-    this.cache.set(cacheKey, result);
-    return result;
   }
 }

@@ -33,7 +33,7 @@ export type WatchStart = { ok: true; close: () => void } | { ok: false; reason: 
 export function openWatch(index: AccessIndex, options: WatchOptions): WatchStart {
   const { collection, matches, sink } = options;
   const view: UserView = index.view(collection, options.user);
-  const state = new WatcherState(index, collection, view.keys, view.counter.clone(), matches);
+  const state = new WatcherState(index, collection, view.keys, view.counter, matches);
 
   if (options.resumeFrom === undefined) {
     for (const name of index.visibleNames(collection, view)) {
@@ -51,15 +51,30 @@ export function openWatch(index: AccessIndex, options: WatchOptions): WatchStart
   return { ok: true, close: unsubscribe };
 }
 
-/** One watcher's private copy of the user's grants, advanced record by record. */
+/**
+ * One watcher's view of the user's grants, advanced record by record. It starts as the index's cached
+ * view, shared by every watch of the same user (the index never changes a view it handed out), and is
+ * copied only when a grant change reaches this user: a thousand watches of one user hold one counter,
+ * not a thousand copies of it.
+ */
 class WatcherState {
   /** Object states as of the replay position, where they differ from the index's current ones. */
   private readonly overlay = new Map<string, KubeObject | undefined>();
   private replaying = false;
+  private ownsCounter = false;
 
   constructor(private readonly index: AccessIndex, private readonly collection: CollectionName,
-    private readonly keys: ReadonlySet<string>, private readonly counter: GrantCounter,
+    private readonly keys: ReadonlySet<string>, private counter: GrantCounter,
     private readonly matches: (obj: KubeObject) => boolean) {}
+
+  /** The counter to change: this watcher's own copy, made on first use. */
+  private ownCounter(): GrantCounter {
+    if (!this.ownsCounter) {
+      this.counter = this.counter.clone();
+      this.ownsCounter = true;
+    }
+    return this.counter;
+  }
 
   private objectAt(name: string): KubeObject | undefined {
     return this.overlay.has(name) ? this.overlay.get(name) : this.index.object(this.collection, name);
@@ -77,7 +92,7 @@ class WatcherState {
       if (change.kind === 'object') {
         if (change.collection === this.collection) this.overlay.set(change.name, change.before);
       } else {
-        for (const delta of change.deltas[this.collection]) this.counter.apply(delta, this.keys, -1);
+        for (const delta of change.deltas[this.collection]) this.ownCounter().apply(delta, this.keys, -1);
       }
     }
   }
@@ -112,7 +127,7 @@ class WatcherState {
     }
     const names = everything ? this.allNames() : [...affected];
     const before = new Map(names.map((n) => [n, this.visible(n, this.objectAt(n))]));
-    for (const d of deltas) this.counter.apply(d, this.keys, 1);
+    for (const d of deltas) this.ownCounter().apply(d, this.keys, 1);
     for (const name of names.sort()) {
       const obj = this.objectAt(name);
       const now = this.visible(name, obj);

@@ -97,12 +97,12 @@ export const SERVER_NODE_FLAGS = ['--enable-source-maps', '--disable-proto=delet
  * Starts our server as a local process with the Deployment's args, as it would run in a pod: plus only what
  * a process outside a pod needs (the ServiceAccount token in a kubeconfig, a loopback port, the helm binary).
  */
-async function startServer(paths: SandboxPaths, state: SandboxState, name = 'kiosk-apiserver'): Promise<RunningComponent> {
+async function startServer(paths: SandboxPaths, state: SandboxState, name = 'kiosk-apiserver', extraArgs: string[] = []): Promise<RunningComponent> {
   const server = startComponent({
     name, command: process.execPath, logFile: join(paths.logs, `${name}.log`),
     args: [...SERVER_NODE_FLAGS, paths.serverEntry, ...await deploymentArgs(paths),
       `--secure-port=${state.ports.server}`, '--bind-address=127.0.0.1',
-      `--kubeconfig=${paths.serverKubeconfig}`, `--helm-binary=${join(paths.bin, 'helm')}`],
+      `--kubeconfig=${paths.serverKubeconfig}`, `--helm-binary=${join(paths.bin, 'helm')}`, ...extraArgs],
   });
   state.components.push(server);
   // Like the kubelet's HTTPS probes, readiness does not verify the certificate (the server makes it).
@@ -197,12 +197,14 @@ export async function startSandbox(log: Log): Promise<{ state: SandboxState; reu
  * A second server process beside the registered one (another port, same identity and control plane), as
  * a second replica would run. Requests reach it directly, with the front-proxy certificate.
  */
-export async function startExtraServer(state: SandboxState): Promise<{ port: number; pid: number; stop: () => Promise<void> }> {
+export async function startExtraServer(state: SandboxState, extraArgs: string[] = []):
+  Promise<{ port: number; pid: number; logFile: string; stop: () => Promise<void> }> {
   const paths = sandboxPaths();
   const [port] = await freePorts(1) as [number];
   const extra: SandboxState = { ...state, ports: { ...state.ports, server: port }, components: [] };
-  const component = await startServer(paths, extra, `kiosk-apiserver-${port}`);
-  return { port, pid: component.pid, stop: () => stopComponent(component) };
+  // Flags after the Deployment's override them (a test raising or lowering a limit).
+  const component = await startServer(paths, extra, `kiosk-apiserver-${port}`, extraArgs);
+  return { port, pid: component.pid, logFile: component.logFile, stop: () => stopComponent(component) };
 }
 
 /** Replaces the running server process with one started from the current build (same port and identity). */

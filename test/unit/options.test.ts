@@ -29,4 +29,14 @@ describe('server options', () => {
     expect(validate(parseFlags(['--tls-cert-file=c', '--tls-private-key-file=k', '--ca-bundle-apiservices=a'])))
       .toEqual(['--ca-bundle-apiservices and --ca-bundle-validating-webhook-configurations need --cert-secret (the server injects only its own CA)']);
   });
+
+  it('bounds open watches per user and in total by default; 0 lifts a bound, negatives are refused', () => {
+    expect(defaultOptions).toMatchObject({ maxWatchesPerUser: 100, maxWatches: 2000 });
+    const o = parseFlags(['--cert-secret=s', '--max-watches-per-user=10', '--max-watches', '0']);
+    expect(o).toMatchObject({ maxWatchesPerUser: 10, maxWatches: 0 });
+    expect(validate(o)).toEqual([]);
+    expect(validate(parseFlags(['--cert-secret=s', '--max-watches-per-user=-1', '--max-watches=-5']))).toEqual([
+      '--max-watches-per-user must not be negative (0 means no limit)', '--max-watches must not be negative (0 means no limit)',
+    ]);
+  });
 });

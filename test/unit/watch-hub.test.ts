@@ -293,3 +293,30 @@ describe('openWatch: resume', () => {
     expect(resumed.log).toEqual(['ADDED a@12']);
   });
 });
+
+describe('openWatch: memory per watch', () => {
+  it('watches of one user share the cached grants until a grant change reaches them, each then seeing it once', () => {
+    const c = cluster();
+    const beforeGrant = c.rv;
+    c.roleBinding('a', 'rb', 'ClusterRole/view', [userSubject('alice')]);
+    const watches = Array.from({ length: 20 }, () => new WatchClient(c.index, { user: alice }));
+    const mid = c.rv;
+    // A watch resuming from before the grant rewinds its own copy, not the one the others share.
+    const resumed = new WatchClient(c.index, { user: alice, resumeFrom: beforeGrant });
+    expect(resumed.start.ok).toBe(true);
+    expect(resumed.names()).toEqual(['a']);
+    const rb = c.roleBinding('b', 'rb', 'ClusterRole/view', [userSubject('alice')]);
+    c.deleteRoleBinding('a', 'rb');
+    for (const w of [...watches, resumed]) {
+      expect(w.names()).toEqual(['b']);
+      expect(w.violations).toEqual([]);
+    }
+    expect(watches[0]!.log.slice(1)).toEqual([`ADDED b@${rb.metadata.resourceVersion}`, `DELETED a@${c.rv}`]);
+    expect(c.index.view('namespaces', alice).counter.allows('b')).toBe(true);
+    expect(c.index.view('namespaces', alice).counter.allows('a')).toBe(false);
+    // A new watch after the changes starts from the index's view, untouched by the watchers' replays.
+    expect(new WatchClient(c.index, { user: alice }).names()).toEqual(['b']);
+    expect(mid).toBeLessThan(c.rv);
+    for (const w of [...watches, resumed]) w.close();
+  });
+});
