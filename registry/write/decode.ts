@@ -50,6 +50,35 @@ const UNEXPECTED_EOF = 'unexpected end of JSON input';
  */
 export const MAX_JSON_DEPTH = MAX_NESTING_DEPTH;
 
+/**
+ * The most lines and flow separators (`,` `{` `[`) a YAML body may have: an upper bound on its values that costs
+ * one pass to count. The YAML reader spends about 10 µs a value (a 2.5 MB body of 200,000 keys held the event
+ * loop for 2 s), so the bound keeps a body to tens of milliseconds. kubectl and client libraries send JSON; YAML
+ * comes from hand-written requests, and a Space or Account in YAML is a few dozen lines.
+ */
+export const MAX_YAML_SEPARATORS = 5_000;
+
+function yamlSeparators(text: string): number {
+  let count = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x0a || c === 0x2c || c === 0x7b || c === 0x5b) count++;
+  }
+  return count;
+}
+
+/**
+ * The most objects, arrays and object fields a body may hold, together. Go decodes a 3 MiB body of 250,000
+ * fields in tens of milliseconds; V8 needs about half a second for JSON.parse alone, and every other tenant
+ * waits that long. A Space or an Account holds a few dozen (an Account with 4,000 subjects, about 20,000), so
+ * past this the body is refused while it is being scanned, before any of that work. kube-apiserver has no such
+ * bound; its 3 MiB size limit is what keeps its own cost down.
+ */
+export const MAX_JSON_ENTRIES = 20_000;
+
+/** A JSON patch may hold kube-apiserver's 10,000 operations of four entries each, and some values. */
+export const MAX_JSON_PATCH_ENTRIES = 50_000;
+
 /** Whether `value` nests arrays and objects more than `max` levels deep (a scalar is 0 levels). Iterative. */
 export function jsonDepthExceeds(value: unknown, max: number): boolean {
   const stack: Array<[unknown, number]> = [[value, 1]];
@@ -96,7 +125,7 @@ function strictPath(stack: Frame[], key: string): string {
  * sigs.k8s.io/json. Iterative, so deep nesting cannot overflow the stack.
  * @throws JsonSyntaxError on the first syntax error.
  */
-export function scanJson(text: string): { duplicates: string[] } {
+export function scanJson(text: string, maxEntries = MAX_JSON_ENTRIES): { duplicates: string[] } {
   const n = text.length;
   const stack: Frame[] = [];
   const duplicates: string[] = [];
@@ -169,6 +198,11 @@ export function scanJson(text: string): { duplicates: string[] } {
     }
   };
 
+  let entries = 0;
+  const counted = () => {
+    if (++entries > maxEntries) throw new JsonSyntaxError(`too many values: a body may hold at most ${maxEntries} objects, arrays and fields`);
+  };
+
   for (;;) {
     while (i < n && (text[i] === ' ' || text[i] === '\t' || text[i] === '\n' || text[i] === '\r')) i++;
     const top = stack[stack.length - 1];
@@ -183,8 +217,8 @@ export function scanJson(text: string): { duplicates: string[] } {
         if (i >= n) throw eof();
         const c = text[i];
         if ((c === '{' || c === '[') && stack.length >= MAX_JSON_DEPTH) throw fail('exceeded max depth');
-        if (c === '{') { i++; stack.push({ kind: 'object', keys: new Set(), key: '' }); state = 'keyOrEnd'; continue; }
-        if (c === '[') { i++; stack.push({ kind: 'array', index: 0 }); state = 'valueOrEnd'; continue; }
+        if (c === '{') { counted(); i++; stack.push({ kind: 'object', keys: new Set(), key: '' }); state = 'keyOrEnd'; continue; }
+        if (c === '[') { counted(); i++; stack.push({ kind: 'array', index: 0 }); state = 'valueOrEnd'; continue; }
         if (c === '"') scanString();
         else if (c === '-' || isDigit(c)) scanNumber();
         else if (c === 't') scanLiteral('true');
@@ -202,6 +236,7 @@ export function scanJson(text: string): { duplicates: string[] } {
         // Only a key with escapes needs decoding; the rest is the text between the quotes.
         const raw = text.slice(start + 1, i - 1);
         const key = raw.includes('\\') ? JSON.parse(text.slice(start, i)) as string : raw;
+        counted();
         if (top?.kind === 'object') {
           if (top.keys.has(key) && duplicates.length < MAX_STRICT_ERRORS) {
             const path = strictPath(stack, key);
@@ -249,8 +284,8 @@ export function duplicateFields(text: string): string[] {
 }
 
 /** scanJson, then the value. @throws JsonSyntaxError */
-export function parseJson(text: string): { value: unknown; duplicates: string[] } {
-  const { duplicates } = scanJson(text);
+export function parseJson(text: string, maxEntries = MAX_JSON_ENTRIES): { value: unknown; duplicates: string[] } {
+  const { duplicates } = scanJson(text, maxEntries);
   return { value: JSON.parse(text) as unknown, duplicates };
 }
 
@@ -280,6 +315,10 @@ export const isPlainObject = (v: unknown): v is Record<string, unknown> => typeo
  * @throws JsonSyntaxError `yaml: …` (or `json: unsupported value: NaN`), as kube-apiserver words it
  */
 export function parseYaml(text: string): { value: unknown; strictError?: string } {
+  const separators = yamlSeparators(text);
+  if (separators > MAX_YAML_SEPARATORS) {
+    throw new JsonSyntaxError(`yaml: too many values: a YAML body may hold at most ${MAX_YAML_SEPARATORS} lines and flow separators, it has ${separators}`);
+  }
   try {
     return decodeYaml(text);
   } catch (err) {

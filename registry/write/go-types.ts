@@ -9,7 +9,7 @@
  */
 import type { Schema } from '../openapi/schema.js';
 import { goJsonType, isPlainObject, resolveSchema } from './decode.js';
-import type { Catalogue } from './decode.js';
+import type { Catalogue, Resolved } from './decode.js';
 
 const REF_PREFIX = '#/components/schemas/';
 /** Deeper than any schema this server publishes; a guard against a self-referencing schema. */
@@ -63,36 +63,45 @@ function fitsScalar(value: unknown, schema: Pick<Schema, 'type' | 'format'>): bo
  * @throws Error with Go's `json: cannot unmarshal …` text for the first field of the wrong type.
  */
 export function checkGoTypes(obj: Record<string, unknown>, schemaName: string, kind: string, catalogue: Catalogue): void {
-  const walk = (value: unknown, schema: Schema | undefined, path: string, typeName: string, depth: number): void => {
-    if (!schema || depth > MAX_SCHEMA_DEPTH) return;
-    const resolved = resolveSchema(schema, catalogue);
+  // A map of 10,000 labels resolves the same value schema 10,000 times: once is enough.
+  const resolvedOf = new Map<Schema, Resolved>();
+  const resolve = (schema: Schema): Resolved => {
+    let r = resolvedOf.get(schema);
+    if (!r) resolvedOf.set(schema, (r = resolveSchema(schema, catalogue)));
+    return r;
+  };
+  // The Go type is named only for the error message, so only when there is one.
+  const fail = (path: string, value: unknown, schema: Schema) => typeError(kind, path, value, path === '' ? kind : goTypeOf(schema, catalogue));
+  const walk = (value: unknown, schema: Schema, path: string, depth: number): void => {
+    if (depth > MAX_SCHEMA_DEPTH) return;
+    const resolved = resolve(schema);
     const type = resolved.type;
     if (type === 'object' || resolved.properties || resolved.additionalProperties !== undefined) {
-      if (!isPlainObject(value)) throw typeError(kind, path, value, typeName);
+      if (!isPlainObject(value)) throw fail(path, value, schema);
+      const properties = resolved.properties;
+      const additional = isPlainObject(resolved.additionalProperties) ? resolved.additionalProperties as Schema : undefined;
       for (const key of Object.keys(value)) {
-        const child = value[key];
-        const childPath = path ? `${path}.${key}` : key;
-        const prop = resolved.properties && Object.hasOwn(resolved.properties, key) ? resolved.properties[key] : undefined;
-        const childSchema = prop ?? (isPlainObject(resolved.additionalProperties) ? resolved.additionalProperties : undefined);
+        const prop = properties && Object.hasOwn(properties, key) ? properties[key] : undefined;
+        const childSchema = prop ?? additional;
         if (!childSchema) continue;
+        const child = value[key];
         if (child === null) {
           delete value[key];
           continue;
         }
         // Go names a map's field, never the key inside it.
-        walk(child, childSchema, prop ? childPath : path, goTypeOf(childSchema, catalogue), depth + 1);
+        walk(child, childSchema, prop ? (path ? `${path}.${key}` : key) : path, depth + 1);
       }
       return;
     }
     if (type === 'array') {
-      if (!Array.isArray(value)) throw typeError(kind, path, value, typeName);
+      if (!Array.isArray(value)) throw fail(path, value, schema);
       const items = resolved.items;
       if (!items) return;
-      const itemType = goTypeOf(items, catalogue);
-      for (const item of value as unknown[]) if (item !== null) walk(item, items, path, itemType, depth + 1);
+      for (const item of value as unknown[]) if (item !== null) walk(item, items, path, depth + 1);
       return;
     }
-    if (!fitsScalar(value, resolved)) throw typeError(kind, path, value, typeName);
+    if (!fitsScalar(value, resolved)) throw fail(path, value, schema);
   };
-  walk(obj, { $ref: `${REF_PREFIX}${schemaName}` }, '', kind, 0);
+  walk(obj, { $ref: `${REF_PREFIX}${schemaName}` }, '', 0);
 }

@@ -14,7 +14,7 @@ import { StatusError, badRequest, invalid, requestEntityTooLarge, unsupportedMed
 import { sortedJson } from '../canonical-json.js';
 import { fieldError } from '../selectors/label-validation.js';
 import type { FieldValidation } from './decode.js';
-import { JsonSyntaxError, MAX_JSON_DEPTH, goJsonType, isPlainObject, parseJson, strictDecodingErrors } from './decode.js';
+import { JsonSyntaxError, MAX_JSON_DEPTH, MAX_JSON_PATCH_ENTRIES, goJsonType, isPlainObject, parseJson, strictDecodingErrors } from './decode.js';
 
 /** The patch flavours, by Content-Type. */
 export type PatchType = 'json' | 'merge' | 'strategic' | 'apply';
@@ -474,7 +474,7 @@ export function decodeJsonPatch(raw: Buffer | string, mode: FieldValidation): De
   let value: unknown;
   let duplicates: string[];
   try {
-    ({ value, duplicates } = parseJson(text));
+    ({ value, duplicates } = parseJson(text, MAX_JSON_PATCH_ENTRIES));
   } catch (err) {
     if (!(err instanceof JsonSyntaxError)) throw err;
     throw badRequest(strict ? `error decoding patch: ${err.message}` : err.message);

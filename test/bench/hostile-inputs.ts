@@ -14,7 +14,7 @@ import { StatusError } from '../../registry/errors.js';
 import { allSchemas, definitionName } from '../../registry/openapi/schemas.js';
 import { OBJECT_META_FIELDS, parseFieldSelector } from '../../registry/selectors/field-selector.js';
 import { MAX_SELECTOR_LENGTH, parseLabelSelector } from '../../registry/selectors/label-selector.js';
-import { decodeObject } from '../../registry/write/decode.js';
+import { decodeObject, MAX_JSON_ENTRIES } from '../../registry/write/decode.js';
 import { applyJsonPatch, applyMergePatch, decodeJsonPatch, MAX_JSON_PATCH_OPERATIONS } from '../../registry/write/patch.js';
 import { machine, resultsFile } from './frozen-build.js';
 
@@ -102,6 +102,7 @@ const testRoot = once(() => {
   return { doc, ops: Array.from({ length: MAX_JSON_PATCH_OPERATIONS }, () => ({ op: 'test', path: '/spec/items', value: doc.spec.items })) };
 });
 const tooManyOps = once(() => Array.from({ length: MAX_JSON_PATCH_OPERATIONS + 1 }, () => ({ op: 'test', path: '/kind', value: 'Space' })));
+const manyLabels = (count: number) => Buffer.from(JSON.stringify({ ...space, metadata: { name: 's', labels: Object.fromEntries(Array.from({ length: count }, (_, i) => [`l${i}`, 'v'])) } }));
 const mergeProto = once(() => JSON.parse('{"__proto__":{"denied":true},"metadata":{"labels":{"__proto__":"x"}}}') as unknown);
 
 /** The inputs of the issue "Hardening I", in the order its findings name them. */
@@ -116,6 +117,8 @@ export const rows: HostileInput[] = [
   { name: 'JSON body: 3 MiB of [', run: decode('application/json', jsonNest) },
   { name: 'JSON body: 3 MiB of {"a":', run: decode('application/json', jsonObjectNest) },
   { name: 'JSON body: 250000 unknown fields (2.8 MB)', run: () => decodeObject(manyUnknownFields(), 'application/json', SPACE, spaceSchema) },
+  { name: `JSON body: ${MAX_JSON_ENTRIES} labels (the bound)`, run: () => decodeObject(manyLabels(MAX_JSON_ENTRIES - 10), 'application/json', SPACE, spaceSchema) },
+  { name: 'JSON body: 1,000,000 empty objects in a list', run: decode('application/json', () => Buffer.from(`{"a":[${Array(1_000_000).fill('{}').join(',')}]}`)) },
   { name: 'YAML body: 3 MiB of [', run: decode('application/yaml', yamlNest) },
   { name: 'YAML body: 3 MiB of "- "', run: decode('application/yaml', yamlBlockNest) },
   { name: 'YAML body: billion laughs', run: decode('application/yaml', laughs) },

@@ -56,6 +56,16 @@ const WIDTHS: Record<FuzzScale, number[]> = { unit: [1_000, 20_000], server: [1_
 export const RAW_NUMBERS = ['1e400', '-1e400', '-0', '-0.0', '0e0', '1E-400', '123456789012345678901234567890', '9007199254740993',
   '-9223372036854775809', '18446744073709551616', '1.00000000000000000000000001', '0.1e-999999999', '1e999999999', '2147483648', '-2147483649'];
 
+/**
+ * kube-apiserver itself does not answer a pod whose quantity is a JSON number with a nine-digit exponent
+ * (`0.1e-999999999`): the same dry-run create in `default`, where no webhook of ours applies, times out after
+ * 60 s. Objects it must decode are spared those; reviews sent straight to our port still carry them.
+ */
+function decodableByApiserver(m: Mutation): boolean {
+  const value = 'value' in m ? m.value : undefined;
+  return !(value?.kind === 'rawNumber' && /e[-+]?\d{6,}/i.test(value.text));
+}
+
 export function payloadArbitrary(scale: FuzzScale): fc.Arbitrary<Payload> {
   return fc.oneof(
     { weight: 8, arbitrary: fc.oneof(fc.constant(null), fc.constant(true), fc.constant(0), fc.constant(-1), fc.constant(1.5), fc.constant(''),
@@ -514,7 +524,7 @@ export function requestArbitrary(ctx: FuzzContext, scale: FuzzScale = 'server'):
         : `/api/v1/namespaces/${percentEncode(String((object as { metadata?: { namespace?: unknown } }).metadata?.namespace ?? ctx.quotaSpaces[0]))}/${resource?.resource ?? 'pods'}`;
       return {
         family: `webhook ${resource?.resource ?? 'pods'}`, target: 'apiserver', user, method: 'POST', path, query: [['dryRun', 'All']],
-        headers: { 'Content-Type': 'application/json' }, body: { type: 'value', base: object, mutations: a.review.type === 'value' ? a.review.mutations : [] },
+        headers: { 'Content-Type': 'application/json' }, body: { type: 'value', base: object, mutations: a.review.type === 'value' ? a.review.mutations.filter(decodableByApiserver) : [] },
       };
     });
   const misc = fc.record({
