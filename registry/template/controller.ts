@@ -5,7 +5,9 @@ import type { WorkqueueMetricsProvider } from '../../storage/workqueue.js';
 import { canonicalJson } from '../canonical-json.js';
 import type { EventSink } from '../events.js';
 import { discardEvents, errorNote, referenceTo } from '../events.js';
+import { GoRegexpWorker } from './go-regexp-worker.js';
 import { helmSecretRefs, helmTemplateArgs, parseHelmOutput } from './helm.js';
+import { getOwn, isPlainObject } from './plain-data.js';
 import { forceNamespace, RenderError, renderManifests, substituteInValues, validateParameters } from './render.js';
 import type { Template, TemplateInstance } from './types.js';
 import { TEMPLATE_INSTANCE_NO_OWNER_ANNOTATION } from './types.js';
@@ -76,8 +78,13 @@ export class TemplateInstanceController {
   private readonly queue: Workqueue;
   private readonly waiters = new Set<Waiter>();
 
+  /**
+   * `regexps` matches validation patterns off the event loop; the controller closes it in close(). Its
+   * thread starts with the first validation, not here.
+   */
   constructor(private readonly source: TemplateSource, private readonly backend: TemplateBackend, private readonly log: Logger,
-    private readonly events: EventSink = discardEvents, queueMetrics?: WorkqueueMetricsProvider) {
+    private readonly events: EventSink = discardEvents, queueMetrics?: WorkqueueMetricsProvider,
+    private readonly regexps: GoRegexpWorker = new GoRegexpWorker()) {
     this.queue = new Workqueue({ name: 'templateinstance', concurrency: 4, baseDelayMs: 500, maxDelayMs: 300_000, metrics: queueMetrics },
       (key) => this.reconcile(key), log);
   }
@@ -105,6 +112,7 @@ export class TemplateInstanceController {
   /** At shutdown: nothing will be waited for any more. */
   close(): void {
     this.stop();
+    this.regexps.close();
     for (const w of [...this.waiters]) w.resolve({ ok: false, timeout: true });
   }
 
@@ -217,7 +225,7 @@ export class TemplateInstanceController {
       ...(accountName ? { account: this.source.account(accountName) ?? undefined, accountName } : {}),
     };
     try {
-      validateParameters(template, ti);
+      await validateParameters(template, ti, this.regexps.match);
       objects = renderManifests(template, ti, context) as typeof objects;
       const helm = template.resources?.helm;
       if (helm) objects.push(...await this.renderHelm(template, ti, namespace, context) as typeof objects);
@@ -230,24 +238,29 @@ export class TemplateInstanceController {
     const instanceNoOwner = ti.metadata.annotations?.[TEMPLATE_INSTANCE_NO_OWNER_ANNOTATION] === 'true';
     const applied: ObjectRef[] = [];
     for (const obj of objects) {
-      const apiVersion = String(obj.apiVersion ?? '');
-      const kind = String(obj.kind ?? '');
+      const apiVersion = String(getOwn(obj, 'apiVersion') ?? '');
+      const kind = String(getOwn(obj, 'kind') ?? '');
       const mapping = await this.backend.mapping(apiVersion, kind);
       if (!mapping) return this.fail(ti, 'FindObjectMapping', `no matches for kind "${kind}" in version "${apiVersion}"`);
-      if (mapping.namespaced) forceNamespace(obj, namespace);
-      else delete obj.metadata.namespace;
-      if (!instanceNoOwner && obj.metadata.annotations?.[TEMPLATE_INSTANCE_NO_OWNER_ANNOTATION] !== 'true') {
+      forceNamespace(obj, mapping.namespaced ? namespace : '');
+      // Read as unstructured.Unstructured reads it: a metadata that is not a map has no name.
+      const metadata = getOwn(obj, 'metadata');
+      const name = isPlainObject(metadata) ? getOwn(metadata, 'name') : undefined;
+      if (typeof name !== 'string' || name === '') return this.fail(ti, 'ApplyManifests', 'resource name may not be empty');
+      const meta = metadata as { name: string; annotations?: unknown };
+      const annotations = isPlainObject(meta.annotations) ? meta.annotations : {};
+      if (!instanceNoOwner && getOwn(annotations, TEMPLATE_INSTANCE_NO_OWNER_ANNOTATION) !== 'true') {
         const owner = mapping.namespaced
           ? { apiVersion: 'config.kiosk.sh/v1alpha1', kind: 'TemplateInstance', name: ti.metadata.name!, uid: ti.metadata.uid!, controller: true }
           : { apiVersion: 'config.kiosk.sh/v1alpha1', kind: 'Template', name: template.metadata.name!, uid: template.metadata.uid!, controller: true };
-        (obj.metadata as Record<string, unknown>).ownerReferences = [owner];
+        (meta as Record<string, unknown>).ownerReferences = [owner];
       }
       try {
         await this.backend.apply(mapping, obj);
       } catch (err) {
         return this.fail(ti, 'ApplyManifests', err instanceof Error ? err.message : String(err));
       }
-      applied.push({ apiVersion, kind, ...(mapping.namespaced ? { namespace } : {}), name: obj.metadata.name });
+      applied.push({ apiVersion, kind, ...(mapping.namespaced ? { namespace } : {}), name });
     }
 
     // Prune what the previous version deployed and this one no longer has (unless marked to keep).
