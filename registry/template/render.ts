@@ -56,8 +56,10 @@ export interface RenderContext {
 
 const errorMessage = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
-/** The most of a value or pattern a message repeats: Kiosk repeats them whole, but a status holding a
- * 1 MiB value twice no longer fits in etcd, and the Failed status would never be written. */
+/**
+ * The most of a value, pattern or manifest a message repeats: Kiosk repeats them whole, but a status
+ * holding a 1 MiB value twice no longer fits in etcd, and the Failed status would never be written.
+ */
 export const MAX_ECHO_LENGTH = 1024;
 const echo = (text: string) =>
   (text.length <= MAX_ECHO_LENGTH ? text : `${text.slice(0, MAX_ECHO_LENGTH)}... (${text.length - MAX_ECHO_LENGTH} more characters)`);
@@ -199,13 +201,13 @@ export function convertManifest(manifest: unknown): Array<Record<string, unknown
   if (manifest === null || manifest === undefined) return [];
   const prefix = 'Failed to unmarshal manifest: error unmarshaling JSON: ';
   if (nestsDeeperThan(manifest, MAX_NESTING_DEPTH)) throw new RenderError('ErrorConvertingManifest', `Error converting manifest: ${prefix}${tooDeep}`);
-  const fail = (detail: string) => new RenderError('ErrorConvertingManifest', `Error converting manifest ${goJson(manifest)}: ${prefix}${detail}`);
+  const fail = (detail: string) => new RenderError('ErrorConvertingManifest', `Error converting manifest ${echo(goJson(manifest))}: ${prefix}${detail}`);
   if (!isPlainObject(manifest)) {
     throw fail(`json: cannot unmarshal ${goJsonTypeName(manifest)} into Go value of type map[string]interface {}`);
   }
   if (Object.keys(manifest).length === 0) return [];
   const kind = getOwn(manifest, 'kind');
-  if (typeof kind !== 'string' || kind === '') throw fail(`Object 'Kind' is missing in '${goJson(manifest)}'`);
+  if (typeof kind !== 'string' || kind === '') throw fail(`Object 'Kind' is missing in '${echo(goJson(manifest))}'`);
   return [cloneJson(manifest)];
 }
 
