@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { MatchReply, MatchRequest } from './go-regexp-thread.js';
-import { GoRegexpError, GoRegexpValueTooLongError } from './go-regexp.js';
+import { GoRegexpError, GoRegexpValueTooLongError, MAX_PATTERN_LENGTH, MAX_VALUE_LENGTH } from './go-regexp.js';
 
 /** regexp.MatchString without holding the caller's event loop. */
 export type MatchGoRegexp = (pattern: string, value: string) => Promise<boolean>;
@@ -42,8 +42,8 @@ const THREAD_URL = new URL('./go-regexp-thread.js', import.meta.url);
  * large pattern, can still take seconds; on the event loop that would stall every request the process
  * serves. Here the event loop only posts the strings.
  *
- * The thread starts on the first match (never in the constructor), does not keep the process alive, and is
- * replaced after a deadline or a failure. `close()` stops it and refuses what is still waiting.
+ * The thread starts on the first match (never in the constructor), keeps the process alive only while a
+ * match is in flight, and is replaced after a deadline or a failure. `close()` stops it and refuses what is still waiting.
  */
 export class GoRegexpWorker {
   private readonly deadlineMs: number;
@@ -72,6 +72,15 @@ export class GoRegexpWorker {
       reject(new Error('the regexp matcher is stopped'));
       return;
     }
+    // Refused here as the thread would refuse them, without copying a long string there first.
+    if (value.length > MAX_VALUE_LENGTH) {
+      reject(new GoRegexpValueTooLongError(value.length));
+      return;
+    }
+    if (pattern.length > MAX_PATTERN_LENGTH) {
+      reject(new GoRegexpError('expression too large', pattern));
+      return;
+    }
     if (this.queue.length >= this.maxQueued) {
       reject(new Error(`the regexp matcher has ${this.queue.length} matches waiting already`));
       return;
@@ -96,6 +105,8 @@ export class GoRegexpWorker {
     if (!job) return;
     this.current = job;
     const worker = this.thread();
+    // A match in flight keeps the process alive, as a request in flight does; an idle thread does not.
+    worker.ref();
     if (this.ready) this.startDeadline(job);
     const request: MatchRequest = { id: job.id, pattern: job.pattern, value: job.value };
     worker.postMessage(request);
@@ -108,7 +119,9 @@ export class GoRegexpWorker {
 
   private thread(): Worker {
     if (this.worker) return this.worker;
-    const worker = new Worker(THREAD_URL, { resourceLimits: { maxOldGenerationSizeMb: this.maxHeapMb, maxYoungGenerationSizeMb: 16 } });
+    // The thread only matches strings: none of the process's flags concern it, and some (--input-type,
+    // --inspect) would stop it from starting.
+    const worker = new Worker(THREAD_URL, { execArgv: [], resourceLimits: { maxOldGenerationSizeMb: this.maxHeapMb, maxYoungGenerationSizeMb: 16 } });
     worker.unref();
     this.ready = false;
     worker.on('message', (reply: MatchReply | typeof READY) => {
@@ -144,6 +157,7 @@ export class GoRegexpWorker {
     if (this.current !== job) return;
     clearTimeout(job.timer);
     this.current = undefined;
+    this.worker?.unref();
     if (stop && this.worker) {
       const worker = this.worker;
       this.worker = undefined;

@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import {
   compileGoRegexp, GoRegexpError, GoRegexpValueTooLongError, matchesGoRegexp, MAX_PATTERN_LENGTH, MAX_VALUE_LENGTH,
 } from '../../registry/template/go-regexp.js';
@@ -174,6 +176,15 @@ describe('GoRegexpWorker', () => {
     const third = worker.match('c', 'c');
     await expect(worker.match('d', 'd')).rejects.toThrow('the regexp matcher has 2 matches waiting already');
     expect(await Promise.all([first, second, third])).toEqual([true, false, true]);
+  });
+
+  it('keeps the process alive while a match is in flight, and not after', async () => {
+    worker = new GoRegexpWorker();
+    // A process with nothing else to do: it must wait for the answer, then exit without a close().
+    const script = `const { GoRegexpWorker } = await import(${JSON.stringify(new URL('../../registry/template/go-regexp-worker.js', import.meta.url).href)});
+      console.log(await new GoRegexpWorker().match('^(a+)+$', 'a'.repeat(40)));`;
+    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { timeout: 60_000 });
+    expect(stdout).toBe('true\n');
   });
 
   it('refuses what is running or waiting when closed, and everything after', async () => {
