@@ -48,14 +48,27 @@ export interface TemplateSource {
 }
 
 export const encodeRefs = (refs: ObjectRef[]) => gzipSync(Buffer.from(JSON.stringify(refs))).toString('base64');
+
+/** The most decodeRefs inflates: a status is at most a few MiB, and a small gzip can claim gigabytes. */
+const MAX_REFS_BYTES = 8 * 1024 * 1024;
+
+/**
+ * The objects a status says were deployed; [] for anything that does not read as such (a status is data
+ * someone wrote: entries that are not refs are dropped, and the inflated size is bounded).
+ */
 export function decodeRefs(text: string | undefined): ObjectRef[] {
   if (!text) return [];
+  let parsed: unknown;
   try {
-    const parsed = JSON.parse(gunzipSync(Buffer.from(text, 'base64')).toString('utf8')) as unknown;
-    return Array.isArray(parsed) ? parsed as ObjectRef[] : [];
+    parsed = JSON.parse(gunzipSync(Buffer.from(text, 'base64'), { maxOutputLength: MAX_REFS_BYTES }).toString('utf8'));
   } catch {
     return [];
   }
+  if (!Array.isArray(parsed)) return [];
+  const nonEmpty = (v: unknown) => typeof v === 'string' && v !== '';
+  return parsed.filter((r): r is ObjectRef => isPlainObject(r) && nonEmpty(getOwn(r, 'apiVersion')) && nonEmpty(getOwn(r, 'kind')) && nonEmpty(getOwn(r, 'name'))
+    && (getOwn(r, 'namespace') === undefined || typeof getOwn(r, 'namespace') === 'string'))
+    .map((r) => ({ apiVersion: r.apiVersion, kind: r.kind, name: r.name, ...(r.namespace !== undefined ? { namespace: r.namespace } : {}) }));
 }
 const refKey = (r: ObjectRef) => `${r.apiVersion}/${r.kind}/${r.namespace ?? ''}/${r.name}`;
 
@@ -268,7 +281,8 @@ export class TemplateInstanceController {
     for (const ref of decodeRefs(ti.status?.templateManifests)) {
       if (now.has(refKey(ref))) continue;
       const mapping = await this.backend.mapping(ref.apiVersion, ref.kind);
-      if (mapping) await this.backend.remove(mapping, ref);
+      // What this instance deployed lives in its own namespace: a status naming another is not followed.
+      if (mapping && (!mapping.namespaced || ref.namespace === namespace)) await this.backend.remove(mapping, ref);
     }
     const changed = await this.setStatus(ti, {
       status: 'Deployed', reason: '', message: '',
