@@ -154,8 +154,9 @@ describe('GoRegexpWorker', () => {
 
   it('keeps the event loop turning while a costly match runs, stops it at the deadline, and goes on', async () => {
     worker = new GoRegexpWorker({ deadlineMs: 1000 });
-    // Ten seconds of work for re2js (its DFA keeps giving up on 5,000-instruction states); 16,000 characters took 4 s.
-    const costly = worker.match('(a?){1000}a{1000}', `${'a'.repeat(999)}b`.repeat(64));
+    // Many seconds of work for re2js (its DFA keeps giving up on 5,000-instruction states): 16,000 characters
+    // took 1.5 to 12 s depending on load, 256,000 took 24 s.
+    const costly = worker.match('(a?){1000}a{1000}', `${'a'.repeat(999)}b`.repeat(256));
     let turns = 0;
     let settled = false;
     void costly.catch(() => undefined).finally(() => { settled = true; });
