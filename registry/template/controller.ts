@@ -5,7 +5,9 @@ import type { WorkqueueMetricsProvider } from '../../storage/workqueue.js';
 import { canonicalJson } from '../canonical-json.js';
 import type { EventSink } from '../events.js';
 import { discardEvents, errorNote, referenceTo } from '../events.js';
+import { GoRegexpWorker } from './go-regexp-worker.js';
 import { helmSecretRefs, helmTemplateArgs, parseHelmOutput } from './helm.js';
+import { getOwn, isPlainObject } from './plain-data.js';
 import { forceNamespace, RenderError, renderManifests, substituteInValues, validateParameters } from './render.js';
 import type { Template, TemplateInstance } from './types.js';
 import { TEMPLATE_INSTANCE_NO_OWNER_ANNOTATION } from './types.js';
@@ -46,14 +48,27 @@ export interface TemplateSource {
 }
 
 export const encodeRefs = (refs: ObjectRef[]) => gzipSync(Buffer.from(JSON.stringify(refs))).toString('base64');
+
+/** The most decodeRefs inflates: a status is at most a few MiB, and a small gzip can claim gigabytes. */
+const MAX_REFS_BYTES = 8 * 1024 * 1024;
+
+/**
+ * The objects a status says were deployed; [] for anything that does not read as such (a status is data
+ * someone wrote: entries that are not refs are dropped, and the inflated size is bounded).
+ */
 export function decodeRefs(text: string | undefined): ObjectRef[] {
   if (!text) return [];
+  let parsed: unknown;
   try {
-    const parsed = JSON.parse(gunzipSync(Buffer.from(text, 'base64')).toString('utf8')) as unknown;
-    return Array.isArray(parsed) ? parsed as ObjectRef[] : [];
+    parsed = JSON.parse(gunzipSync(Buffer.from(text, 'base64'), { maxOutputLength: MAX_REFS_BYTES }).toString('utf8'));
   } catch {
     return [];
   }
+  if (!Array.isArray(parsed)) return [];
+  const nonEmpty = (v: unknown) => typeof v === 'string' && v !== '';
+  return parsed.filter((r): r is ObjectRef => isPlainObject(r) && nonEmpty(getOwn(r, 'apiVersion')) && nonEmpty(getOwn(r, 'kind')) && nonEmpty(getOwn(r, 'name'))
+    && (getOwn(r, 'namespace') === undefined || typeof getOwn(r, 'namespace') === 'string'))
+    .map((r) => ({ apiVersion: r.apiVersion, kind: r.kind, name: r.name, ...(r.namespace !== undefined ? { namespace: r.namespace } : {}) }));
 }
 const refKey = (r: ObjectRef) => `${r.apiVersion}/${r.kind}/${r.namespace ?? ''}/${r.name}`;
 
@@ -76,8 +91,13 @@ export class TemplateInstanceController {
   private readonly queue: Workqueue;
   private readonly waiters = new Set<Waiter>();
 
+  /**
+   * `regexps` matches validation patterns off the event loop; the controller closes it in close(). Its
+   * thread starts with the first validation, not here.
+   */
   constructor(private readonly source: TemplateSource, private readonly backend: TemplateBackend, private readonly log: Logger,
-    private readonly events: EventSink = discardEvents, queueMetrics?: WorkqueueMetricsProvider) {
+    private readonly events: EventSink = discardEvents, queueMetrics?: WorkqueueMetricsProvider,
+    private readonly regexps: GoRegexpWorker = new GoRegexpWorker()) {
     this.queue = new Workqueue({ name: 'templateinstance', concurrency: 4, baseDelayMs: 500, maxDelayMs: 300_000, metrics: queueMetrics },
       (key) => this.reconcile(key), log);
   }
@@ -105,6 +125,7 @@ export class TemplateInstanceController {
   /** At shutdown: nothing will be waited for any more. */
   close(): void {
     this.stop();
+    this.regexps.close();
     for (const w of [...this.waiters]) w.resolve({ ok: false, timeout: true });
   }
 
@@ -217,7 +238,7 @@ export class TemplateInstanceController {
       ...(accountName ? { account: this.source.account(accountName) ?? undefined, accountName } : {}),
     };
     try {
-      validateParameters(template, ti);
+      await validateParameters(template, ti, this.regexps.match);
       objects = renderManifests(template, ti, context) as typeof objects;
       const helm = template.resources?.helm;
       if (helm) objects.push(...await this.renderHelm(template, ti, namespace, context) as typeof objects);
@@ -230,24 +251,29 @@ export class TemplateInstanceController {
     const instanceNoOwner = ti.metadata.annotations?.[TEMPLATE_INSTANCE_NO_OWNER_ANNOTATION] === 'true';
     const applied: ObjectRef[] = [];
     for (const obj of objects) {
-      const apiVersion = String(obj.apiVersion ?? '');
-      const kind = String(obj.kind ?? '');
+      const apiVersion = String(getOwn(obj, 'apiVersion') ?? '');
+      const kind = String(getOwn(obj, 'kind') ?? '');
       const mapping = await this.backend.mapping(apiVersion, kind);
       if (!mapping) return this.fail(ti, 'FindObjectMapping', `no matches for kind "${kind}" in version "${apiVersion}"`);
-      if (mapping.namespaced) forceNamespace(obj, namespace);
-      else delete obj.metadata.namespace;
-      if (!instanceNoOwner && obj.metadata.annotations?.[TEMPLATE_INSTANCE_NO_OWNER_ANNOTATION] !== 'true') {
+      forceNamespace(obj, mapping.namespaced ? namespace : '');
+      // Read as unstructured.Unstructured reads it: a metadata that is not a map has no name.
+      const metadata = getOwn(obj, 'metadata');
+      const name = isPlainObject(metadata) ? getOwn(metadata, 'name') : undefined;
+      if (typeof name !== 'string' || name === '') return this.fail(ti, 'ApplyManifests', 'resource name may not be empty');
+      const meta = metadata as { name: string; annotations?: unknown };
+      const annotations = isPlainObject(meta.annotations) ? meta.annotations : {};
+      if (!instanceNoOwner && getOwn(annotations, TEMPLATE_INSTANCE_NO_OWNER_ANNOTATION) !== 'true') {
         const owner = mapping.namespaced
           ? { apiVersion: 'config.kiosk.sh/v1alpha1', kind: 'TemplateInstance', name: ti.metadata.name!, uid: ti.metadata.uid!, controller: true }
           : { apiVersion: 'config.kiosk.sh/v1alpha1', kind: 'Template', name: template.metadata.name!, uid: template.metadata.uid!, controller: true };
-        (obj.metadata as Record<string, unknown>).ownerReferences = [owner];
+        (meta as Record<string, unknown>).ownerReferences = [owner];
       }
       try {
         await this.backend.apply(mapping, obj);
       } catch (err) {
         return this.fail(ti, 'ApplyManifests', err instanceof Error ? err.message : String(err));
       }
-      applied.push({ apiVersion, kind, ...(mapping.namespaced ? { namespace } : {}), name: obj.metadata.name });
+      applied.push({ apiVersion, kind, ...(mapping.namespaced ? { namespace } : {}), name });
     }
 
     // Prune what the previous version deployed and this one no longer has (unless marked to keep).
@@ -255,7 +281,8 @@ export class TemplateInstanceController {
     for (const ref of decodeRefs(ti.status?.templateManifests)) {
       if (now.has(refKey(ref))) continue;
       const mapping = await this.backend.mapping(ref.apiVersion, ref.kind);
-      if (mapping) await this.backend.remove(mapping, ref);
+      // What this instance deployed lives in its own namespace: a status naming another is not followed.
+      if (mapping && (!mapping.namespaced || ref.namespace === namespace)) await this.backend.remove(mapping, ref);
     }
     const changed = await this.setStatus(ti, {
       status: 'Deployed', reason: '', message: '',

@@ -1,3 +1,4 @@
+import { isPlainObject, MAX_NESTING_DEPTH, nestsDeeperThan } from './plain-data.js';
 import { RenderError } from './render.js';
 import type { HelmConfiguration, HelmSecretRef } from './types.js';
 import { yamlToJson } from './yaml.js';
@@ -40,7 +41,10 @@ export function helmTemplateArgs(release: string, helm: HelmConfiguration, names
   return args;
 }
 
-/** The objects of `helm template`'s multi-document output (empty documents dropped). */
+/**
+ * The objects of `helm template`'s multi-document output (empty documents dropped). A chart's output is
+ * data too: one nested deeper than MAX_NESTING_DEPTH fails here rather than on the way to kube-apiserver.
+ */
 export function parseHelmOutput(text: string): Array<Record<string, unknown>> {
   const objects: Array<Record<string, unknown>> = [];
   for (const doc of text.split(/^---\s*$/m)) {
@@ -51,7 +55,9 @@ export function parseHelmOutput(text: string): Array<Record<string, unknown>> {
     } catch (err) {
       throw helmError(`parse output: ${(err as Error).message}`);
     }
-    if (value && typeof value === 'object' && !Array.isArray(value)) objects.push(value as Record<string, unknown>);
+    if (!isPlainObject(value)) continue;
+    if (nestsDeeperThan(value, MAX_NESTING_DEPTH)) throw helmError(`parse output: an object is nested more than ${MAX_NESTING_DEPTH} levels deep`);
+    objects.push(value);
   }
   return objects;
 }

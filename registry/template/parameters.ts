@@ -3,15 +3,46 @@
  * value parsed as YAML (so numbers, booleans, lists and maps come out typed), `$${NAME}` for a literal
  * `${NAME}` (each extra `$` escapes one), and a walk that substitutes in string values only, never in keys.
  */
+import { isContainer, setOwn, type Container } from './plain-data.js';
 import { yamlToJson } from './yaml.js';
 
 /** Returns the text for a variable name (the part between the braces); throws to abort. */
 export type ReplaceVarFn = (name: string) => string;
 
-/** VarMatchRegex: a run of `$`, then `{`, anything but `}`, then `}`. */
-const VAR = /\$+?\{[^}]+\}/g;
-/** ExpressionVarMatchRegex: the whole value is `${{...}}`. */
-const EXPRESSION = /^\$\{\{[^}]+\}\}$/;
+/**
+ * ExpressionVarMatchRegex `^\$\{\{[^}]+\}\}$`: the whole value is `${{...}}` with no `}` inside.
+ * Checked by hand, like VarMatchRegex below.
+ */
+function isExpression(value: string): boolean {
+  return value.length > 5 && value.startsWith('${{') && value.endsWith('}}') && value.indexOf('}', 3) === value.length - 2;
+}
+
+/**
+ * Every match of Kiosk's VarMatchRegex `\$+?\{[^}]+\}` (a run of `$`, `{`, at least one character that is
+ * not `}`, then `}`), leftmost first, replaced by `substitute(match)`. A scan, not that regex: a
+ * backtracking engine tries it from every `$` of a long run, or every `${` without a `}`, to the end of
+ * the string, which is quadratic (50,000 `$` took seconds).
+ */
+function replaceVariables(value: string, substitute: (match: string) => string): string {
+  let out = '';
+  let copied = 0;
+  let from = 0;
+  for (;;) {
+    const open = value.indexOf('{', from);
+    if (open < 0) break;
+    from = open + 1;
+    if (open === 0 || value[open - 1] !== '$') continue;
+    const close = value.indexOf('}', open + 1);
+    if (close < 0) break; // No `}` after this `{`, so none after any later one either.
+    if (close === open + 1) continue; // `${}`: the braces must hold something.
+    let start = open - 1;
+    while (start > copied && value[start - 1] === '$') start--;
+    out += value.slice(copied, start) + substitute(value.slice(start, close + 1));
+    copied = close + 1;
+    from = copied;
+  }
+  return copied === 0 ? value : out + value.slice(copied);
+}
 
 /**
  * ParseString. An expression value becomes whatever its replaced text parses to as YAML (errors read
@@ -19,27 +50,28 @@ const EXPRESSION = /^\$\{\{[^}]+\}\}$/;
  * and each `$${X}` losing one `$` without replacement.
  */
 export function parseString(value: string, replace: ReplaceVarFn): unknown {
-  if (EXPRESSION.test(value)) return yamlToJson(replace(value.slice(3, -2)));
-  return value.replace(VAR, (match) => (match.startsWith('$$') ? match.slice(1) : replace(match.slice(2, -1))));
+  if (isExpression(value)) return yamlToJson(replace(value.slice(3, -2)));
+  return replaceVariables(value, (match) => (match.startsWith('$$') ? match.slice(1) : replace(match.slice(2, -1))));
 }
-
-const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * WalkStringMap: replaces, in place, every string value of every map and list reachable from `node`.
- * A replacement is not walked again; keys are left alone.
+ * A replacement is not walked again; keys are left alone. Values are visited in document order, depth
+ * first, as Go's recursive walk visits lists; the walk keeps its own stack, so nesting costs no call stack.
  */
 export function walkStrings(node: unknown, replace: (value: string) => unknown): void {
-  if (Array.isArray(node)) {
-    node.forEach((v, i) => {
-      if (typeof v === 'string') node[i] = replace(v);
-      else walkStrings(v, replace);
-    });
-  } else if (isPlainObject(node)) {
-    for (const [k, v] of Object.entries(node)) {
-      if (typeof v !== 'string') walkStrings(v, replace);
-      else if (k === '__proto__') Object.defineProperty(node, k, { value: replace(v), writable: true, enumerable: true, configurable: true });
-      else node[k] = replace(v);
+  if (!isContainer(node)) return;
+  const stack: Array<{ node: Container; keys: string[]; next: number }> = [{ node, keys: Object.keys(node), next: 0 }];
+  while (stack.length > 0) {
+    const frame = stack[stack.length - 1]!;
+    if (frame.next >= frame.keys.length) {
+      stack.pop();
+      continue;
     }
+    const key = frame.keys[frame.next++]!;
+    const container = frame.node as Record<string, unknown>;
+    const value = container[key];
+    if (typeof value === 'string') setOwn(container, key, replace(value));
+    else if (isContainer(value)) stack.push({ node: value, keys: Object.keys(value), next: 0 });
   }
 }

@@ -5,10 +5,16 @@
  * owning account it read, and maps, owns and applies the objects.
  *
  * Failures throw a RenderError whose reason and message are what Kiosk writes to the instance's status.
+ *
+ * Everything here takes data a tenant or an admin wrote: keys are own data (`__proto__` is a key like any
+ * other, see plain-data.ts), walks are loops (a manifest nesting 10,000 levels is refused, not a stack
+ * overflow), scans are linear, and regexps run off the event loop (go-regexp-worker.ts).
  */
 import { ACCOUNT_LABEL } from '../account/types.js';
-import { compileGoRegexp } from './go-regexp.js';
+import { GoRegexpError, GoRegexpValueTooLongError } from './go-regexp.js';
+import { GoRegexpUndecidedError, type MatchGoRegexp } from './go-regexp-worker.js';
 import { parseString, walkStrings, type ReplaceVarFn } from './parameters.js';
+import { cloneJson, getOwn, isPlainObject, MAX_NESTING_DEPTH, nestsDeeperThan } from './plain-data.js';
 import type { HelmConfiguration, Template, TemplateFailureReason, TemplateInstance } from './types.js';
 import { goJson, goJsonTypeName, jsonToYaml, yamlToJson } from './yaml.js';
 
@@ -50,6 +56,14 @@ export interface RenderContext {
 
 const errorMessage = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
+/**
+ * The most of a value, pattern or manifest a message repeats: Kiosk repeats them whole, but a status
+ * holding a 1 MiB value twice no longer fits in etcd, and the Failed status would never be written.
+ */
+export const MAX_ECHO_LENGTH = 1024;
+const echo = (text: string) =>
+  (text.length <= MAX_ECHO_LENGTH ? text : `${text.slice(0, MAX_ECHO_LENGTH)}... (${text.length - MAX_ECHO_LENGTH} more characters)`);
+
 /** Kiosk reads maps through Go, where an empty map is omitted on the wire and comes back nil. */
 const isEmptyMap = (m: Record<string, string> | undefined | null): m is undefined | null =>
   m === undefined || m === null || Object.keys(m).length === 0;
@@ -62,9 +76,11 @@ const isEmptyMap = (m: Record<string, string> | undefined | null): m is undefine
  * Kiosk's validateParameters, in its order: for each declared parameter that is required or has a
  * validation pattern, every instance value of that name must match the pattern (Go regexp, unanchored) and
  * a required one must be given at all (an empty value counts as given); then every named instance
- * parameter must be declared. Defaults are not validated. Throws ErrorValidatingParameters.
+ * parameter must be declared. Defaults are not validated. Rejects with ErrorValidatingParameters; a
+ * pattern that cannot be decided on a value in time (or a value over the size limit) fails the same way.
+ * Any other rejection of `match` (the matcher stopped or busy) passes through: nothing was decided.
  */
-export function validateParameters(template: Template, instance: TemplateInstance): void {
+export async function validateParameters(template: Template, instance: TemplateInstance, match: MatchGoRegexp): Promise<void> {
   const fail = (message: string) => new RenderError('ErrorValidatingParameters', message);
   const given = instance.spec.parameters ?? [];
   const declared = template.parameters ?? [];
@@ -76,15 +92,19 @@ export function validateParameters(template: Template, instance: TemplateInstanc
       if ((p.name ?? '') !== name) continue;
       found = true;
       if (!parameter.validation) continue;
-      let pattern: RegExp;
+      const value = p.value ?? '';
+      let matched: boolean;
       try {
-        pattern = compileGoRegexp(parameter.validation);
+        matched = await match(parameter.validation, value);
       } catch (err) {
-        throw fail(`match string: ${errorMessage(err)}`);
+        if (err instanceof GoRegexpError) throw fail(`match string: ${new GoRegexpError(err.code, echo(err.expr)).message}`);
+        if (err instanceof GoRegexpValueTooLongError) throw fail(`parameter ${name} cannot be validated: ${err.message}`);
+        if (err instanceof GoRegexpUndecidedError) {
+          throw fail(`match string: validation pattern ${echo(parameter.validation)} on the ${value.length}-character value of parameter ${name}: ${err.message}`);
+        }
+        throw err;
       }
-      if (!pattern.test(p.value ?? '')) {
-        throw fail(`parameter ${name} value ${p.value ?? ''} does not match validation pattern ${parameter.validation}`);
-      }
+      if (!matched) throw fail(`parameter ${name} value ${echo(value)} does not match validation pattern ${echo(parameter.validation)}`);
     }
     if (!found && parameter.required) throw fail(`parameter ${name} is required but was not found in template instance`);
   }
@@ -170,23 +190,25 @@ export function replaceVariable(value: string, template: Template, instance: Tem
 // Manifests.
 // ---------------------------------------------------------------------------------------------------------
 
-const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const tooDeep = `nested more than ${MAX_NESTING_DEPTH} levels deep`;
 
 /**
  * convert.StringToUnstructuredArray over one embedded manifest: a null or empty object yields nothing, an
- * object without a (string) kind, or anything but an object, fails ErrorConvertingManifest. Deep copy.
+ * object without a (string) kind, or anything but an object, fails ErrorConvertingManifest, and so does one
+ * nested deeper than MAX_NESTING_DEPTH (before anything recursive reads it). Deep copy.
  */
 export function convertManifest(manifest: unknown): Array<Record<string, unknown>> {
   if (manifest === null || manifest === undefined) return [];
-  const raw = goJson(manifest);
-  const fail = (detail: string) =>
-    new RenderError('ErrorConvertingManifest', `Error converting manifest ${raw}: Failed to unmarshal manifest: error unmarshaling JSON: ${detail}`);
+  const prefix = 'Failed to unmarshal manifest: error unmarshaling JSON: ';
+  if (nestsDeeperThan(manifest, MAX_NESTING_DEPTH)) throw new RenderError('ErrorConvertingManifest', `Error converting manifest: ${prefix}${tooDeep}`);
+  const fail = (detail: string) => new RenderError('ErrorConvertingManifest', `Error converting manifest ${echo(goJson(manifest))}: ${prefix}${detail}`);
   if (!isPlainObject(manifest)) {
     throw fail(`json: cannot unmarshal ${goJsonTypeName(manifest)} into Go value of type map[string]interface {}`);
   }
   if (Object.keys(manifest).length === 0) return [];
-  if (typeof manifest.kind !== 'string' || manifest.kind === '') throw fail(`Object 'Kind' is missing in '${raw}'`);
-  return [structuredClone(manifest)];
+  const kind = getOwn(manifest, 'kind');
+  if (typeof kind !== 'string' || kind === '') throw fail(`Object 'Kind' is missing in '${echo(goJson(manifest))}'`);
+  return [cloneJson(manifest)];
 }
 
 /**
@@ -202,6 +224,8 @@ export function renderManifests(template: Template, instance: TemplateInstance, 
     for (const obj of converted) {
       try {
         walkStrings(obj, (value) => parseString(value, resolve));
+        // A `${{X}}` value may have brought nesting of its own.
+        if (nestsDeeperThan(obj, MAX_NESTING_DEPTH)) throw new Error(`the rendered manifest is ${tooDeep}`);
       } catch (err) {
         throw new RenderError('ErrorReplaceParameters', `Error replacing parameters in manifest: replace parameters: ${errorMessage(err)}`);
       }
@@ -217,11 +241,12 @@ export function renderManifests(template: Template, instance: TemplateInstance, 
  */
 export function forceNamespace<T extends Record<string, unknown>>(obj: T, namespace: string): T {
   const target = obj as Record<string, unknown>;
-  if (target.metadata === undefined) {
+  const metadata = getOwn(target, 'metadata');
+  if (metadata === undefined) {
     if (namespace !== '') target.metadata = { namespace };
-  } else if (isPlainObject(target.metadata)) {
-    if (namespace !== '') target.metadata.namespace = namespace;
-    else delete target.metadata.namespace;
+  } else if (isPlainObject(metadata)) {
+    if (namespace !== '') metadata.namespace = namespace;
+    else delete metadata.namespace;
   }
   return obj;
 }
@@ -250,6 +275,7 @@ export function substituteInValues(valuesYaml: string, template: Template, insta
   const resolve = variableResolver(template, instance, context);
   try {
     walkStrings(values, (value) => parseString(value, resolve));
+    if (nestsDeeperThan(values, MAX_NESTING_DEPTH)) throw new Error(`the values are ${tooDeep}`);
   } catch (err) {
     throw fail(`replace parameters: ${errorMessage(err)}`);
   }
@@ -268,12 +294,12 @@ export interface RenderedTemplate {
 }
 
 /** Kiosk's deploy() up to `helm template`, in its order: validate, manifests, Helm values. */
-export function renderTemplate(template: Template, instance: TemplateInstance, context: RenderContext): RenderedTemplate {
-  validateParameters(template, instance);
+export async function renderTemplate(template: Template, instance: TemplateInstance, context: RenderContext, match: MatchGoRegexp): Promise<RenderedTemplate> {
+  await validateParameters(template, instance, match);
   const objects = renderManifests(template, instance, context);
   const source = template.resources?.helm;
   if (!source) return { objects };
-  const helm = structuredClone(source);
+  const helm = cloneJson(source);
   if (helm.values !== undefined) helm.values = substituteInValues(helm.values, template, instance, context);
   return { objects, helm };
 }

@@ -129,6 +129,46 @@ spec: {template: ${acct}, parameters: ${params}}
     expect(await statusOf(name)).toMatchObject({ status: 'Failed', reason: 'ErrorValidatingParameters', message });
   });
 
+  it('a catastrophic validation pattern fails the instance promptly while the server keeps answering', async () => {
+    await apply(`apiVersion: config.kiosk.sh/v1alpha1
+kind: Template
+metadata: {name: ${acct}-redos}
+parameters:
+- {name: WORD, validation: '^(a+)+$'}
+- {name: COSTLY, validation: '(a?){1000}a{1000}'}
+resources:
+  manifests:
+  - {apiVersion: v1, kind: ConfigMap, metadata: {name: redos}, data: {word: '\${WORD}'}}
+`);
+    const word = `${'a'.repeat(40)}!`;
+    // A backtracking engine needs 2^40 steps for this one; RE2 semantics decide it at once.
+    await apply(`apiVersion: config.kiosk.sh/v1alpha1
+kind: TemplateInstance
+metadata: {name: redos, namespace: ${acct}-ns}
+spec: {template: ${acct}-redos, parameters: [{name: WORD, value: '${word}'}]}
+`);
+    // A minute of work even in linear time (16,000 characters took 4 s): stopped at the matcher's 5 s
+    // deadline, off the event loop. Created, not applied: the last-applied annotation could not hold it.
+    await kubectlOk(['create', '-f', '-'], { stdin: `apiVersion: config.kiosk.sh/v1alpha1
+kind: TemplateInstance
+metadata: {name: costly, namespace: ${acct}-ns}
+spec: {template: ${acct}-redos, parameters: [{name: COSTLY, value: '${`${'a'.repeat(999)}b`.repeat(1000)}'}]}
+` });
+    expect(await kubectlOk(['get', 'spaces', '-o', 'name'])).toBeDefined();
+    expect(await kubectlOk(['get', 'templateinstance', 'costly', '-n', `${acct}-ns`, '-o', 'name'])).toBe('templateinstance.config.kiosk.sh/costly\n');
+    expect(await eventually(async () => (await statusOf('redos')).status === 'Failed', 10_000)).toBe(true);
+    expect(await statusOf('redos')).toMatchObject({
+      status: 'Failed', reason: 'ErrorValidatingParameters', message: `parameter WORD value ${word} does not match validation pattern ^(a+)+$`,
+    });
+    expect(await eventually(async () => (await statusOf('costly')).status === 'Failed', 60_000, 500)).toBe(true);
+    expect(await statusOf('costly')).toMatchObject({
+      status: 'Failed', reason: 'ErrorValidatingParameters',
+      message: 'match string: validation pattern (a?){1000}a{1000} on the 1000000-character value of parameter COSTLY: matching did not finish within 5s',
+    });
+    // Failed instances are retried with backoff: this one would cost the matcher 5 s a time.
+    await kubectlOk(['delete', 'templateinstance', 'costly', 'redos', '-n', `${acct}-ns`]);
+  }, 90_000);
+
   it('renders a valid instance', async () => {
     await apply(instance('ok', '[{name: SIZE, value: "3"}]'));
     expect(await eventually(async () => (await statusOf('ok')).status === 'Deployed', 10_000)).toBe(true);

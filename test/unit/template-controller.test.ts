@@ -1,0 +1,117 @@
+// The TemplateInstance controller on hostile Templates: what ends in the instance's status.
+import { gzipSync } from 'node:zlib';
+import type { Mapping, ObjectRef, TemplateBackend, TemplateSource } from '../../registry/template/controller.js';
+import { decodeRefs, encodeRefs, TemplateInstanceController } from '../../registry/template/controller.js';
+import type { Template, TemplateInstance } from '../../registry/template/types.js';
+import { silentLogger } from '../../storage/logger.js';
+
+/** Waits for a status change, however long a loaded machine takes: the status is the condition. */
+function statusChange(): { next: Promise<TemplateInstance['status']>; record: (status: TemplateInstance['status']) => void } {
+  let record!: (status: TemplateInstance['status']) => void;
+  const next = new Promise<TemplateInstance['status']>((resolve) => {
+    record = resolve;
+  });
+  return { next, record };
+}
+
+describe('TemplateInstanceController on hostile Templates', () => {
+  let controller: TemplateInstanceController;
+  let applied: unknown[];
+  let removed: ObjectRef[];
+  afterEach(() => controller.close());
+
+  function deploy(template: Template, parameters: Array<{ name: string; value: string }> = [], status?: TemplateInstance['status']) {
+    const instance: TemplateInstance = {
+      apiVersion: 'config.kiosk.sh/v1alpha1', kind: 'TemplateInstance',
+      metadata: { name: 'ti', namespace: 'team-a', uid: 'ti-1' }, spec: { template: 'tpl', parameters }, ...(status ? { status } : {}),
+    };
+    const change = statusChange();
+    const source: TemplateSource = {
+      instance: () => instance, instancesOfTemplate: () => [instance], template: () => template,
+      namespace: (name) => ({ metadata: { name } }), account: () => undefined,
+    };
+    applied = [];
+    removed = [];
+    const backend: TemplateBackend = {
+      mapping: async (): Promise<Mapping> => ({ prefix: '/api/v1', resource: 'configmaps', namespaced: true }),
+      apply: async (_m, obj) => {
+        applied.push(obj);
+      },
+      remove: async (_m, ref) => {
+        removed.push(ref);
+      },
+      patchInstanceStatus: async (_ns, _name, status) => change.record(status),
+      helmTemplate: async () => '', secretValue: async () => undefined,
+    };
+    controller = new TemplateInstanceController(source, backend, silentLogger);
+    controller.start();
+    controller.onInstance(instance);
+    return change.next;
+  }
+
+  const tpl = (manifests: unknown[], parameters: Template['parameters'] = []): Template => ({
+    apiVersion: 'config.kiosk.sh/v1alpha1', kind: 'Template', metadata: { name: 'tpl', uid: 't-1', resourceVersion: '1' },
+    resources: { manifests: manifests as Array<Record<string, unknown>> }, parameters,
+  });
+
+  it('fails a catastrophic validation pattern on a long value with Kiosk\'s message, decided on the worker', async () => {
+    const word = `${'a'.repeat(40)}!`;
+    const status = await deploy(tpl([{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm' } }], [{ name: 'WORD', validation: '^(a+)+$' }]),
+      [{ name: 'WORD', value: word }]);
+    expect(status).toMatchObject({ status: 'Failed', reason: 'ErrorValidatingParameters', message: `parameter WORD value ${word} does not match validation pattern ^(a+)+$` });
+    expect(applied).toEqual([]);
+  });
+
+  it('deploys when the value matches', async () => {
+    const status = await deploy(tpl([{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm' }, data: { w: '${WORD}' } }],
+      [{ name: 'WORD', validation: '^(a+)+$' }]), [{ name: 'WORD', value: 'a'.repeat(40) }]);
+    expect(status).toMatchObject({ status: 'Deployed' });
+    expect(applied).toEqual([{ apiVersion: 'v1', kind: 'ConfigMap', data: { w: 'a'.repeat(40) },
+      metadata: { name: 'cm', namespace: 'team-a', ownerReferences: [{ apiVersion: 'config.kiosk.sh/v1alpha1', kind: 'TemplateInstance', name: 'ti', uid: 'ti-1', controller: true }] } }]);
+  });
+
+  it.each([
+    ['no metadata', { apiVersion: 'v1', kind: 'ConfigMap' }],
+    ['metadata that is not a map', { apiVersion: 'v1', kind: 'ConfigMap', metadata: 'odd' }],
+    ['a name only inherited', JSON.parse('{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"__proto__": {"name": "cm"}}}')],
+  ])('fails ApplyManifests for a manifest with %s, without throwing', async (_name, manifest) => {
+    const status = await deploy(tpl([manifest]));
+    expect(status).toMatchObject({ status: 'Failed', reason: 'ApplyManifests', message: 'resource name may not be empty' });
+    expect(applied).toEqual([]);
+  });
+
+  it('prunes only in the instance\'s namespace, whatever the status names', async () => {
+    const refs: ObjectRef[] = [
+      { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'team-a', name: 'old' },
+      { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'kube-system', name: 'coredns' },
+    ];
+    const status = await deploy(tpl([]), [], { status: 'Failed', templateManifests: encodeRefs(refs) });
+    expect(status).toMatchObject({ status: 'Deployed' });
+    expect(removed).toEqual([refs[0]]);
+  });
+});
+
+describe('decodeRefs', () => {
+  const gzipped = (text: string) => gzipSync(Buffer.from(text)).toString('base64');
+
+  it('reads back what encodeRefs wrote', () => {
+    const refs: ObjectRef[] = [{ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'a', name: 'b' }, { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', name: 'c' }];
+    expect(decodeRefs(encodeRefs(refs))).toEqual(refs);
+  });
+
+  it('drops entries that are not refs', () => {
+    expect(decodeRefs(gzipped(JSON.stringify([null, 1, 'x', [], { kind: 'ConfigMap', name: 'n' }, { apiVersion: 'v1', kind: 'ConfigMap', name: 'ok', namespace: 3 },
+      JSON.parse('{"apiVersion": "v1", "kind": "ConfigMap", "__proto__": {"name": "inherited"}}'), { apiVersion: 'v1', kind: 'ConfigMap', name: 'ok', extra: true }]))))
+      .toEqual([{ apiVersion: 'v1', kind: 'ConfigMap', name: 'ok' }]);
+  });
+
+  it('gives up on a gzip that inflates past its bound, without inflating it', () => {
+    const bomb = gzipSync(Buffer.alloc(256 * 1024 * 1024, 0x20)).toString('base64');
+    expect(bomb.length).toBeLessThan(1024 * 1024);
+    expect(decodeRefs(bomb)).toEqual([]);
+  });
+
+  it.each([['not base64 gzip', 'garbage'], ['not JSON', gzipped('{')], ['not a list', gzipped('{}')]])('is empty for %s', (_name, text) => {
+    expect(decodeRefs(text)).toEqual([]);
+  });
+});
