@@ -2,7 +2,7 @@ import { statusOf } from '../support/status-of.js';
 import { allSchemas, definitionName } from '../../registry/openapi/schemas.js';
 import type { Schema } from '../../registry/openapi/schema.js';
 import {
-  MAX_JSON_DEPTH, bodyMediaType, decodeBody, jsonDepthExceeds, decodeObject, duplicateFields, fieldValidation, parseGroupVersion, parseYaml, scanJson,
+  MAX_JSON_DEPTH, MAX_YAML_SEPARATORS, bodyMediaType, decodeBody, jsonDepthExceeds, decodeObject, duplicateFields, fieldValidation, parseGroupVersion, parseYaml, scanJson,
   strictDecodingOutcome, summarizeData, unknownFields,
 } from '../../registry/write/decode.js';
 import { MAX_RECORDED_WARNINGS, warningHeaders } from '../../registry/write/warnings.js';
@@ -364,12 +364,26 @@ describe('hostile bodies', () => {
   it.each([
     ['flow sequences', '['],
     ['flow mappings', '{a: '],
-    ['block sequences', '- '],
-  ])('answers 3 MiB of YAML %s with a 400 naming the max depth', (_shape, open) => {
+  ])('answers 3 MiB of YAML %s with a 400, counted before the YAML reader runs', (_shape, open) => {
     const body = Buffer.from(open.repeat(MiB3 / open.length));
     const err = statusOf(() => decodeBody(body, 'application/yaml', SPACE));
     expect([err.code, err.reason]).toEqual([400, 'BadRequest']);
+    expect(err.message).toContain(`${UNRECOGNIZED}yaml: too many values: a YAML body may hold at most ${MAX_YAML_SEPARATORS} lines and flow separators`);
+  });
+
+  it.each([
+    ['3 MiB of block sequences on one line', '- '.repeat(MiB3 / 2)],
+    ['flow sequences past the bound', `a: ${'['.repeat(MAX_JSON_DEPTH + 1)}`],
+  ])('answers YAML within the separator budget but too deep (%s) with a 400 naming the max depth', (_shape, text) => {
+    const err = statusOf(() => decodeBody(Buffer.from(text), 'application/yaml', SPACE));
+    expect([err.code, err.reason]).toEqual([400, 'BadRequest']);
     expect(err.message).toContain(`${UNRECOGNIZED}yaml: exceeded max depth of ${MAX_JSON_DEPTH} (`);
+  });
+
+  it('counts lines and flow separators, not other characters', () => {
+    const lines = (n: number) => `apiVersion: tenancy.kiosk.sh/v1alpha1\nkind: Space\nmetadata:\n  annotations:\n    a: |\n${'      x x: y\n'.repeat(n)}`;
+    expect(() => parseYaml(lines(MAX_YAML_SEPARATORS - 10))).not.toThrow();
+    expect(() => parseYaml(lines(MAX_YAML_SEPARATORS))).toThrow(/^yaml: too many values/);
   });
 
   it('reads YAML as deep as the bound', () => {
@@ -379,7 +393,7 @@ describe('hostile bodies', () => {
     expect(jsonDepthExceeds(value, MAX_JSON_DEPTH - 1)).toBe(true);
     expect(() => parseYaml(`a: ${'['.repeat(depth + 1)}1${']'.repeat(depth + 1)}\n`)).toThrow(`yaml: exceeded max depth of ${MAX_JSON_DEPTH}`);
     // As kube-apiserver v1.36.3 words it (at 10000 there): the line where the bound was crossed.
-    expect(() => parseYaml(`apiVersion: v1\nkind: Template\nmetadata: {name: deep}\nx: ${'['.repeat(20000)}\n`))
+    expect(() => parseYaml(`apiVersion: v1\nkind: Template\nmetadata: {name: deep}\nx: ${'['.repeat(4000)}\n`))
       .toThrow(/^yaml: line 4: exceeded max depth of 1000$/);
   });
 
