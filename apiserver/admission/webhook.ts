@@ -4,6 +4,7 @@ import { Counter, Histogram } from 'prom-client';
 import type { Registry } from 'prom-client';
 import type { AdmissionHandler, AdmissionRequest } from '../../registry/admission.js';
 import { badRequest, internal } from '../../registry/errors.js';
+import { parseJson } from '../../registry/write/decode.js';
 import type { Logger } from '../../storage/logger.js';
 
 interface AdmissionReview {
@@ -16,6 +17,12 @@ export interface AdmissionMetrics {
   decisions: Counter<'webhook' | 'operation' | 'allowed'>;
   duration: Histogram<'webhook'>;
 }
+
+/**
+ * The most objects, arrays and fields an AdmissionReview may hold: it carries the object and the old one, and a
+ * ConfigMap or a pod may hold far more fields than a Space.
+ */
+const MAX_REVIEW_ENTRIES = 50_000;
 
 const OPERATIONS = new Set(['CREATE', 'UPDATE', 'DELETE', 'CONNECT']);
 
@@ -57,7 +64,8 @@ export function admissionRouter(hooks: Record<string, AdmissionHandler>, log: Lo
       const started = process.hrtime.bigint();
       let review: AdmissionReview | null;
       try {
-        review = JSON.parse((req.rawBody ?? Buffer.alloc(0)).toString('utf8')) as AdmissionReview;
+        // Scanned and bounded like any body before JSON.parse: a review is request data too.
+        review = parseJson((req.rawBody ?? Buffer.alloc(0)).toString('utf8'), MAX_REVIEW_ENTRIES).value as AdmissionReview;
       } catch {
         throw badRequest('the body is not an AdmissionReview');
       }

@@ -55,10 +55,13 @@ describe('hostile bodies, ours against kube-apiserver\'s own', () => {
     expect(ours.message?.replace(/ \([0-9a-f]+ \.\.\.\)$/, '')).toBe(theirs.message?.replace(/ \([0-9a-f]+ \.\.\.\)$/, ''));
   }, 60_000);
 
-  it('answers a 3 MiB YAML nest with a 400 naming the max depth', async () => {
-    const ours = status(await post(OURS, `apiVersion: tenancy.kiosk.sh/v1alpha1\nkind: Account\nx: ${'['.repeat(MiB3 - 60)}`, 'application/yaml'));
-    expect([ours.http, ours.reason]).toEqual([400, 'BadRequest']);
-    expect(ours.message).toMatch(/: yaml: line 3: exceeded max depth of 1000 \(/);
+  it('answers a 3 MiB YAML nest with a 400 before reading it, and a shallower one naming the max depth', async () => {
+    const huge = status(await post(OURS, `apiVersion: tenancy.kiosk.sh/v1alpha1\nkind: Account\nx: ${'['.repeat(MiB3 - 60)}`, 'application/yaml'));
+    expect([huge.http, huge.reason]).toEqual([400, 'BadRequest']);
+    expect(huge.message).toMatch(/: yaml: too many values: a YAML body may hold at most 5000 lines and flow separators/);
+    const deep = status(await post(OURS, `apiVersion: tenancy.kiosk.sh/v1alpha1\nkind: Account\nx: ${'['.repeat(4000)}`, 'application/yaml'));
+    expect([deep.http, deep.reason]).toEqual([400, 'BadRequest']);
+    expect(deep.message).toMatch(/: yaml: line 3: exceeded max depth of 1000 \(/);
   }, 60_000);
 
   it.each([['/__proto__/denied'], ['/constructor/prototype/denied']])(
