@@ -6,9 +6,13 @@ import { join } from 'node:path';
 import { sourceRoot } from './frozen-build.js';
 import type { QuotaResults } from './quota-results.js';
 import { QUOTA_NOTES, QUOTA_RUN, READ_PATH_NOTES, READ_PATH_RUN, renderMarkdown } from './report.js';
+import type { FuzzResults } from '../fuzz/run.js';
+import type { HostileResults } from './hostile-inputs.js';
 import type { BenchResults } from './results.js';
 
 export const QUOTA_RESULTS_PREFIX = 'quota-admission-';
+export const HOSTILE_RESULTS_PREFIX = 'hostile-inputs-';
+export const FUZZ_RESULTS_PREFIX = 'fuzz-';
 const READ_PATH_FILE = /^\d{4}-\d\d-\d\d(T\d{6})?\.json$/;
 
 const resultsDir = () => join(sourceRoot(), 'test', 'bench', 'results');
@@ -30,6 +34,8 @@ function newest<T extends { startedAt: string }>(match: (name: string) => boolea
 }
 
 export const newestReadPath = () => newest<BenchResults>((name) => READ_PATH_FILE.test(name));
+export const newestHostile = () => newest<HostileResults>((name) => name.startsWith(HOSTILE_RESULTS_PREFIX) && name.endsWith('.json'));
+export const newestFuzz = () => newest<FuzzResults>((name) => name.startsWith(FUZZ_RESULTS_PREFIX) && name.endsWith('.json'));
 export const newestQuota = () => newest<QuotaResults>((name) => name.startsWith(QUOTA_RESULTS_PREFIX) && name.endsWith('.json'));
 
 /** The bullets under `heading` in `doc`, up to the next heading (a bullet may run over several lines). */
@@ -63,16 +69,17 @@ function withHandNotes<T extends { startedAt: string; notes: string[] }>(r: T, d
  * Writes docs/benchmarks.md from `given` (the results of the run in progress) and, for the other kind of
  * run, the newest results file. Returns the path written.
  */
-export function writeBenchmarksDoc(given: { readPath?: BenchResults; quota?: QuotaResults }): string {
+export function writeBenchmarksDoc(given: { readPath?: BenchResults; quota?: QuotaResults; hostile?: HostileResults; fuzz?: FuzzResults }): string {
   const file = join(sourceRoot(), 'docs', 'benchmarks.md');
   const previous = existsSync(file) ? readFileSync(file, 'utf8') : '';
   const readPath = given.readPath ?? newestReadPath();
   const quota = given.quota ?? newestQuota();
   mkdirSync(join(sourceRoot(), 'docs'), { recursive: true });
+  const hostile = given.hostile ?? newestHostile();
   writeFileSync(file, renderMarkdown(
     readPath && withHandNotes(readPath, previous, READ_PATH_RUN, READ_PATH_NOTES),
     quota && withHandNotes(quota, previous, QUOTA_RUN, QUOTA_NOTES, quotaRenderedNotes(quota)),
-  ));
+  ) + (hostile ? renderHostile(hostile) : '') + renderFuzz(given.fuzz ?? newestFuzz()));
   return file;
 }
 
@@ -80,4 +87,61 @@ export function writeBenchmarksDoc(given: { readPath?: BenchResults; quota?: Quo
 function quotaRenderedNotes(q: QuotaResults): string[] {
   const shown = renderMarkdown(undefined, { ...q, notes: [] });
   return bullets(shown, QUOTA_NOTES);
+}
+
+const fixed = (n: number) => (n < 10 ? n.toFixed(2) : n < 100 ? n.toFixed(1) : n.toFixed(0));
+
+/** The section of docs/benchmarks.md for `node dist/test/bench/hostile-inputs.js`. */
+function renderHostile(h: HostileResults): string {
+  const m = h.machine;
+  return [
+    '',
+    '## Hostile inputs: event-loop time per request',
+    '',
+    `Run ${h.startedAt.slice(0, 16).replace('T', ' ')} UTC on ${m.cpus} CPUs (${m.cpuModel}), Node ${m.node}, commit ${m.commit.slice(0, 12)}; `
+      + `load average ${h.load.before.toFixed(2)} before, ${h.load.after.toFixed(2)} after (wall times stretch with other work on the machine).`,
+    'Each input is decoded or matched in the server\'s own functions, synchronously, as a request would be: the time is the time every other',
+    `request waits. Median and maximum of ${h.runs} runs after a warm-up. The target (issue "Hardening I") is at most 100 ms for each.`,
+    '',
+    '| input | median ms | max ms | outcome |',
+    '|---|---:|---:|---|',
+    ...h.results.map((r) => `| ${r.name.replace(/\|/g, '\\|')} | ${fixed(r.medianMs)} | ${fixed(r.maxMs)} | ${r.outcome.replace(/\|/g, '\\|')} |`),
+    '',
+    'Template parameter validation matches Go regexps (RE2 semantics, linear time) on a worker thread with a 5 s deadline: what holds the',
+    'event loop is the call that hands the pattern and value over, not the match. "delay" is the longest event-loop delay seen until the answer.',
+    '',
+    '| pattern and value | call ms | max delay ms | answer after ms | answer |',
+    '|---|---:|---:|---:|---|',
+    ...(h.regexp ?? []).map((r) => `| \`${r.name.replace(/\|/g, '\\|')}\` | ${fixed(r.callMs)} | ${fixed(r.maxDelayMs)} | ${fixed(r.answerAfterMs)} | ${r.outcome.replace(/\|/g, '\\|')} |`),
+    '',
+    'Run: `npm run -s build && node dist/test/bench/hostile-inputs.js` (writes test/bench/results/hostile-inputs-<date>.json and this section).',
+    '',
+  ].join('\n');
+}
+
+/** The section of docs/benchmarks.md for `npm run fuzz`: what the server answered and how live it stayed. */
+function renderFuzz(f: FuzzResults | undefined): string {
+  if (!f) return '';
+  const s = f.summary;
+  const statuses = Object.entries(s.histogram).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k}: ${v}`).join(', ');
+  return [
+    '',
+    '## Fuzz tier: generated requests against the sandbox',
+    '',
+    `Run ${f.startedAt.slice(0, 16).replace('T', ' ')} UTC on ${f.machine.cpus} CPUs, Node ${f.machine.node}, commit ${f.machine.commit.slice(0, 12)}; `
+      + `seed ${s.seed}, ${s.requests} requests, ${f.concurrency} in flight, ${(s.durationMs / 1000).toFixed(1)} s; load average ${f.load.toFixed(2)} at the end.`,
+    '',
+    '| figure | value |',
+    '|---|---|',
+    `| 5xx and unanswered | ${s.serverErrors.length} |`,
+    `| server pid before → after | ${s.server.pidBefore} → ${s.server.pidAfter}${s.server.alive ? ', alive' : ', not running'} |`,
+    `| /livez probes, failed | ${s.livez.samples}, ${s.livez.failures.length} |`,
+    `| /livez p50 / p99 / max (target: p99 ≤ 100 ms) | ${fixed(s.livez.p50)} / ${fixed(s.livez.p99)} / ${fixed(s.livez.max)} ms |`,
+    `| event-loop lag p99 (prom-client, over the run) | ${s.eventLoopLagP99Seconds === undefined ? 'not read' : `${fixed(s.eventLoopLagP99Seconds * 1000)} ms`} |`,
+    `| statuses | ${statuses} |`,
+    '',
+    'The /livez figures include the machine\'s own scheduling: kube-apiserver, etcd, the driver and the probe share the same CPUs.',
+    'Run: `npm run fuzz -- --runs 10000 --seed S` (writes test/bench/results/fuzz-<date>.json and this section).',
+    '',
+  ].join('\n');
 }

@@ -16,12 +16,27 @@ import { OBJECT_META_FIELDS, parseFieldSelector } from '../../registry/selectors
 import { MAX_SELECTOR_LENGTH, parseLabelSelector } from '../../registry/selectors/label-selector.js';
 import { decodeObject, MAX_JSON_ENTRIES } from '../../registry/write/decode.js';
 import { applyJsonPatch, applyMergePatch, decodeJsonPatch, MAX_JSON_PATCH_OPERATIONS } from '../../registry/write/patch.js';
+import { GoRegexpWorker } from '../../registry/template/go-regexp-worker.js';
+import { HOSTILE_RESULTS_PREFIX, writeBenchmarksDoc } from './docs.js';
 import { machine, resultsFile } from './frozen-build.js';
+import type { WorkerMeasure } from './measure-regexp.js';
+import { measureOnWorker, pairs } from './measure-regexp.js';
+import type { BenchResults } from './results.js';
 
 /** One hostile input: `run` is the measured call; build the input outside it (see `once`). */
 export interface HostileInput {
   name: string;
   run: () => unknown;
+}
+
+/** A saved run: test/bench/results/hostile-inputs-<date>.json, rendered into docs/benchmarks.md. */
+export interface HostileResults {
+  startedAt: string;
+  machine: BenchResults['machine'];
+  load: { before: number; after: number };
+  runs: number;
+  results: Measured[];
+  regexp: WorkerMeasure[];
 }
 
 export interface Measured {
@@ -139,20 +154,33 @@ export function renderTable(results: Measured[]): string {
   return lines.join('\n');
 }
 
-export function main(argv = process.argv.slice(2)): void {
+export async function main(argv = process.argv.slice(2)): Promise<void> {
   const runsArg = argv.find((a) => a.startsWith('--runs='));
   const runs = runsArg ? Math.min(Math.max(Number(runsArg.slice('--runs='.length)) || 7, 1), 100) : 7;
   const startedAt = new Date();
   const loadBefore = loadavg()[0] ?? 0;
   const results = rows.map((row) => measure(row.name, row.run, runs));
+  // Template parameter validation runs on a worker thread: its event-loop cost is the call, not the match.
+  const worker = new GoRegexpWorker();
+  await worker.match('a', 'a');
+  const regexp: WorkerMeasure[] = [];
+  for (const pair of pairs) regexp.push(await measureOnWorker(worker, pair));
+  worker.close();
   // Wall times stretch with other work on the machine: the load average is part of the figures.
   const load = { before: loadBefore, after: loadavg()[0] ?? 0 };
-  process.stdout.write(`${renderTable(results)}\nload average (1 min) ${load.before.toFixed(2)} before, ${load.after.toFixed(2)} after\n`);
+  process.stdout.write(`${renderTable(results)}\n${renderRegexpTable(regexp)}\nload average (1 min) ${load.before.toFixed(2)} before, ${load.after.toFixed(2)} after\n`);
   if (Object.keys(Object.prototype).length !== 0) throw new Error('an input wrote into Object.prototype');
   if (argv.includes('--no-save')) return;
-  const file = resultsFile(startedAt, 'hostile-inputs-');
-  writeFileSync(file, `${JSON.stringify({ startedAt: startedAt.toISOString(), machine: machine(), load, runs, results }, null, 2)}\n`);
-  process.stdout.write(`wrote ${file}\n`);
+  const file = resultsFile(startedAt, HOSTILE_RESULTS_PREFIX);
+  const saved: HostileResults = { startedAt: startedAt.toISOString(), machine: machine(), load, runs, results, regexp };
+  writeFileSync(file, `${JSON.stringify(saved, null, 2)}\n`);
+  process.stdout.write(`wrote ${file} and ${writeBenchmarksDoc({ hostile: saved })}\n`);
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) main();
+/** The worker rows for the console. */
+function renderRegexpTable(rows: WorkerMeasure[]): string {
+  const lines = rows.map((r) => `${r.name.padEnd(44)} ${r.callMs.toFixed(2).padStart(8)} ${r.maxDelayMs.toFixed(1).padStart(8)} ${r.answerAfterMs.toFixed(0).padStart(8)}  ${r.outcome}`);
+  return [`${'regexp on the worker'.padEnd(44)} ${'call ms'.padStart(8)} ${'delay ms'.padStart(8)} ${'answer ms'.padStart(8)}  answer`, ...lines].join('\n');
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();
