@@ -19,7 +19,8 @@ export function userFromRequestHeaders(headers: DistinctHeaders, config: Request
   if (!username) return undefined;
   const groups = config.groupHeaders.flatMap((h) => values(headers, h)).filter((g) => g.length > 0);
   const uid = config.uidHeaders.flatMap((h) => values(headers, h)).find((v) => v.length > 0);
-  const extra: Record<string, string[]> = {};
+  // Keys come from header names (`X-Remote-Extra-__proto__` is one): collected in a Map, returned as own properties.
+  const extra = new Map<string, string[]>();
   for (const prefix of config.extraHeaderPrefixes) {
     const lowerPrefix = prefix.toLowerCase();
     for (const [name, vals] of Object.entries(headers)) {
@@ -31,10 +32,10 @@ export function userFromRequestHeaders(headers: DistinctHeaders, config: Request
       } catch {
         k = rawKey;
       }
-      (extra[k] ??= []).push(...vals);
+      extra.set(k, [...(extra.get(k) ?? []), ...vals]);
     }
   }
-  return { username, ...(uid ? { uid } : {}), groups, extra };
+  return { username, ...(uid ? { uid } : {}), groups, extra: Object.fromEntries(extra) };
 }
 
 /** The header names an authenticated front proxy may set; stripped from requests that fail the check. */

@@ -32,6 +32,20 @@ describe('userFromRequestHeaders', () => {
     expect(user).toEqual({ username: 'dev', groups: ['team,with,commas', 'system:authenticated'], extra: {} });
   });
 
+  it('keeps extra keys named like Object.prototype members as plain data', () => {
+    const before = Object.getOwnPropertyNames(Object.prototype);
+    const user = userFromRequestHeaders({
+      'x-remote-user': ['dev'],
+      'x-remote-extra-__proto__': ['a'],
+      'x-remote-extra-constructor': ['b'],
+      'x-remote-extra-tostring': ['c'],
+    }, config);
+    expect(Object.keys(user!.extra)).toEqual(['__proto__', 'constructor', 'tostring']);
+    expect(Object.hasOwn(user!.extra, '__proto__')).toBe(true);
+    expect(user!.extra.constructor).toEqual(['b']);
+    expect(Object.getOwnPropertyNames(Object.prototype)).toEqual(before);
+  });
+
   it('unescapes and lower-cases extra keys and keeps every value', () => {
     const user = userFromRequestHeaders({
       'x-remote-user': ['dev'],
