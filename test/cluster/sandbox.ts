@@ -143,6 +143,22 @@ async function waitForApiService(): Promise<void> {
   await kubectlOk(['wait', '--for=condition=Available', `apiservice/${APISERVICE_NAME}`, '--timeout=90s'], { timeoutMs: 100_000 });
 }
 
+/**
+ * After our server restarts, the aggregator may still be between noticing the outage and noticing the
+ * recovery: the condition can read Available while discovery (what kubectl maps kinds with) still leaves the
+ * group out. Ready means both: the condition, and the group served through kube-apiserver's discovery.
+ */
+async function waitForDiscovery(): Promise<void> {
+  await waitForApiService();
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    const groups = await kubectlOk(['get', '--raw', '/apis/tenancy.kiosk.sh/v1alpha1'], { timeoutMs: 10_000 }).catch(() => '');
+    if (groups.includes('"spaces"')) return;
+    if (Date.now() > deadline) throw new Error('tenancy.kiosk.sh/v1alpha1 did not come back into discovery within 90 s of the server restarting');
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
 async function stopAll(components: RunningComponent[]): Promise<void> {
   // Reverse start order: our server and the controller manager go before the apiserver, etcd last.
   for (const c of [...components].reverse()) await stopComponent(c);
@@ -215,6 +231,7 @@ export async function restartServer(state: SandboxState): Promise<void> {
   state.components = state.components.filter((c) => c.name !== 'kiosk-apiserver');
   await startServer(paths, state);
   await writeState(paths, state);
+  await waitForDiscovery();
 }
 
 /**
