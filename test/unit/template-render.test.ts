@@ -1,4 +1,5 @@
 import { matchesGoRegexp } from '../../registry/template/go-regexp.js';
+import { rejection, renderError } from '../support/render-error.js';
 import type { MatchGoRegexp } from '../../registry/template/go-regexp-worker.js';
 import { parseString, walkStrings } from '../../registry/template/parameters.js';
 import {
@@ -45,27 +46,7 @@ function renderValue(value: string, ctx: RenderContext = owned, params: Template
   return (obj!.data as Record<string, unknown>).v;
 }
 
-/** The RenderError `fn` throws. */
-function renderError(fn: () => unknown): RenderError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof RenderError) return err;
-    throw err;
-  }
-  throw new Error('expected a RenderError');
-}
 
-/** The RenderError `promise` rejects with. */
-async function rejection(promise: Promise<unknown>): Promise<RenderError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof RenderError) return err;
-    throw err;
-  }
-  throw new Error('expected a RenderError');
-}
 
 /** Matches on the calling thread (the controller uses a GoRegexpWorker; go-regexp.test.ts covers both). */
 const inline: MatchGoRegexp = async (pattern, value) => matchesGoRegexp(pattern, value);

@@ -1,11 +1,12 @@
 import fc from 'fast-check';
+import { rejection, renderError } from '../support/render-error.js';
 import { GoRegexpWorker } from '../../registry/template/go-regexp-worker.js';
 import { matchesGoRegexp } from '../../registry/template/go-regexp.js';
 import { parseHelmOutput } from '../../registry/template/helm.js';
 import { parseString, walkStrings } from '../../registry/template/parameters.js';
 import { cloneJson, MAX_NESTING_DEPTH, nestsDeeperThan, setOwn } from '../../registry/template/plain-data.js';
 import {
-  forceNamespace, MAX_ECHO_LENGTH, RenderError, renderManifests, resolvePredefined, substituteInValues, validateParameters,
+  forceNamespace, MAX_ECHO_LENGTH, renderManifests, resolvePredefined, substituteInValues, validateParameters,
   type RenderContext,
 } from '../../registry/template/render.js';
 import type { Template, TemplateInstance, TemplateParameter } from '../../registry/template/types.js';
@@ -30,25 +31,7 @@ const inline = async (pattern: string, value: string) => matchesGoRegexp(pattern
 /** Object.prototype as it is now: its own keys and what they hold. */
 const prototypeState = () => Object.getOwnPropertyNames(Object.prototype).map((k) => [k, Object.getOwnPropertyDescriptor(Object.prototype, k)]);
 
-async function rejection(promise: Promise<unknown>): Promise<RenderError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof RenderError) return err;
-    throw err;
-  }
-  throw new Error('expected a RenderError');
-}
 
-function renderError(fn: () => unknown): RenderError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof RenderError) return err;
-    throw err;
-  }
-  throw new Error('expected a RenderError');
-}
 
 /** A map nested `depth` levels deep (the innermost holds `leaf`), built without recursion. */
 function nested(depth: number, leaf: unknown): Record<string, unknown> {
