@@ -35,6 +35,7 @@ import { EventRecorder } from '../storage/events/event-recorder.js';
 import { AccessIndex } from '../storage/visibility/access-index.js';
 import { Visibility } from '../storage/visibility/visibility.js';
 import { Authenticator } from './authn/authenticator.js';
+import { ClientCaPool } from './authn/client-ca-pool.js';
 import { registerIndexMetrics } from './endpoints/index-metrics.js';
 import { registerEventMetrics } from './endpoints/event-metrics.js';
 import { registerLeaderElectionMetrics } from './endpoints/leader-election-metrics.js';
@@ -124,11 +125,13 @@ async function main(): Promise<void> {
   const certificates = servingCertificates(options, client, log);
   await certificates.load();
   const tokenReviewer = new TokenReviewer(client);
-  const authenticator = new Authenticator(tokenReviewer);
+  const clientCAs = new ClientCaPool();
+  const authenticator = new Authenticator(tokenReviewer, clientCAs);
   const requestHeaders = new RequestHeaderConfigSource(client, log);
   const server = new ApiServer(options, {
     log,
     authenticator,
+    clientCAs,
     authorizer,
     metrics,
     group: { group: TENANCY_GROUP, version: TENANCY_VERSION },
@@ -148,10 +151,11 @@ async function main(): Promise<void> {
   });
 
   let serving = false;
-  requestHeaders.onChange((config) => {
-    authenticator.setConfig(config);
+  // A rotated CA (front-proxy, client, or any other purpose's) must reach new handshakes at once.
+  clientCAs.onChange(() => {
     if (serving) server.reloadTls();
   });
+  requestHeaders.onChange((config) => authenticator.setConfig(config));
   requestHeaders.start();
   authorizer.start();
   tokenReviewer.start();
