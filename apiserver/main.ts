@@ -19,6 +19,8 @@ import { spaceResource } from '../registry/space/resource.js';
 import { SpaceStorage } from '../registry/space/rest.js';
 import { spaceTable } from '../registry/space/table.js';
 import { RequestHeaderConfigSource } from '../storage/authentication/request-header-config.js';
+import { ServiceAccountIssuer } from '../storage/authentication/service-account-issuer.js';
+import { ServiceAccountTokenCheck } from '../storage/authentication/service-account-token-check.js';
 import { TokenReviewer } from '../storage/authentication/token-reviewer.js';
 import { SubjectAccessReviewer } from '../storage/authorization/subject-access-reviewer.js';
 import { KubeClient } from '../storage/client.js';
@@ -124,7 +126,8 @@ async function main(): Promise<void> {
 
   const certificates = servingCertificates(options, client, log);
   await certificates.load();
-  const tokenReviewer = new TokenReviewer(client);
+  const serviceAccountIssuer = new ServiceAccountIssuer(client, log.with({ component: 'service-account-issuer' }));
+  const tokenReviewer = new TokenReviewer(client, {}, new ServiceAccountTokenCheck(serviceAccountIssuer));
   const clientCAs = new ClientCaPool();
   const authenticator = new Authenticator(tokenReviewer, clientCAs);
   const requestHeaders = new RequestHeaderConfigSource(client, log);
@@ -159,6 +162,7 @@ async function main(): Promise<void> {
   requestHeaders.start();
   authorizer.start();
   tokenReviewer.start();
+  serviceAccountIssuer.start();
   informers.start();
   events.start();
   quotaInformer.start();
@@ -211,6 +215,7 @@ async function main(): Promise<void> {
     quotas.stop();
     authorizer.stop();
     tokenReviewer.stop();
+    serviceAccountIssuer.stop();
     await Promise.all([requestHeaders.stop(), informers.stop(), quotaInformer.stop(), quotaResources.stop(), templateInformer.stop(), instanceInformer.stop()]);
     client.close();
     process.exit(0);
