@@ -91,7 +91,7 @@ export class ServiceAccountIssuer implements IssuerKeySource {
       }
       const wait = this.lastStartedAt + this.options.minFetchIntervalMs - Date.now();
       if (wait > 0) {
-        await new Promise((resolve) => setTimeout(resolve, wait).unref());
+        await new Promise((resolve) => setTimeout(resolve, wait));
         continue;
       }
       return this.fetch();
