@@ -31,6 +31,9 @@ const MAX_ERROR_CHARS = 1024;
  * memory longer than the request, and bounded in bytes: anyone can send tokens, rejected ones included.
  * A service-account token kube-apiserver would certainly refuse (forged signature, expired) is refused
  * before that, without a review (see ServiceAccountTokenCheck for what can and cannot be decided locally).
+ * Other bad tokens are not rate-limited beyond the cache (a repeated one costs a review per TTL): each costs
+ * kube-apiserver one review, what the same token sent to kube-apiserver itself would cost, and a shared
+ * limit would let whoever sends garbage lock out every client with a valid token.
  */
 export class TokenReviewer {
   private readonly cache: DecisionCache<TokenReviewResult>;
