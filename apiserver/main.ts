@@ -19,6 +19,8 @@ import { spaceResource } from '../registry/space/resource.js';
 import { SpaceStorage } from '../registry/space/rest.js';
 import { spaceTable } from '../registry/space/table.js';
 import { RequestHeaderConfigSource } from '../storage/authentication/request-header-config.js';
+import { ServiceAccountIssuer } from '../storage/authentication/service-account-issuer.js';
+import { ServiceAccountTokenCheck } from '../storage/authentication/service-account-token-check.js';
 import { TokenReviewer } from '../storage/authentication/token-reviewer.js';
 import { SubjectAccessReviewer } from '../storage/authorization/subject-access-reviewer.js';
 import { KubeClient } from '../storage/client.js';
@@ -36,6 +38,7 @@ import { AccessIndex } from '../storage/visibility/access-index.js';
 import { Visibility } from '../storage/visibility/visibility.js';
 import { InformerReadConsistency } from '../storage/visibility/read-consistency.js';
 import { Authenticator } from './authn/authenticator.js';
+import { ClientCaPool } from './authn/client-ca-pool.js';
 import { registerIndexMetrics } from './endpoints/index-metrics.js';
 import { registerEventMetrics } from './endpoints/event-metrics.js';
 import { registerLeaderElectionMetrics } from './endpoints/leader-election-metrics.js';
@@ -124,12 +127,15 @@ async function main(): Promise<void> {
 
   const certificates = servingCertificates(options, client, log);
   await certificates.load();
-  const tokenReviewer = new TokenReviewer(client);
-  const authenticator = new Authenticator(tokenReviewer);
+  const serviceAccountIssuer = new ServiceAccountIssuer(client, log.with({ component: 'service-account-issuer' }));
+  const tokenReviewer = new TokenReviewer(client, {}, new ServiceAccountTokenCheck(serviceAccountIssuer));
+  const clientCAs = new ClientCaPool();
+  const authenticator = new Authenticator(tokenReviewer, clientCAs);
   const requestHeaders = new RequestHeaderConfigSource(client, log);
   const server = new ApiServer(options, {
     log,
     authenticator,
+    clientCAs,
     authorizer,
     metrics,
     group: { group: TENANCY_GROUP, version: TENANCY_VERSION },
@@ -149,13 +155,15 @@ async function main(): Promise<void> {
   });
 
   let serving = false;
-  requestHeaders.onChange((config) => {
-    authenticator.setConfig(config);
+  // A rotated CA (front-proxy, client, or any other purpose's) must reach new handshakes at once.
+  clientCAs.onChange(() => {
     if (serving) server.reloadTls();
   });
+  requestHeaders.onChange((config) => authenticator.setConfig(config));
   requestHeaders.start();
   authorizer.start();
   tokenReviewer.start();
+  serviceAccountIssuer.start();
   informers.start();
   events.start();
   quotaInformer.start();
@@ -208,6 +216,7 @@ async function main(): Promise<void> {
     quotas.stop();
     authorizer.stop();
     tokenReviewer.stop();
+    serviceAccountIssuer.stop();
     await Promise.all([requestHeaders.stop(), informers.stop(), quotaInformer.stop(), quotaResources.stop(), templateInformer.stop(), instanceInformer.stop()]);
     client.close();
     process.exit(0);

@@ -7,6 +7,7 @@ import type { Logger } from '../storage/logger.js';
 import type { AdmissionHandler } from '../registry/admission.js';
 import { admissionMetrics, admissionRouter } from './admission/webhook.js';
 import type { Authenticator } from './authn/authenticator.js';
+import type { ClientCaPool } from './authn/client-ca-pool.js';
 import { authentication } from './chain/authentication.js';
 import type { Authorizer } from './chain/authorization.js';
 import { authorization } from './chain/authorization.js';
@@ -27,6 +28,8 @@ import type { ServerOptions } from './options.js';
 export interface ServerDependencies {
   log: Logger;
   authenticator: Authenticator;
+  /** The CAs client certificates are verified against in the handshake (it may change: reloadTls()). */
+  clientCAs: ClientCaPool;
   authorizer: Authorizer;
   metrics: Registry;
   group: { group: string; version: string };
@@ -40,8 +43,9 @@ export interface ServerDependencies {
 }
 
 /**
- * The HTTPS edge. TLS requests (does not require) a client certificate and advertises the front-proxy and
- * client CAs, so the aggregator's Go client sends its proxy certificate; the chain then decides per request.
+ * The HTTPS edge. TLS requests (does not require) a client certificate and verifies it against the client CA
+ * pool (front-proxy and client CAs, and any other purpose's), which it also advertises so the aggregator's
+ * Go client sends its proxy certificate; the authenticators then check which CA anchored it, per request.
  */
 export class ApiServer {
   private server: Server | undefined;
@@ -87,7 +91,7 @@ export class ApiServer {
 
   private tlsContext() {
     const { certPem, keyPem } = this.deps.servingCertificate();
-    return { key: keyPem, cert: certPem, ca: this.deps.authenticator.trustedClientCAs() };
+    return { key: keyPem, cert: certPem, ca: this.deps.clientCAs.pems() };
   }
 
   /** Called when the trusted client CAs or the serving certificate change: new handshakes get the new ones. */
@@ -98,6 +102,8 @@ export class ApiServer {
   async start(): Promise<void> {
     // Users in hundreds of groups arrive as hundreds of X-Remote-Group lines: allow 1 MiB of headers
     // (Go's default limit, which kube-apiserver's proxy honours) instead of Node's 16 KiB.
+    // requestCert without rejectUnauthorized: OpenSSL verifies any certificate sent (socket.authorized) but
+    // callers without one (health probes, token clients) still connect.
     const server = createServer({ ...this.tlsContext(), requestCert: true, rejectUnauthorized: false, maxHeaderSize: 1 << 20 }, this.app());
     // Above Go's 90 s idle timeout, so the aggregator never reuses a connection we are closing.
     server.keepAliveTimeout = 120_000;

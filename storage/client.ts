@@ -27,6 +27,8 @@ export interface RequestParams {
   query?: Record<string, string | number | boolean | undefined>;
   body?: unknown;
   contentType?: string;
+  /** The media type asked for; JSON unless a path serves only another (the JWKS: application/jwk-set+json). */
+  accept?: string;
   timeoutMs?: number;
   signal?: AbortSignal;
 }
@@ -57,7 +59,7 @@ export class KubeClient {
   }
 
   private async options(method: string, params: RequestParams): Promise<RequestOptions> {
-    const opts: RequestOptions = { method, agent: this.agent, headers: { Accept: 'application/json' } };
+    const opts: RequestOptions = { method, agent: this.agent, headers: { Accept: params.accept ?? 'application/json' } };
     await this.config.applyToHTTPSOptions(opts);
     opts.agent = this.agent;
     if (params.body !== undefined) {

@@ -1,14 +1,17 @@
-import type { X509Certificate } from 'node:crypto';
-import { X509Certificate as Cert } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { PeerCertificate, TLSSocket } from 'node:tls';
+import type { TLSSocket } from 'node:tls';
 import type { RequestHeaderConfig } from '../../storage/authentication/request-header-config.js';
 import type { TokenReviewResult } from '../../storage/authentication/token-reviewer.js';
 import type { UserInfo } from '../../storage/user-info.js';
 import { anonymousUser, withAuthenticatedGroup } from '../../storage/user-info.js';
+import type { ClientCaPool } from './client-ca-pool.js';
 import type { DistinctHeaders } from './request-header.js';
 import { userFromRequestHeaders } from './request-header.js';
-import { parsePemBundle, subjectValues, verifyClientCertificate } from './x509.js';
+import { subjectValues, verifiedPeer } from './verified-peer.js';
+
+/** The names of the two bundles of the extension-apiserver-authentication ConfigMap in the client CA pool. */
+export const FRONT_PROXY_CA = 'front-proxy';
+export const CLIENT_CA = 'client';
 
 export interface TokenAuthenticator {
   review(token: string): Promise<TokenReviewResult>;
@@ -17,87 +20,59 @@ export interface TokenAuthenticator {
 /** The outcome of authentication: a user, or the reason the request is rejected with 401. */
 export type AuthenticationResult = { user: UserInfo; method: 'front-proxy' | 'x509' | 'token' | 'anonymous' } | { error: string };
 
-interface TrustState {
-  config: RequestHeaderConfig;
-  requestHeaderRoots: X509Certificate[];
-  clientRoots: X509Certificate[];
-}
-
-interface PeerChain {
-  leaf: X509Certificate;
-  intermediates: X509Certificate[];
-}
-
 /**
  * genericapiserver's delegating authenticator: union(front-proxy request headers, x509 client cert,
- * bearer token via TokenReview), then anonymous. X-Remote-* headers are believed only when the client
- * certificate verifies against the front-proxy CA alone and its CN is one of the allowed names; Node
- * cannot tell which of the `ca` entries verified a peer, so each chain is verified here.
+ * bearer token via TokenReview), then anonymous. A client certificate counts only when the TLS handshake
+ * verified it (see verified-peer.ts); X-Remote-* headers are believed only when the front-proxy CA is the
+ * anchor of that verified chain and its CN is one of the allowed names. As in kube-apiserver, a
+ * presented certificate that fails is an error (401) unless another authenticator succeeds.
  */
 export class Authenticator {
-  private trust: TrustState | undefined;
-  /**
-   * Certificate checks cost signature verifications; a TLS connection's peer never changes, so the chain
-   * and its verification against each CA bundle are kept per connection (until the trust changes).
-   */
-  private readonly perSocket = new WeakMap<TLSSocket, { trust: TrustState; chain: PeerChain | undefined; verified: Map<X509Certificate[], string | undefined> }>();
+  private config: RequestHeaderConfig | undefined;
 
-  constructor(private readonly tokens: TokenAuthenticator | undefined) {}
+  constructor(private readonly tokens: TokenAuthenticator | undefined, private readonly clientCAs: ClientCaPool) {}
 
   setConfig(config: RequestHeaderConfig): void {
-    this.trust = {
-      config,
-      requestHeaderRoots: parsePemBundle(config.requestHeaderCA),
-      clientRoots: parsePemBundle(config.clientCA),
-    };
-  }
-
-  /** PEM bundle the TLS server must advertise so Go clients send the proxy's client certificate. */
-  trustedClientCAs(): string[] {
-    if (!this.trust) return [];
-    return [this.trust.config.requestHeaderCA, this.trust.config.clientCA].filter((pem) => pem.trim() !== '');
+    this.config = config;
+    this.clientCAs.set(FRONT_PROXY_CA, config.requestHeaderCA);
+    this.clientCAs.set(CLIENT_CA, config.clientCA);
   }
 
   ready(): boolean {
-    return this.trust !== undefined;
+    return this.config !== undefined;
   }
 
   async authenticate(req: IncomingMessage): Promise<AuthenticationResult> {
-    const trust = this.trust;
+    const config = this.config;
     const errors: string[] = [];
-    const peer = trust ? this.peer(req.socket as TLSSocket, trust) : undefined;
-    const chain = peer?.chain;
-    const verify = (roots: X509Certificate[]) => {
-      if (!peer!.verified.has(roots)) peer!.verified.set(roots, verifyClientCertificate(chain!.leaf, chain!.intermediates, roots));
-      return peer!.verified.get(roots);
-    };
+    const peer = config ? verifiedPeer(req.socket as TLSSocket) : undefined;
 
-    if (trust && chain && trust.requestHeaderRoots.length > 0) {
-      const failure = verify(trust.requestHeaderRoots);
-      if (!failure) {
-        const cn = subjectValues(chain.leaf, 'CN')[0] ?? '';
-        if (trust.config.allowedNames.length > 0 && !trust.config.allowedNames.includes(cn)) {
+    if (peer && 'error' in peer) {
+      errors.push(peer.error);
+    } else if (config && peer) {
+      const fromProxyCA = this.clientCAs.anchors(FRONT_PROXY_CA, peer);
+      if (fromProxyCA) {
+        const cn = subjectValues(peer.leaf, 'CN')[0] ?? '';
+        if (config.allowedNames.length > 0 && !config.allowedNames.includes(cn)) {
           errors.push(`x509: subject with cn=${cn} is not in the allowed list`);
         } else {
-          const user = userFromRequestHeaders(req.headersDistinct as DistinctHeaders, trust.config);
+          const user = userFromRequestHeaders(req.headersDistinct as DistinctHeaders, config);
           if (user) return { user: withAuthenticatedGroup(user), method: 'front-proxy' };
         }
       }
-    }
-
-    if (trust && chain && trust.clientRoots.length > 0) {
-      const failure = verify(trust.clientRoots);
-      if (!failure) {
-        const username = subjectValues(chain.leaf, 'CN')[0];
+      if (this.clientCAs.anchors(CLIENT_CA, peer)) {
+        const username = subjectValues(peer.leaf, 'CN')[0];
         if (username) {
           const user: UserInfo = {
-            username, groups: subjectValues(chain.leaf, 'O'),
-            extra: { 'authentication.kubernetes.io/credential-id': [`X509SHA256=${chain.leaf.fingerprint256.replace(/:/g, '').toLowerCase()}`] },
+            username, groups: subjectValues(peer.leaf, 'O'),
+            extra: { 'authentication.kubernetes.io/credential-id': [`X509SHA256=${peer.leaf.fingerprint256.replace(/:/g, '').toLowerCase()}`] },
           };
           return { user: withAuthenticatedGroup(user), method: 'x509' };
         }
       } else if (errors.length === 0) {
-        errors.push(failure);
+        // Go's x509 authenticator verifies against the client CA alone: a front-proxy certificate without
+        // user headers, or one from another purpose's CA of the pool (admission callers), fails it.
+        errors.push('x509: certificate signed by unknown authority');
       }
     }
 
@@ -114,28 +89,4 @@ export class Authenticator {
     if (errors.length > 0) return { error: errors.join('; ') };
     return { user: anonymousUser(), method: 'anonymous' };
   }
-
-  private peer(socket: TLSSocket, trust: TrustState) {
-    const cached = this.perSocket.get(socket);
-    if (cached && cached.trust === trust) return cached;
-    const chain = typeof socket.getPeerCertificate === 'function' ? readPeerChain(socket.getPeerCertificate(true)) : undefined;
-    const entry = { trust, chain, verified: new Map<X509Certificate[], string | undefined>() };
-    this.perSocket.set(socket, entry);
-    return entry;
-  }
-}
-
-/** The certificates the peer presented: Node links them through issuerCertificate (a root links to itself). */
-function readPeerChain(peer: PeerCertificate & { issuerCertificate?: PeerCertificate }): PeerChain | undefined {
-  if (!peer || !peer.raw) return undefined;
-  const leaf = new Cert(peer.raw);
-  const intermediates: X509Certificate[] = [];
-  const seen = new Set([peer.fingerprint256]);
-  let next = peer.issuerCertificate;
-  while (next && next.raw && !seen.has(next.fingerprint256)) {
-    seen.add(next.fingerprint256);
-    intermediates.push(new Cert(next.raw));
-    next = (next as PeerCertificate & { issuerCertificate?: PeerCertificate }).issuerCertificate;
-  }
-  return { leaf, intermediates };
 }

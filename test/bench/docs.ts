@@ -9,10 +9,12 @@ import { QUOTA_NOTES, QUOTA_RUN, READ_PATH_NOTES, READ_PATH_RUN, renderMarkdown 
 import type { FuzzResults } from '../fuzz/run.js';
 import type { HostileResults } from './hostile-inputs.js';
 import type { BenchResults } from './results.js';
+import type { TokenReviewResults } from './token-reviews.js';
 
 export const QUOTA_RESULTS_PREFIX = 'quota-admission-';
 export const HOSTILE_RESULTS_PREFIX = 'hostile-inputs-';
 export const FUZZ_RESULTS_PREFIX = 'fuzz-';
+export const TOKEN_REVIEWS_PREFIX = 'token-reviews-';
 const READ_PATH_FILE = /^\d{4}-\d\d-\d\d(T\d{6})?\.json$/;
 
 const resultsDir = () => join(sourceRoot(), 'test', 'bench', 'results');
@@ -36,6 +38,7 @@ function newest<T extends { startedAt: string }>(match: (name: string) => boolea
 export const newestReadPath = () => newest<BenchResults>((name) => READ_PATH_FILE.test(name));
 export const newestHostile = () => newest<HostileResults>((name) => name.startsWith(HOSTILE_RESULTS_PREFIX) && name.endsWith('.json'));
 export const newestFuzz = () => newest<FuzzResults>((name) => name.startsWith(FUZZ_RESULTS_PREFIX) && name.endsWith('.json'));
+export const newestTokenReviews = () => newest<TokenReviewResults>((name) => name.startsWith(TOKEN_REVIEWS_PREFIX) && name.endsWith('.json'));
 export const newestQuota = () => newest<QuotaResults>((name) => name.startsWith(QUOTA_RESULTS_PREFIX) && name.endsWith('.json'));
 
 /** The bullets under `heading` in `doc`, up to the next heading (a bullet may run over several lines). */
@@ -69,7 +72,9 @@ function withHandNotes<T extends { startedAt: string; notes: string[] }>(r: T, d
  * Writes docs/benchmarks.md from `given` (the results of the run in progress) and, for the other kind of
  * run, the newest results file. Returns the path written.
  */
-export function writeBenchmarksDoc(given: { readPath?: BenchResults; quota?: QuotaResults; hostile?: HostileResults; fuzz?: FuzzResults }): string {
+export function writeBenchmarksDoc(given: {
+  readPath?: BenchResults; quota?: QuotaResults; hostile?: HostileResults; fuzz?: FuzzResults; tokenReviews?: TokenReviewResults;
+}): string {
   const file = join(sourceRoot(), 'docs', 'benchmarks.md');
   const previous = existsSync(file) ? readFileSync(file, 'utf8') : '';
   const readPath = given.readPath ?? newestReadPath();
@@ -79,7 +84,7 @@ export function writeBenchmarksDoc(given: { readPath?: BenchResults; quota?: Quo
   writeFileSync(file, renderMarkdown(
     readPath && withHandNotes(readPath, previous, READ_PATH_RUN, READ_PATH_NOTES),
     quota && withHandNotes(quota, previous, QUOTA_RUN, QUOTA_NOTES, quotaRenderedNotes(quota)),
-  ) + (hostile ? renderHostile(hostile) : '') + renderFuzz(given.fuzz ?? newestFuzz()));
+  ) + (hostile ? renderHostile(hostile) : '') + renderFuzz(given.fuzz ?? newestFuzz()) + renderTokenReviews(given.tokenReviews ?? newestTokenReviews()));
   return file;
 }
 
@@ -142,6 +147,32 @@ function renderFuzz(f: FuzzResults | undefined): string {
     '',
     'The /livez figures include the machine\'s own scheduling: kube-apiserver, etcd, the driver and the probe share the same CPUs.',
     'Run: `npm run fuzz -- --runs 10000 --seed S` (writes test/bench/results/fuzz-<date>.json and this section).',
+    '',
+  ].join('\n');
+}
+
+/** The section of docs/benchmarks.md for `node dist/test/bench/token-reviews.js`. */
+function renderTokenReviews(t: TokenReviewResults | undefined): string {
+  if (!t) return '';
+  const m = t.machine;
+  return [
+    '',
+    '## TokenReviews per 1,000 bad bearer tokens',
+    '',
+    `Run ${t.startedAt.slice(0, 16).replace('T', ' ')} UTC on ${m.cpus} CPUs, Node ${m.node}, commit ${m.commit.slice(0, 12)}. `
+      + 'Counted on kube-apiserver (apiserver_request_total{resource="tokenreviews"}); every token distinct, so no cached outcome hides a review.',
+    '"before" is the TokenReviewer without the service-account pre-check, "after" with it (both in the benchmark process against the',
+    'sandbox\'s kube-apiserver), "live server" the same tokens sent to the running server over HTTPS (its answers in the last column).',
+    '',
+    '| bearer token | tokens | TokenReviews before | after | live server | live answers |',
+    '|---|---:|---:|---:|---:|---|',
+    ...t.rows.map((r) => `| ${r.kind} | ${r.tokens} | ${r.before} | ${r.after} | ${r.live} | ${Object.entries(r.liveStatuses).map(([k, v]) => `${v}× ${k}`).join(', ')} |`),
+    '',
+    'Only tokens naming the cluster\'s service-account issuer can be refused locally: any other token may belong to another of',
+    'kube-apiserver\'s authenticators (static tokens, bootstrap tokens, OIDC issuers, webhooks such as EKS and GKE), which only',
+    'TokenReview can ask. A repeated token costs one review per 10 s (the outcome cache).',
+    '',
+    'Run: `npm run -s build && node dist/test/bench/token-reviews.js` with a sandbox running (writes test/bench/results/token-reviews-<date>.json and this section).',
     '',
   ].join('\n');
 }

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { Authenticator } from '../../apiserver/authn/authenticator.js';
+import { ClientCaPool } from '../../apiserver/authn/client-ca-pool.js';
 import { registerEventMetrics } from '../../apiserver/endpoints/event-metrics.js';
 import { registerIndexMetrics } from '../../apiserver/endpoints/index-metrics.js';
 import { registerLeaderElectionMetrics } from '../../apiserver/endpoints/leader-election-metrics.js';
@@ -59,9 +60,11 @@ function serverRegistry(): Registry {
     namespace: 'kiosk-system', name: 'kiosk-controllers', identity: 'test', leaseDurationSeconds: 15, renewIntervalMs: 5_000,
   }, silentLogger, { onStartedLeading: () => undefined, onStoppedLeading: () => undefined }));
   // apiserver/server.ts: the constructor registers the watch gauge, app() the request metrics.
+  const clientCAs = new ClientCaPool();
   const server = new ApiServer(defaultOptions, {
     log: silentLogger,
-    authenticator: new Authenticator(new TokenReviewer(client)),
+    authenticator: new Authenticator(new TokenReviewer(client), clientCAs),
+    clientCAs,
     authorizer: new SubjectAccessReviewer(client),
     metrics,
     group: { group: 'tenancy.kiosk.sh', version: 'v1alpha1' },
