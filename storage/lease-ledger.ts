@@ -25,13 +25,23 @@ const MAX_ATTEMPTS = 100;
 export const MAX_LEDGER_ANNOTATION_BYTES = 192 * 1024;
 
 /**
+ * A decision the ledger could not take now, and may take after `retryAfterMs`: callers answer it as kube-apiserver
+ * answers a request it has no room for (429 with Retry-After), not as a failure.
+ */
+export class LedgerRetryError extends Error {
+  constructor(message: string, readonly retryAfterMs: number) {
+    super(message);
+  }
+}
+
+/**
  * A write that would take the ledger over MAX_LEDGER_ANNOTATION_BYTES. Nothing was written; the entries that
  * hold the space expire (the earliest at `retryAfterMs` from now), so the caller can tell its client when
  * to retry (429 with Retry-After) instead of failing.
  */
-export class LedgerFullError extends Error {
-  constructor(readonly ledger: string, readonly bytes: number, readonly retryAfterMs: number) {
-    super(`ledger ${ledger} is full: the write would hold ${bytes} bytes of annotations, more than ${MAX_LEDGER_ANNOTATION_BYTES}`);
+export class LedgerFullError extends LedgerRetryError {
+  constructor(readonly ledger: string, readonly bytes: number, retryAfterMs: number) {
+    super(`ledger ${ledger} is full: the write would hold ${bytes} bytes of annotations, more than ${MAX_LEDGER_ANNOTATION_BYTES}`, retryAfterMs);
   }
 }
 
@@ -103,7 +113,8 @@ export class LeaseLedger {
       }
       await sleep(Math.random() * Math.min(50, 5 * (attempt + 1)));
     }
-    throw new Error(`ledger ${name}: too much contention`);
+    // Each attempt lost to another writer, which did decide: a later retry has its turn.
+    throw new LedgerRetryError(`ledger ${name}: too much contention`, 1_000);
   }
 
   /** The live entries, read without writing. */

@@ -1,6 +1,6 @@
 import type { AdmissionDecision, AdmissionRequest } from '../admission.js';
 import { badRequest, invalid, StatusError, tooManyRequests } from '../errors.js';
-import { LedgerFullError } from '../../storage/lease-ledger.js';
+import { LedgerRetryError } from '../../storage/lease-ledger.js';
 import type { CountedKind } from './counted-kinds.js';
 import { kindKey, kindsCountedBy, PODS } from './counted-kinds.js';
 import type { Quantity } from './quantity.js';
@@ -125,9 +125,10 @@ export class AccountQuotaAdmission {
     }, (err: unknown) => {
       // Sums of quantities whose scales are absurdly far apart (1 and 1e999999999) do not fit a number.
       if (err instanceof RangeError) return { allowed: false, error: unevaluable(err) };
-      // The ledger cannot take the claim without outgrowing its Lease: a retry after the earliest
-      // reservation expires, as kube-apiserver answers a request it has no room for, never a 500.
-      if (err instanceof LedgerFullError) {
+      // The ledger cannot take the claim now (it would outgrow its Lease, or other writers kept winning):
+      // a retry after the earliest reservation expires, as kube-apiserver answers a request it has no room
+      // for, never a 500.
+      if (err instanceof LedgerRetryError) {
         return { allowed: false, error: tooManyRequests(`too many admissions pending in account ${account}; retry shortly`, Math.max(1, Math.ceil(err.retryAfterMs / 1000))) };
       }
       throw err;
