@@ -2,8 +2,10 @@
 //  1. the lag RESERVATION_TTL_MS must cover: real pod creates through kube-apiserver with the CPUs saturated
 //     by busy-loop processes, read back from kiosk_accountquota_reservation_visible_seconds;
 //  2. the damage forged reviews do: how many the server takes per second in one account, the most claims and
-//     bytes its ledger holds meanwhile, and what a real create in the account gets while they come.
-// Usage: node dist/test/bench/forged-reviews.js [--pods=300] [--burners=4] [--reviews=1000]
+//     bytes its ledger holds meanwhile, and what a real create in the account gets while they come;
+//  3. the issue's attack: two forged reviews every `--every` seconds against a pods: "2" account while its
+//     tenant tries 30 pod creates (create, then delete), one a second.
+// Usage: node dist/test/bench/forged-reviews.js [--pods=300] [--burners=4] [--reviews=1000] [--every=10]
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { kubectl, kubectlOk } from '../cluster/kubectl.js';
@@ -13,6 +15,8 @@ const arg = (name: string, fallback: number) => Number(process.argv.find((a) => 
 const PODS = arg('pods', 300);
 const BURNERS = arg('burners', 4);
 const REVIEWS = arg('reviews', 1000);
+const EVERY_S = arg('every', 10);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const run = Date.now().toString(36);
 
 async function tenant(acct: string, hard: string): Promise<string> {
@@ -121,6 +125,31 @@ async function main(): Promise<void> {
   for (const a of answers) byCode.set(a.allowed ? 'allowed' : String(a.status?.code), (byCode.get(a.allowed ? 'allowed' : String(a.status?.code)) ?? 0) + 1);
   console.log(`${REVIEWS} forged reviews in ${seconds.toFixed(1)} s (${(REVIEWS / seconds).toFixed(1)}/s): ${JSON.stringify(Object.fromEntries(byCode))}`);
   console.log(`ledger peak: ${peak.entries} live claims, ${peak.bytes} bytes; a real create right after: HTTP ${real.status}`);
+
+  // 3. The attack of the issue, renewed every EVERY_S seconds.
+  const devNs = await tenant(`fb-dev-${run}`, 'pods: "2"');
+  let attacking = true;
+  let sent = 0;
+  const attacker = (async () => {
+    for (let round = 0; attacking; round++) {
+      await Promise.all([forge(devNs, `ghost-${round}-a`), forge(devNs, `ghost-${round}-b`)]);
+      sent += 2;
+      for (let waited = 0; attacking && waited < EVERY_S * 1000; waited += 100) await sleep(100);
+    }
+  })();
+  await sleep(500);
+  let admitted = 0;
+  for (let i = 0; i < 30; i++) {
+    const r = await createPod(`dev-${i}`, devNs);
+    if (r.status === 201) {
+      admitted++;
+      await viaApiserver({ method: 'DELETE', path: `/api/v1/namespaces/${devNs}/pods/dev-${i}?gracePeriodSeconds=0` });
+    }
+    await sleep(1_000);
+  }
+  attacking = false;
+  await attacker;
+  console.log(`two forged reviews every ${EVERY_S} s (${sent} sent): dev's pod creates admitted ${admitted} of 30`);
 }
 
 main().catch((err: unknown) => {
