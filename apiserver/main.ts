@@ -43,6 +43,7 @@ import { registerIndexMetrics } from './endpoints/index-metrics.js';
 import { registerEventMetrics } from './endpoints/event-metrics.js';
 import { registerLeaderElectionMetrics } from './endpoints/leader-election-metrics.js';
 import { registerWorkqueueMetrics } from './endpoints/workqueue-metrics.js';
+import { registerReservationMetrics } from './endpoints/reservation-metrics.js';
 import { parseFlags, validate } from './options.js';
 import { hostname } from 'node:os';
 import { LeaderElector } from '../storage/leader-election.js';
@@ -104,7 +105,7 @@ async function main(): Promise<void> {
   const quotas = buildAccountQuotas({
     quotaInformer, resources: quotaResources, namespaces: informers.namespaces,
     namespacesOf: (account) => accountController.namespacesOf(account),
-    ledger, writer: new ObjectWriter(client), log, queueMetrics,
+    ledger, writer: new ObjectWriter(client), log, queueMetrics, reservationVisible: registerReservationMetrics(metrics),
   });
   const templates = buildTemplates({
     templates: templateInformer, instances: instanceInformer, namespaces: informers.namespaces, accounts: informers.accounts,

@@ -4,6 +4,7 @@ import { ACCOUNT_LABEL } from '../registry/account/types.js';
 import type { AdmissionRequest } from '../registry/admission.js';
 import type { QuotaLedger } from '../registry/accountquota/admission.js';
 import { AccountQuotaAdmission, RESERVATION_TTL_MS, validateAccountQuota } from '../registry/accountquota/admission.js';
+import type { VisibleObserver } from '../registry/accountquota/admission.js';
 import type { QuotaStatusWriter } from '../registry/accountquota/controller.js';
 import { AccountQuotaController } from '../registry/accountquota/controller.js';
 import { kindsCountedBy } from '../registry/accountquota/counted-kinds.js';
@@ -45,6 +46,8 @@ export function buildAccountQuotas(deps: {
   writer: QuotaStatusWriter;
   log: Logger;
   queueMetrics?: WorkqueueMetricsProvider;
+  /** Observes how long after a reservation was written the informers saw its object. */
+  reservationVisible?: VisibleObserver;
 }) {
   const usage = new UsageIndex();
   const quotas = () => deps.quotaInformer.list() as unknown as AccountQuota[];
@@ -84,7 +87,7 @@ export function buildAccountQuotas(deps: {
     const waits = informers.filter((i) => i !== undefined).map((i) => i.waitForSync());
     return Promise.race([Promise.all(waits).then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 5_000).unref())]);
   };
-  const admission = new AccountQuotaAdmission({ accountOfNamespace, namespacesOf: deps.namespacesOf, quotasOf, countedKindsSynced, usage }, deps.ledger);
+  const admission = new AccountQuotaAdmission({ accountOfNamespace, namespacesOf: deps.namespacesOf, quotasOf, countedKindsSynced, usage }, deps.ledger, deps.reservationVisible);
   // Reservations expire after RESERVATION_TTL_MS; what was seen before that no longer matters.
   const prune = setInterval(() => usage.pruneSeen(Date.now() - 2 * RESERVATION_TTL_MS), RESERVATION_TTL_MS);
   prune.unref();

@@ -15,6 +15,42 @@ interface Lease {
 
 const ANNOTATION = 'kiosk.sh/ledger';
 const MAX_ATTEMPTS = 100;
+
+/**
+ * The most bytes of annotations (keys and values, as kube-apiserver counts them) a ledger write may leave on
+ * its Lease: kube-apiserver refuses more than 256 KiB (TotalAnnotationSizeLimitB) with a 422, which would
+ * fail the decision that wrote it, and every later one, until entries expire. A quarter is kept free, so
+ * a write refused here is refused before kube-apiserver would, whatever else annotates the Lease.
+ */
+export const MAX_LEDGER_ANNOTATION_BYTES = 192 * 1024;
+
+/**
+ * A decision the ledger could not take now, and may take after `retryAfterMs`: callers answer it as kube-apiserver
+ * answers a request it has no room for (429 with Retry-After), not as a failure.
+ */
+export class LedgerRetryError extends Error {
+  constructor(message: string, readonly retryAfterMs: number) {
+    super(message);
+  }
+}
+
+/**
+ * A write that would take the ledger over MAX_LEDGER_ANNOTATION_BYTES. Nothing was written; the entries that
+ * hold the space expire (the earliest at `retryAfterMs` from now), so the caller can tell its client when
+ * to retry (429 with Retry-After) instead of failing.
+ */
+export class LedgerFullError extends LedgerRetryError {
+  constructor(readonly ledger: string, readonly bytes: number, retryAfterMs: number) {
+    super(`ledger ${ledger} is full: the write would hold ${bytes} bytes of annotations, more than ${MAX_LEDGER_ANNOTATION_BYTES}`, retryAfterMs);
+  }
+}
+
+/** Bytes of annotation keys and values, as ValidateAnnotationsSize counts them. */
+export function annotationBytes(annotations: Record<string, string>): number {
+  let total = 0;
+  for (const [k, v] of Object.entries(annotations)) total += Buffer.byteLength(k, 'utf8') + Buffer.byteLength(v, 'utf8');
+  return total;
+}
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -64,6 +100,11 @@ export class LeaseLedger {
       const { write, result } = await decide(live, now);
       if (!write) return result;
       const annotations = { ...(lease.metadata.annotations ?? {}), [ANNOTATION]: JSON.stringify(write) };
+      const bytes = annotationBytes(annotations);
+      if (bytes > MAX_LEDGER_ANNOTATION_BYTES) {
+        const earliest = Math.min(...Object.values(live).map((e) => e.expiresAt));
+        throw new LedgerFullError(name, bytes, Number.isFinite(earliest) ? Math.max(0, earliest - now) : 0);
+      }
       try {
         await this.client.request('PUT', this.path(name), { body: { ...lease, metadata: { ...lease.metadata, annotations } } });
         return result;
@@ -72,7 +113,8 @@ export class LeaseLedger {
       }
       await sleep(Math.random() * Math.min(50, 5 * (attempt + 1)));
     }
-    throw new Error(`ledger ${name}: too much contention`);
+    // Each attempt lost to another writer, which did decide: a later retry has its turn.
+    throw new LedgerRetryError(`ledger ${name}: too much contention`, 1_000);
   }
 
   /** The live entries, read without writing. */

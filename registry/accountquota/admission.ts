@@ -1,19 +1,21 @@
 import type { AdmissionDecision, AdmissionRequest } from '../admission.js';
 import { badRequest, invalid, StatusError, tooManyRequests } from '../errors.js';
+import { LedgerRetryError } from '../../storage/lease-ledger.js';
 import type { CountedKind } from './counted-kinds.js';
 import { kindKey, kindsCountedBy, PODS } from './counted-kinds.js';
 import type { Quantity } from './quantity.js';
 import { add, cmp, format, parseQuantity } from './quantity.js';
+import type { Reservation, ReservationEntry } from './reservations.js';
+import {
+  claimKey, counts, liveEntries, MAX_PENDING_RESERVATIONS, mergeClaim, RESERVATION_TTL_MS, retryAfterSeconds,
+} from './reservations.js';
+import { reviewedName, reviewObjectErrors, shown } from './review-object.js';
 import type { AccountQuota } from './types.js';
 import { exceededMessage, failedQuotaMessage, missingLimits, quotaDelta, quotaForbidden, quotaMatches } from './usage.js';
 import { validateQuotaSpec } from './resources.js';
 import { objectKey, UsageIndex } from './usage-index.js';
 
-/** A reservation in the account's ledger: what one admitted request adds to each quota, until its object is seen. */
-interface Reservation {
-  object: string;
-  deltas: Record<string, Record<string, string>>;
-}
+export { MAX_PENDING_RESERVATIONS, RESERVATION_TTL_MS, SEEN_RESERVATION_GRACE_MS } from './reservations.js';
 
 interface LedgerEntry<T> {
   data: T;
@@ -35,22 +37,11 @@ export interface QuotaSource {
   usage: UsageIndex;
 }
 
-/** How long a reservation counts at most: longer than any informer lag, short enough to free a failed create. */
-export const RESERVATION_TTL_MS = 30_000;
+/** Told how long after this replica wrote a reservation its informers saw the object (the lag RESERVATION_TTL_MS must cover). */
+export type VisibleObserver = (seconds: number) => void;
 
-/**
- * A reservation whose object this replica's informers have seen is dropped from the ledger once it is this
- * old: by then every replica's informers have seen it too (they lag by far less), so none undercounts.
- * Without it the ledger would keep 30 s of admissions and outgrow a Lease annotation (256 KiB) in a burst.
- */
-export const SEEN_RESERVATION_GRACE_MS = 5_000;
-
-/**
- * At most this many reservations in an account's ledger (about 200 KiB, under the 256 KiB a Lease
- * annotation may hold): past it, admissions in the account are told to retry (429) until reservations are
- * seen or expire, instead of failing on an oversized write.
- */
-export const MAX_PENDING_RESERVATIONS = 600;
+/** The most reservations of this replica remembered for VisibleObserver; older ones are forgotten first. */
+const MAX_REMEMBERED = 10_000;
 
 const hardOf = (q: AccountQuota) => Object.fromEntries(Object.entries(q.spec.quota?.hard ?? {}).map(([k, v]) => [k, String(v)]));
 
@@ -63,7 +54,19 @@ const hardOf = (q: AccountQuota) => Object.fromEntries(Object.entries(q.spec.quo
  * failed later had reserved. Upstream's messages: "exceeded quota: …", "failed quota: …: must specify …".
  */
 export class AccountQuotaAdmission {
-  constructor(private readonly source: QuotaSource, private readonly ledger: QuotaLedger) {}
+  /** Reservations this replica wrote, by object, with when: for the visibility lag observer only. */
+  private readonly written = new Map<string, number>();
+
+  constructor(private readonly source: QuotaSource, private readonly ledger: QuotaLedger, private readonly visible?: VisibleObserver) {
+    if (visible) {
+      source.usage.onSeen((key, at) => {
+        const since = this.written.get(key);
+        if (since === undefined) return;
+        this.written.delete(key);
+        visible(Math.max(0, at - since) / 1000);
+      });
+    }
+  }
 
   async admit(request: AdmissionRequest): Promise<AdmissionDecision> {
     if (request.operation !== 'CREATE' && request.operation !== 'UPDATE') return { allowed: true };
@@ -76,7 +79,12 @@ export class AccountQuotaAdmission {
       .filter((q) => kindsCountedBy(Object.keys(q.spec.quota?.hard ?? {})).some((k) => kindKey(k) === kindKey(kind)))
       .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
     if (quotas.length === 0) return { allowed: true };
-    const name = request.name || request.object.metadata?.name || '';
+    const invalidObject = reviewObjectErrors(kind, request);
+    if (invalidObject.length > 0) {
+      const kindName = typeof request.kind?.kind === 'string' ? request.kind.kind : kind.resource;
+      return { allowed: false, error: invalid(kindName, kind.group, shown(reviewedName(request)), invalidObject) };
+    }
+    const name = reviewedName(request);
     // As the ResourceQuota admission plugin words it: `pods "nginx" is forbidden: exceeded quota: …`.
     const forbidden = (reason: string) => ({ allowed: false as const, error: quotaForbidden({ group: kind.group, resource: kind.resource }, name, request.object, reason) });
 
@@ -107,24 +115,44 @@ export class AccountQuotaAdmission {
     if (!(await this.source.countedKindsSynced(kinds))) {
       return { allowed: false, error: new StatusError(503, 'ServiceUnavailable', 'the usage of the account\'s quotas is still being computed; retry shortly', {}, 1) };
     }
-    const objKey = objectKey(kind, namespace, name);
-    return this.decide(account, quotas, deltas, objKey, request, forbidden).catch((err: unknown) => {
+    // A generateName create that kube-apiserver sent unnamed (see reviewedName) cannot be matched to its
+    // object: it keeps a claim of its own until it expires, as every reservation did before claims were keyed.
+    const generateName = String((request.object.metadata as { generateName?: unknown } | undefined)?.generateName ?? '');
+    const objKey = objectKey(kind, namespace, name || `${generateName}#${request.uid.slice(0, 64)}`);
+    return this.decide(account, quotas, deltas, objKey, request, forbidden).then((decision) => {
+      if (decision.allowed && !request.dryRun) this.remember(objKey, Date.now());
+      return decision;
+    }, (err: unknown) => {
       // Sums of quantities whose scales are absurdly far apart (1 and 1e999999999) do not fit a number.
       if (err instanceof RangeError) return { allowed: false, error: unevaluable(err) };
+      // The ledger cannot take the claim now (it would outgrow its Lease, or other writers kept winning):
+      // a retry after the earliest reservation expires, as kube-apiserver answers a request it has no room
+      // for, never a 500.
+      if (err instanceof LedgerRetryError) {
+        return { allowed: false, error: tooManyRequests(`too many admissions pending in account ${account}; retry shortly`, Math.max(1, Math.ceil(err.retryAfterMs / 1000))) };
+      }
       throw err;
     });
   }
 
-  /** The ledger transaction: checks the deltas against usage plus reservations and reserves them. */
+  /**
+   * The ledger transaction: checks the deltas against usage plus reservations and reserves them, as the one
+   * claim of the object (a claim the object held already is replaced, not added to).
+   */
   private decide(account: string, quotas: AccountQuota[], deltas: Map<string, Map<string, Quantity>>, objKey: string,
     request: AdmissionRequest, forbidden: (reason: string) => AdmissionDecision): Promise<AdmissionDecision> {
+    const seen = (key: string, since: number) => this.source.usage.seenSince(key, since);
     return this.ledger.transact<Reservation, AdmissionDecision>(`quota-${account}`.slice(0, 253), async (entries, now) => {
       const namespaces = this.source.namespacesOf(account);
+      const key = claimKey(objKey);
+      const live = liveEntries(entries, now, seen);
+      const previous = Object.hasOwn(live, key) ? live[key] : undefined;
       for (const q of quotas) {
         const delta = deltas.get(q.metadata.name);
         if (!delta) continue;
         const hard = hardOf(q);
-        const used = this.usedWithReservations(q, namespaces, entries);
+        // The object's own earlier claim is what this request replaces: it is not usage besides it.
+        const used = this.usedWithReservations(q, namespaces, entries, key);
         const exceeded = [...delta.keys()].filter((n) => cmp(add(used.get(n) ?? parseQuantity('0'), delta.get(n)!), parseQuantity(hard[n]!)) > 0).sort();
         if (exceeded.length > 0) {
           const pick = (m: (n: string) => string) => Object.fromEntries(exceeded.map((n) => [n, m(n)]));
@@ -135,27 +163,40 @@ export class AccountQuotaAdmission {
         }
       }
       if (request.dryRun) return { result: { allowed: true } };
-      const kept = Object.fromEntries(Object.entries(entries)
-        .filter(([, e]) => !(now - e.createdAt > SEEN_RESERVATION_GRACE_MS && this.source.usage.seenSince(e.data.object, e.createdAt))));
-      if (Object.keys(kept).length >= MAX_PENDING_RESERVATIONS) {
-        return { result: { allowed: false, error: tooManyRequests(`too many admissions pending in account ${account}; retry shortly`, 1) } };
+      if (Object.keys(live).length - (previous ? 1 : 0) >= MAX_PENDING_RESERVATIONS) {
+        return { result: { allowed: false, error: tooManyRequests(`too many admissions pending in account ${account}; retry shortly`, retryAfterSeconds(live, now)) } };
       }
-      const data: Reservation = {
+      const data = mergeClaim(previous, previous !== undefined && counts(previous, seen), {
         object: objKey,
         deltas: Object.fromEntries([...deltas].map(([qn, d]) => [qn, Object.fromEntries([...d].map(([n, v]) => [n, format(v)]))])),
-      };
-      return { write: { ...kept, [`${objKey}#${request.uid}`]: { data, createdAt: now, expiresAt: now + RESERVATION_TTL_MS } }, result: { allowed: true } };
+      });
+      return { write: { ...live, [key]: { data, createdAt: now, expiresAt: now + RESERVATION_TTL_MS } }, result: { allowed: true } };
     });
   }
 
-  /** A quota's usage: the informers' view plus reservations whose objects the informers have not seen yet. */
-  private usedWithReservations(q: AccountQuota, namespaces: string[], entries: Record<string, LedgerEntry<Reservation>>): Map<string, Quantity> {
+  /** Notes a reservation this replica wrote, for the visibility lag observer. */
+  private remember(objKey: string, now: number): void {
+    if (!this.visible) return;
+    this.written.delete(objKey);
+    this.written.set(objKey, now);
+    for (const [k, t] of this.written) {
+      if (this.written.size <= MAX_REMEMBERED && now - t <= RESERVATION_TTL_MS) break;
+      this.written.delete(k);
+    }
+  }
+
+  /**
+   * A quota's usage: the informers' view plus reservations whose objects the informers have not seen yet,
+   * except the claim under `exceptKey`.
+   */
+  private usedWithReservations(q: AccountQuota, namespaces: string[], entries: Record<string, LedgerEntry<Reservation>>, exceptKey: string): Map<string, Quantity> {
     const names = Object.keys(q.spec.quota?.hard ?? {});
     const used = UsageIndex.total(this.source.usage.usage(q, namespaces), names);
-    for (const e of Object.values(entries)) {
+    for (const [k, e] of Object.entries(entries) as Array<[string, ReservationEntry]>) {
+      if (k === exceptKey) continue;
       // Ledger entries are JSON from a Lease: read only their own keys.
       const d = Object.hasOwn(e.data.deltas, q.metadata.name) ? e.data.deltas[q.metadata.name] : undefined;
-      if (!d || this.source.usage.seenSince(e.data.object, e.createdAt)) continue;
+      if (!d || !counts(e, (key, since) => this.source.usage.seenSince(key, since))) continue;
       for (const [n, v] of Object.entries(d)) if (used.has(n)) used.set(n, add(used.get(n)!, parseQuantity(v)));
     }
     return used;

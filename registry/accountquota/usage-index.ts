@@ -29,6 +29,17 @@ export const objectKey = (kind: CountedKind, namespace: string, name: string) =>
 export class UsageIndex {
   private readonly byKind = new Map<string, Map<string, Map<string, Entry>>>();
   private readonly lastSeen = new Map<string, number>();
+  private readonly seenListeners: Array<(key: string, at: number) => void> = [];
+
+  /** Calls `listener` with the objectKey of every object seen (created, changed or deleted), and when. */
+  onSeen(listener: (key: string, at: number) => void): void {
+    this.seenListeners.push(listener);
+  }
+
+  private markSeen(key: string, now: number): void {
+    this.lastSeen.set(key, now);
+    for (const l of this.seenListeners) l(key, now);
+  }
 
   set(kind: CountedKind, obj: ObjectLike, now = Date.now()): void {
     const ns = obj.metadata.namespace ?? '';
@@ -37,13 +48,13 @@ export class UsageIndex {
     let entries = byNs.get(ns);
     if (!entries) byNs.set(ns, (entries = new Map()));
     entries.set(obj.metadata.name, { obj, usage: usageOf(kind, obj) });
-    this.lastSeen.set(objectKey(kind, ns, obj.metadata.name), now);
+    this.markSeen(objectKey(kind, ns, obj.metadata.name), now);
   }
 
   delete(kind: CountedKind, obj: ObjectLike, now = Date.now()): void {
     const ns = obj.metadata.namespace ?? '';
     this.byKind.get(kindKey(kind))?.get(ns)?.delete(obj.metadata.name);
-    this.lastSeen.set(objectKey(kind, ns, obj.metadata.name), now);
+    this.markSeen(objectKey(kind, ns, obj.metadata.name), now);
   }
 
   /** Whether the object behind `key` was seen (created, changed or deleted) at or after `since`. */

@@ -27,7 +27,7 @@ const LEDGER_PATH = `/apis/coordination.k8s.io/v1/namespaces/kiosk-system/leases
 const LEDGER_ANNOTATION = 'kiosk.sh/ledger';
 const ADMISSION_PATH = '/admission/accountquota';
 /** RESERVATION_TTL_MS of the server, plus a margin: after this, every reservation of a series has expired. */
-const RESERVATION_TTL_MS = 30_000;
+const RESERVATION_TTL_MS = 10_000;
 
 const podsPath = (ns: string) => `/api/v1/namespaces/${ns}/pods`;
 

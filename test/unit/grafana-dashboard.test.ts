@@ -2,7 +2,7 @@
 // against the metrics the server really registers. The registry is built by the registration code itself,
 // with real objects and no cluster: ApiServer (its constructor and app() register the watch gauge, the
 // request metrics and the admission metrics), and the registrations apiserver/main.ts makes
-// (collectDefaultMetrics, registerIndexMetrics, registerEventMetrics, registerWorkqueueMetrics with the
+// (collectDefaultMetrics, registerIndexMetrics, registerEventMetrics, registerReservationMetrics, registerWorkqueueMetrics with the
 // controllers' queues, registerLeaderElectionMetrics), repeated here because importing main.ts starts the
 // server (the last test keeps that list equal to main.ts's). Nothing connects: the informers, the reviewers,
 // the event recorder, the controllers and the elector are never started and no request is served.
@@ -15,6 +15,7 @@ import { ClientCaPool } from '../../apiserver/authn/client-ca-pool.js';
 import { registerEventMetrics } from '../../apiserver/endpoints/event-metrics.js';
 import { registerIndexMetrics } from '../../apiserver/endpoints/index-metrics.js';
 import { registerLeaderElectionMetrics } from '../../apiserver/endpoints/leader-election-metrics.js';
+import { registerReservationMetrics } from '../../apiserver/endpoints/reservation-metrics.js';
 import { registerWorkqueueMetrics } from '../../apiserver/endpoints/workqueue-metrics.js';
 import { defaultOptions } from '../../apiserver/options.js';
 import { ApiServer } from '../../apiserver/server.js';
@@ -51,6 +52,7 @@ function serverRegistry(): Registry {
   registerIndexMetrics(metrics, new AccessIndex(), new ClusterInformers(client, silentLogger));
   const events = new EventRecorder(client, { reportingInstance: 'test' }, silentLogger);
   registerEventMetrics(metrics, events);
+  registerReservationMetrics(metrics);
   // The controllers' work queues report through the provider (main.ts passes it to each controller).
   const queueMetrics = registerWorkqueueMetrics(metrics);
   new AccountController({} as AccountSource, {} as AccountWriter, silentLogger, events, queueMetrics);
@@ -305,7 +307,7 @@ describe('docs/operations.md', () => {
     expect(own).toEqual([
       'apiserver_longrunning_requests', 'apiserver_request_duration_seconds', 'apiserver_request_total',
       'kiosk_access_index_commits_total', 'kiosk_access_index_objects', 'kiosk_access_index_resource_version', 'kiosk_access_index_views_total',
-      'kiosk_admission_decision_duration_seconds', 'kiosk_admission_decisions_total',
+      'kiosk_accountquota_reservation_visible_seconds', 'kiosk_admission_decision_duration_seconds', 'kiosk_admission_decisions_total',
       'kiosk_events_queue_depth', 'kiosk_events_total', 'kiosk_informer_errors_total', 'kiosk_informer_objects', 'kiosk_informer_relists_total',
       'kiosk_informer_synced',
       'leader_election_master_status',
@@ -370,7 +372,7 @@ describe('apiserver/main.ts', () => {
   it('registers metrics only through collectDefaultMetrics, the register*Metrics calls above and ApiServer', () => {
     expect(main).not.toMatch(/new (Counter|Gauge|Histogram|Summary)\b/);
     expect([...main.matchAll(/\b(collectDefaultMetrics|register\w*Metrics)\(/g)].map((m) => m[1]).sort())
-      .toEqual(['collectDefaultMetrics', 'registerEventMetrics', 'registerIndexMetrics', 'registerLeaderElectionMetrics', 'registerWorkqueueMetrics']);
+      .toEqual(['collectDefaultMetrics', 'registerEventMetrics', 'registerIndexMetrics', 'registerLeaderElectionMetrics', 'registerReservationMetrics', 'registerWorkqueueMetrics']);
     // The queue metrics reach every controller main.ts builds (the test above builds them alike).
     expect(main.match(/\bqueueMetrics\b/g)?.length).toBe(4);
     expect(main).toMatch(/new ApiServer\(/);

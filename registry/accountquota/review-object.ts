@@ -1,0 +1,64 @@
+/**
+ * Whether a review's object could have come from kube-apiserver at all. Validating webhooks are called after
+ * the object passed kube-apiserver's own validation (rest.BeforeCreate / BeforeUpdate run the strategy's
+ * Validate, then the validating admission chain runs, then the object is stored), and after generateName was
+ * resolved: a review for an object kube-apiserver would refuse was not sent by kube-apiserver. It is denied
+ * (422, as kube-apiserver would have answered the create), never reserved: a forged review cannot make a
+ * claim that its object could never come to fill, nor fill the ledger with a name of 130,000 characters.
+ */
+import type { AdmissionRequest } from '../admission.js';
+import type { FieldError } from '../selectors/label-validation.js';
+import { fieldError, isDNS1123Label, isDNS1123Subdomain, maxLenError, regexError } from '../selectors/label-validation.js';
+import type { CountedKind } from './counted-kinds.js';
+
+const DNS1035_LABEL_MAX_LENGTH = 63;
+const dns1035LabelFmt = '[a-z]([-a-z0-9]*[a-z0-9])?';
+const dns1035LabelErrMsg = "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character";
+const dns1035Label = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+
+/** content.IsDNS1035Label (services' names). The length is checked first, so the RegExp never sees a long string. */
+function isDNS1035Label(value: string): string[] {
+  if (Buffer.byteLength(value, 'utf8') > DNS1035_LABEL_MAX_LENGTH) return [maxLenError(DNS1035_LABEL_MAX_LENGTH)];
+  return dns1035Label.test(value) ? [] : [regexError(dns1035LabelErrMsg, dns1035LabelFmt, 'my-name', 'abc-123')];
+}
+
+/** The name rule of a kind: services are DNS-1035 labels, the other counted kinds (and custom resources) DNS-1123 subdomains. */
+const nameRule = (kind: CountedKind) => (kind.group === '' && kind.resource === 'services' ? isDNS1035Label : isDNS1123Subdomain);
+
+/** A value as a denial may echo it: a forged 130,000-character name is not sent back whole. */
+export function shown(value: string): string {
+  return value.length <= 253 ? value : `${value.slice(0, 64)}... (${value.length} characters)`;
+}
+
+/** The object's name as the request names it (kube-apiserver sends the generated one for generateName creates). */
+export function reviewedName(request: AdmissionRequest): string {
+  return request.name || request.object?.metadata?.name || '';
+}
+
+/**
+ * The problems that make the review's object one kube-apiserver would have refused before calling us: its
+ * namespace, its name (or generateName), and a name or namespace that disagrees with the request's.
+ */
+export function reviewObjectErrors(kind: CountedKind, request: AdmissionRequest): FieldError[] {
+  const errs: FieldError[] = [];
+  const namespace = request.namespace ?? '';
+  const meta = request.object?.metadata ?? {};
+  for (const msg of isDNS1123Label(namespace)) errs.push(fieldError.invalid('metadata.namespace', shown(namespace), msg));
+  if (typeof meta.namespace === 'string' && meta.namespace !== '' && meta.namespace !== namespace) {
+    errs.push(fieldError.invalid('metadata.namespace', shown(meta.namespace), 'does not match the namespace of the request'));
+  }
+  const objectName = typeof meta.name === 'string' ? meta.name : '';
+  if (request.name && objectName && objectName !== request.name) {
+    errs.push(fieldError.invalid('metadata.name', shown(objectName), 'does not match the name of the request'));
+  }
+  const name = reviewedName(request);
+  const generateName = (meta as { generateName?: unknown }).generateName;
+  if (name === '') {
+    // Only a request kube-apiserver names without the generated name still ends up here; its prefix must be valid.
+    if (typeof generateName !== 'string' || generateName === '') errs.push(fieldError.required('metadata.name', 'name or generateName is required'));
+    else for (const msg of nameRule(kind)(generateName.endsWith('-') ? `${generateName.slice(0, -1)}a` : generateName)) errs.push(fieldError.invalid('metadata.generateName', shown(generateName), msg));
+  } else {
+    for (const msg of nameRule(kind)(name)) errs.push(fieldError.invalid('metadata.name', shown(name), msg));
+  }
+  return errs;
+}
