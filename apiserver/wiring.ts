@@ -35,6 +35,15 @@ export function wireAccountController(informers: ClusterInformers, controller: A
   }
 }
 
+/** A TemplateInstance's status decides when its space may be bound: the account controller hears of it. */
+export function wireInstancesToAccounts(instances: Informer<KubeObject>, controller: AccountController): void {
+  instances.addHandlers({
+    onAdd: (o) => controller.onTemplateInstance(o),
+    onUpdate: (_b, o) => controller.onTemplateInstance(o),
+    onDelete: (o) => controller.onTemplateInstance(o),
+  });
+}
+
 /** The pieces of AccountQuota, built over the informers: usage index, controller, admission. */
 export function buildAccountQuotas(deps: {
   quotaInformer: Informer<KubeObject>;
