@@ -125,14 +125,22 @@ export class ReplicaLease {
 
   /**
    * Replicas killed without stopping leave their Lease behind; the next replica to start deletes those not
-   * renewed for an hour (as kube-apiserver collects its identity Leases; an hour dwarfs any clock skew).
+   * renewed for an hour, and starts observing the others (as kube-apiserver collects its identity Leases; an hour dwarfs any clock skew).
    */
   private async collectGarbage(): Promise<void> {
     try {
       const list = await this.client.request<{ items: Lease[] }>('GET', this.path(), { query: { labelSelector: `${REPLICA_LEASE_LABEL}=true` } });
       for (const lease of list.items) {
+        const holder = lease.spec?.holderIdentity ?? '';
+        if (holder === this.options.identity) continue;
         const renewed = Date.parse(lease.spec?.renewTime ?? '') || 0;
-        if (lease.spec?.holderIdentity !== this.options.identity && renewed + GARBAGE_AFTER_MS < this.now()) await this.remove(lease);
+        if (renewed + GARBAGE_AFTER_MS < this.now()) {
+          await this.remove(lease);
+        } else if (holder && !this.observed.has(holder)) {
+          // Observed from start-up on: by the time this replica leads (a leader lease later), a replica
+          // killed before it started is already known dead, and its creates are finished without delay.
+          this.observed.set(holder, { renewTime: lease.spec?.renewTime ?? '', seenAt: this.now() });
+        }
       }
     } catch (err) {
       this.log.error('collecting dead replica leases failed', err);
