@@ -234,6 +234,19 @@ export class AccountController {
     }
     const entries = (account.spec.space?.templateInstances ?? []).filter((e) => e?.spec?.template);
     const rollout = account.metadata.annotations?.[TEMPLATE_ROLLOUT_ANNOTATION] !== 'false';
+    const instantiate = async (namespace: string, templates: string[]) => {
+      for (const entry of entries.filter((e) => templates.includes(e.spec.template))) {
+        const meta = entry.metadata ?? {};
+        await rollouts.inSpace(namespace, `Instantiating template ${entry.spec.template} of account ${name}`, () => this.writer.apply({
+          apiVersion: 'config.kiosk.sh/v1alpha1', kind: 'TemplateInstance',
+          metadata: {
+            name: meta.name ?? entry.spec.template, namespace,
+            ...(meta.labels ? { labels: meta.labels } : {}), ...(meta.annotations ? { annotations: meta.annotations } : {}),
+          },
+          spec: entry.spec,
+        } as ApplyTarget, 'templateinstances'));
+      }
+    };
     let revisitIn: number | undefined;
     for (const namespace of spaces) {
       const ns = this.source.namespace(namespace);
@@ -252,17 +265,7 @@ export class AccountController {
           this.log.v(4).info('space not bound yet', { account: name, namespace, why: decision.why });
           break;
         case 'complete':
-          for (const entry of entries.filter((e) => decision.instantiate.includes(e.spec.template))) {
-            const meta = entry.metadata ?? {};
-            await rollouts.inSpace(namespace, `Instantiating template ${entry.spec.template} of account ${name}`, () => this.writer.apply({
-              apiVersion: 'config.kiosk.sh/v1alpha1', kind: 'TemplateInstance',
-              metadata: {
-                name: meta.name ?? entry.spec.template, namespace,
-                ...(meta.labels ? { labels: meta.labels } : {}), ...(meta.annotations ? { annotations: meta.annotations } : {}),
-              },
-              spec: entry.spec,
-            } as ApplyTarget, 'templateinstances'));
-          }
+          await instantiate(namespace, decision.instantiate);
           break;
         case 'delete':
           this.log.info('removing a space whose create died', { account: name, namespace, why: decision.why });
@@ -272,6 +275,7 @@ export class AccountController {
             () => this.writer.remove({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } }, 'namespaces', { propagationPolicy: 'Background' }));
           break;
         case 'bind': {
+          await instantiate(namespace, decision.instantiate);
           const rb = existing.get(namespace);
           if (role && !(rb && rb.roleRef.name === role && canonicalJson(rb.subjects ?? []) === canonicalJson(subjects))) {
             await bindings.inSpace(namespace, `Binding the subjects of account ${name} to ClusterRole ${role}`, async () => {

@@ -4,14 +4,15 @@
  * TemplateInstances are not all Deployed, whatever annotations say.
  *
  * - bind: the namespace is complete (or was bound before): bind (or keep the binding current), and clear
- *   the creating mark if it has one.
+ *   the creating mark if it has one; a space bound before also gets the templates the account gained since
+ *   (`instantiate`, the roll-out), without losing its binding meanwhile.
  * - wait: nothing to do now; a TemplateInstance or namespace event, or `recheckInMs`, brings it back.
  * - complete: instantiate the missing mandatory templates (roll-out, or finishing a dead create), then wait.
  * - delete: a create died and its templates failed: remove the namespace, as the create itself would have
  *   (Kiosk deletes a space whose mandatory templates fail).
  */
 export type SpaceDecision =
-  | { kind: 'bind'; clearMark: boolean }
+  | { kind: 'bind'; clearMark: boolean; instantiate: string[] }
   | { kind: 'wait'; why: string; recheckInMs?: number }
   | { kind: 'complete'; instantiate: string[] }
   | { kind: 'delete'; why: string };
@@ -56,14 +57,14 @@ export function decideSpace(facts: SpaceFacts): SpaceDecision {
     if (failed.length > 0) return { kind: 'delete', why: `its create request died and mandatory template ${failed.join(', ')} failed` };
     if (missing.length > 0) return { kind: 'complete', instantiate: missing };
     if (!deployed) return { kind: 'wait', why: 'its mandatory templates are not deployed yet' };
-    return { kind: 'bind', clearMark: true };
+    return { kind: 'bind', clearMark: true, instantiate: [] };
   }
 
   // A namespace bound before keeps its binding (kept current): adding a template to the account must not
   // take access away from every existing space while the new instances deploy.
-  if (facts.bound || deployed) return { kind: 'bind', clearMark: false };
+  if (facts.bound || deployed) return { kind: 'bind', clearMark: false, instantiate: facts.rollout ? missing : [] };
   // The admin opted existing spaces out of new mandatory templates: they are bound without them.
-  if (!facts.rollout) return { kind: 'bind', clearMark: false };
+  if (!facts.rollout) return { kind: 'bind', clearMark: false, instantiate: [] };
   if (missing.length > 0) return { kind: 'complete', instantiate: missing };
   return { kind: 'wait', why: failed.length > 0 ? `mandatory template ${failed.join(', ')} failed` : 'its mandatory templates are not deployed yet' };
 }

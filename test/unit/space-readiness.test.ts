@@ -17,10 +17,11 @@ const dead = { mark: { creator: 'host_1' }, create: { live: false } };
 describe('decideSpace: the tenant is bound only where the mandatory templates are deployed', () => {
   it.each<[string, Partial<SpaceFacts>, ReturnType<typeof decideSpace>]>([
     // Complete namespaces, and Kiosk's own (no mark): bound once their instances are Deployed.
-    ['unmarked, deployed', { instances: [deployed('base')] }, { kind: 'bind', clearMark: false }],
-    ['unmarked, no mandatory templates', { mandatory: [] }, { kind: 'bind', clearMark: false }],
-    ['unmarked, bound before (a template added later)', { bound: true }, { kind: 'bind', clearMark: false }],
-    ['unmarked, roll-out disabled by the admin', { rollout: false }, { kind: 'bind', clearMark: false }],
+    ['unmarked, deployed', { instances: [deployed('base')] }, { kind: 'bind', clearMark: false, instantiate: [] }],
+    ['unmarked, no mandatory templates', { mandatory: [] }, { kind: 'bind', clearMark: false, instantiate: [] }],
+    ['unmarked, bound before (a template added later): kept bound, rolled out', { bound: true }, { kind: 'bind', clearMark: false, instantiate: ['base'] }],
+    ['unmarked, bound before, roll-out disabled', { bound: true, rollout: false }, { kind: 'bind', clearMark: false, instantiate: [] }],
+    ['unmarked, roll-out disabled by the admin', { rollout: false }, { kind: 'bind', clearMark: false, instantiate: [] }],
     ['unmarked, missing: rolled out, not bound', {}, { kind: 'complete', instantiate: ['base'] }],
     ['unmarked, pending', { instances: [pending('base')] }, { kind: 'wait', why: 'its mandatory templates are not deployed yet' }],
     ['unmarked, failed: never bound, never deleted', { instances: [failed('base')] }, { kind: 'wait', why: 'mandatory template base failed' }],
@@ -32,8 +33,8 @@ describe('decideSpace: the tenant is bound only where the mandatory templates ar
     // A dead create: finished as it would have finished, or undone as it would have undone.
     ['marked, dead, missing', { ...dead }, { kind: 'complete', instantiate: ['base'] }],
     ['marked, dead, pending', { ...dead, instances: [pending('base')] }, { kind: 'wait', why: 'its mandatory templates are not deployed yet' }],
-    ['marked, dead, deployed', { ...dead, instances: [deployed('base')] }, { kind: 'bind', clearMark: true }],
-    ['marked, dead, bound already, deployed', { ...dead, bound: true, instances: [deployed('base')] }, { kind: 'bind', clearMark: true }],
+    ['marked, dead, deployed', { ...dead, instances: [deployed('base')] }, { kind: 'bind', clearMark: true, instantiate: [] }],
+    ['marked, dead, bound already, deployed', { ...dead, bound: true, instances: [deployed('base')] }, { kind: 'bind', clearMark: true, instantiate: [] }],
     ['marked, dead, bound already, missing: not kept bound by the binding', { ...dead, bound: true }, { kind: 'complete', instantiate: ['base'] }],
     ['marked, dead, failed', { ...dead, instances: [failed('base')] }, { kind: 'delete', why: 'its create request died and mandatory template base failed' }],
     ['marked, dead, roll-out disabled still completes', { ...dead, rollout: false }, { kind: 'complete', instantiate: ['base'] }],
