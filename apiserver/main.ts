@@ -45,7 +45,7 @@ import { hostname } from 'node:os';
 import { LeaderElector } from '../storage/leader-election.js';
 import { ApiServer } from './server.js';
 import { servingCertificates } from './serving-certificates.js';
-import { buildAccountQuotas, buildTemplates, roleBindingsByAccount, wireAccountController, wireInstancesToAccounts } from './wiring.js';
+import { buildAccountQuotas, buildTemplates, instancesByNamespace, roleBindingsByAccount, wireAccountController, wireInstancesToAccounts } from './wiring.js';
 import { CreatesInFlight } from '../registry/space/creating-mark.js';
 import { createLiveness } from '../registry/space/create-liveness.js';
 import { ReplicaLease } from '../storage/replica-lease.js';
@@ -91,7 +91,7 @@ async function main(): Promise<void> {
   const accountController = new AccountController(
     {
       account: (name) => informers.accounts.get(name) as Parameters<AccountController['onAccount']>[0] | undefined,
-      instancesIn: (namespace) => instanceInformer.list().filter((ti) => ti.metadata.namespace === namespace) as Array<{ spec?: { template?: string }; status?: { status?: string } }>,
+      instancesIn: instancesByNamespace(instanceInformer) as (namespace: string) => Array<{ spec?: { template?: string }; status?: { status?: string } }>,
       namespaceCreated: (namespace) => {
         const created = informers.namespaces.get(namespace)?.metadata.creationTimestamp;
         return created ? Date.parse(created) : undefined;

@@ -130,6 +130,26 @@ export function roleBindingsByAccount(roleBindings: Informer<KubeObject>): (acco
   return (account) => [...(byAccount.get(account)?.values() ?? [])];
 }
 
+/**
+ * The TemplateInstances of a namespace, indexed: the account controller reads them for every space of an
+ * account on each reconcile, and TemplateInstance events now trigger those.
+ */
+export function instancesByNamespace(instances: Informer<KubeObject>): (namespace: string) => KubeObject[] {
+  const byNamespace = new Map<string, Map<string, KubeObject>>();
+  const remove = (ti: KubeObject) => {
+    const set = byNamespace.get(ti.metadata.namespace ?? '');
+    set?.delete(ti.metadata.name);
+    if (set?.size === 0) byNamespace.delete(ti.metadata.namespace ?? '');
+  };
+  const add = (ti: KubeObject) => {
+    let set = byNamespace.get(ti.metadata.namespace ?? '');
+    if (!set) byNamespace.set(ti.metadata.namespace ?? '', (set = new Map()));
+    set.set(ti.metadata.name, ti);
+  };
+  instances.addHandlers({ onAdd: add, onUpdate: (before, ti) => { remove(before); add(ti); }, onDelete: remove });
+  return (namespace) => [...(byNamespace.get(namespace)?.values() ?? [])];
+}
+
 /** The TemplateInstance controller over the Template and TemplateInstance informers. */
 export function buildTemplates(deps: {
   templates: Informer<KubeObject>;

@@ -253,10 +253,10 @@ export class AccountController {
       if (!ns || ns.metadata.deletionTimestamp) continue;
       const mark = creatingMark(ns.metadata);
       const created = this.source.namespaceCreated(namespace);
-      const create = mark ? await this.liveness.isLive(namespace, mark.creator, created) : undefined;
+      const create = mark ? await this.createOf(namespace, mark.creator, created) : undefined;
       const decision = decideSpace({
         mandatory: entries.map((e) => e.spec.template),
-        instances: this.source.instancesIn(namespace).map((ti) => ({ template: ti.spec?.template, status: ti.status?.status })),
+        instances: entries.length === 0 ? [] : this.source.instancesIn(namespace).map((ti) => ({ template: ti.spec?.template, status: ti.status?.status })),
         mark, create, bound: existing.has(namespace), rollout,
       });
       switch (decision.kind) {
@@ -304,6 +304,16 @@ export class AccountController {
       }
     }
     if (failure) throw failure;
+  }
+
+  /** Whether a marked namespace's create runs; when that cannot be told (kube-apiserver unreachable), it may. */
+  private async createOf(namespace: string, creator: string, created: number | undefined): Promise<{ live: boolean; recheckInMs?: number }> {
+    try {
+      return await this.liveness.isLive(namespace, creator, created);
+    } catch (err) {
+      this.log.error('could not tell whether a space create still runs', err, { namespace, creator });
+      return { live: true, recheckInMs: 5_000 };
+    }
   }
 
   private async deleteSpaces(account: string): Promise<void> {
