@@ -31,8 +31,11 @@ function seeded(seed: number): () => number {
 }
 const random = seeded(SEED);
 const randomDelay = () => 50 + Math.floor(random() * 1450);
-// Fixed points across the create (before, around and after the namespace and template writes), then random.
-const ROUNDS = [50, 650, 1500, randomDelay(), randomDelay()];
+// Fixed points across the create (before, around and after the namespace and template writes), random ones,
+// and one not on a clock: the moment the first TemplateInstance of the round appears, when every create that
+// got that far is waiting for its template (so this round catches half-made spaces on any machine speed).
+const FIRST_INSTANCE = 'first-instance';
+const ROUNDS: Array<number | typeof FIRST_INSTANCE> = [50, 650, 1500, randomDelay(), randomDelay(), FIRST_INSTANCE];
 
 type Outcome = { name: string; status: number } | { name: string; error: string };
 
@@ -133,7 +136,7 @@ afterAll(async () => {
 });
 
 describe('a server killed in the middle of concurrent space creates', () => {
-  it.each(ROUNDS.map((delay, round) => [round, delay]))('round %i: SIGKILL after %i ms, then restart: every namespace complete or gone', async (round, delay) => {
+  it.each(ROUNDS.map((delay, round) => [round, delay]))('round %i: SIGKILL at %s (ms), then restart: every namespace complete or gone', async (round, delay) => {
     const account = `crash-${run}-${round}`;
     await kubectlOk(['apply', '-f', '-'], {
       stdin: `apiVersion: config.kiosk.sh/v1alpha1
@@ -149,8 +152,9 @@ spec:
     const state = sandboxState();
     const server = state.components.find((c) => c.name === 'kiosk-apiserver')!;
     const creates = Array.from({ length: CONCURRENT }, (_, i) => createSpace(`${account}-${i}`, account));
-    // The kill point of this round (not a wait for anything).
-    await new Promise((r) => setTimeout(r, delay));
+    // The kill point of this round: a delay (not a wait for anything), or the first instance seen.
+    if (delay === FIRST_INSTANCE) await watches.templateinstances.waitFor(new RegExp(`^ADDED ${account}-`), 60_000);
+    else await new Promise((r) => setTimeout(r, delay));
     process.kill(server.pid, 'SIGKILL');
     const killedAt = Date.now();
     const outcomes = await Promise.all(creates);
@@ -164,7 +168,7 @@ spec:
     const summary = outcomes.map((o) => ('status' in o ? String(o.status) : 'error')).reduce<Record<string, number>>((m, s) => ({ ...m, [s]: (m[s] ?? 0) + 1 }), {});
     const finished = result!.complete.filter((n) => !created.includes(n));
     completedAfterCrash += finished.length;
-    recoveries.push(`  round ${round} (kill after ${delay} ms): clients ${JSON.stringify(summary)}; namespaces complete ${result!.complete.length} `
+    recoveries.push(`  round ${round} (kill at ${delay}): clients ${JSON.stringify(summary)}; namespaces complete ${result!.complete.length} `
       + `(${finished.length} without a 201, completed after the restart), others removed; settled ${settledAt - killedAt} ms after the kill, ${settledAt - readyAt} ms after the restarted server was ready`);
 
     // Every 201 is a complete space; no more spaces than the limit, whatever the crash did.
