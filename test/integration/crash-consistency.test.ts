@@ -85,7 +85,7 @@ const recoveries: string[] = [];
 let completedAfterCrash = 0;
 
 beforeAll(async () => {
-  process.stdout.write(`crash-consistency seed: ${SEED} (replay with CRASH_SEED=${SEED}); kill delays: ${ROUNDS.join(', ')} ms\n`);
+  process.stdout.write(`crash-consistency seed: ${SEED} (replay with CRASH_SEED=${SEED}); kill points (ms after the creates start): ${ROUNDS.join(', ')}\n`);
   await kubectlOk(['apply', '-f', '-'], {
     stdin: `apiVersion: config.kiosk.sh/v1alpha1
 kind: Template
