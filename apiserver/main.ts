@@ -49,7 +49,10 @@ import { hostname } from 'node:os';
 import { LeaderElector } from '../storage/leader-election.js';
 import { ApiServer } from './server.js';
 import { servingCertificates } from './serving-certificates.js';
-import { buildAccountQuotas, buildTemplates, roleBindingsByAccount, wireAccountController } from './wiring.js';
+import { buildAccountQuotas, buildTemplates, instancesByNamespace, roleBindingsByAccount, wireAccountController, wireInstancesToAccounts } from './wiring.js';
+import { CreatesInFlight } from '../registry/space/creating-mark.js';
+import { createLiveness } from '../registry/space/create-liveness.js';
+import { ReplicaLease } from '../storage/replica-lease.js';
 
 /** The Space writer's view of the access index. */
 function visibilityIndexFor(visibility: Visibility) {
@@ -84,10 +87,15 @@ async function main(): Promise<void> {
   const events = new EventRecorder(client, { reportingInstance: identity }, log.with({ component: 'events' }));
   registerEventMetrics(metrics, events);
   const queueMetrics = registerWorkqueueMetrics(metrics);
+  // The creates this process runs, and its own Lease, so that the account controller (on whichever replica
+  // leads) can tell a namespace still being created from one whose create died with its replica.
+  const creates = new CreatesInFlight(identity);
+  const replicaLease = new ReplicaLease(client, { namespace: options.namespace, identity, leaseDurationSeconds: 10, renewIntervalMs: 3_000 },
+    log.with({ component: 'replica-lease' }));
   const accountController = new AccountController(
     {
       account: (name) => informers.accounts.get(name) as Parameters<AccountController['onAccount']>[0] | undefined,
-      instancesIn: (namespace) => instanceInformer.list().filter((ti) => ti.metadata.namespace === namespace) as Array<{ spec?: { template?: string } }>,
+      instancesIn: instancesByNamespace(instanceInformer) as (namespace: string) => Array<{ spec?: { template?: string }; status?: { status?: string } }>,
       namespaceCreated: (namespace) => {
         const created = informers.namespaces.get(namespace)?.metadata.creationTimestamp;
         return created ? Date.parse(created) : undefined;
@@ -97,8 +105,9 @@ async function main(): Promise<void> {
       clusterRoleBinding: (name) => informers.clusterRoleBindings.get(name),
       roleBindingsOf: roleBindingsByAccount(informers.roleBindings) as (account: string) => Array<{ metadata: { name: string; namespace?: string }; roleRef: { name: string }; subjects?: unknown[] }>,
     },
-    new ObjectWriter(client), log.with({ controller: 'account' }), events, queueMetrics);
+    new ObjectWriter(client), log.with({ controller: 'account' }), events, queueMetrics, createLiveness(creates, replicaLease));
   wireAccountController(informers, accountController);
+  wireInstancesToAccounts(instanceInformer, accountController);
   const ledger = new LeaseLedger(client, options.namespace);
   const quotaInformer = new Informer(client, { name: 'accountquotas.config.kiosk.sh', path: '/apis/config.kiosk.sh/v1alpha1/accountquotas' }, log);
   const quotaResources = new ResourceInformers(client, log);
@@ -119,6 +128,7 @@ async function main(): Promise<void> {
       new CountReservations(ledger, 60_000)),
     { ...visibilityIndexFor(visibility) },
     templates,
+    creates,
   );
   const accountWriter = new AccountWriter(new KubeAccountBackend(client, (name, rv) => visibility.isCurrent('accounts', name, rv)), {
     indexedVersion: (name) => visibility.object('accounts', name)?.metadata.resourceVersion,
@@ -171,6 +181,7 @@ async function main(): Promise<void> {
   templateInformer.start();
   instanceInformer.start();
   quotaResources.start();
+  replicaLease.start();
   const started = Date.now();
   // Every replica serves the API and the webhooks from its own caches; the controllers run only in the
   // replica holding the leader Lease, and only once the caches they read have synced.
@@ -210,6 +221,8 @@ async function main(): Promise<void> {
     log.info('shutting down', { signal });
     certificates.stop();
     await server.stop(options.shutdownGracePeriodSeconds * 1000);
+    // After the drain: no create of ours runs any more, the others may finish what one left.
+    await replicaLease.stop();
     await elector.stop();
     for (const c of controllers) c.stop();
     templates.close();

@@ -36,6 +36,15 @@ export function wireAccountController(informers: ClusterInformers, controller: A
   }
 }
 
+/** A TemplateInstance's status decides when its space may be bound: the account controller hears of it. */
+export function wireInstancesToAccounts(instances: Informer<KubeObject>, controller: AccountController): void {
+  instances.addHandlers({
+    onAdd: (o) => controller.onTemplateInstance(o),
+    onUpdate: (_b, o) => controller.onTemplateInstance(o),
+    onDelete: (o) => controller.onTemplateInstance(o),
+  });
+}
+
 /** The pieces of AccountQuota, built over the informers: usage index, controller, admission. */
 export function buildAccountQuotas(deps: {
   quotaInformer: Informer<KubeObject>;
@@ -122,6 +131,26 @@ export function roleBindingsByAccount(roleBindings: Informer<KubeObject>): (acco
   };
   roleBindings.addHandlers({ onAdd: add, onUpdate: (before, rb) => { remove(before); add(rb); }, onDelete: remove });
   return (account) => [...(byAccount.get(account)?.values() ?? [])];
+}
+
+/**
+ * The TemplateInstances of a namespace, indexed: the account controller reads them for every space of an
+ * account on each reconcile, and TemplateInstance events now trigger those.
+ */
+export function instancesByNamespace(instances: Informer<KubeObject>): (namespace: string) => KubeObject[] {
+  const byNamespace = new Map<string, Map<string, KubeObject>>();
+  const remove = (ti: KubeObject) => {
+    const set = byNamespace.get(ti.metadata.namespace ?? '');
+    set?.delete(ti.metadata.name);
+    if (set?.size === 0) byNamespace.delete(ti.metadata.namespace ?? '');
+  };
+  const add = (ti: KubeObject) => {
+    let set = byNamespace.get(ti.metadata.namespace ?? '');
+    if (!set) byNamespace.set(ti.metadata.namespace ?? '', (set = new Map()));
+    set.set(ti.metadata.name, ti);
+  };
+  instances.addHandlers({ onAdd: add, onUpdate: (before, ti) => { remove(before); add(ti); }, onDelete: remove });
+  return (namespace) => [...(byNamespace.get(namespace)?.values() ?? [])];
 }
 
 /** The TemplateInstance controller over the Template and TemplateInstance informers. */

@@ -41,6 +41,15 @@ export class ObjectWriter {
     });
   }
 
+  /** A JSON merge patch of the object (a null removes a key). */
+  patch<T>(obj: ApplyTarget, plural: string, patch: unknown): Promise<T> {
+    return this.client.request<T>('PATCH', objectPath(obj, plural), {
+      query: { fieldManager: FIELD_MANAGER },
+      body: patch,
+      contentType: 'application/merge-patch+json',
+    });
+  }
+
   /** Replaces the status subresource wholesale (JSON patch `add /status`, which also replaces). */
   replaceStatus<T>(obj: ApplyTarget, plural: string, status: unknown): Promise<T> {
     return this.client.request<T>('PATCH', `${objectPath(obj, plural)}/status`, {

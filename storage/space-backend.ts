@@ -42,6 +42,12 @@ export class KubeSpaceBackend {
     return this.client.request('PUT', `/api/v1/namespaces/${encodeURIComponent(ns.metadata.name ?? '')}`, { body: ns, query: { ...dry(dryRun), fieldManager: FIELD_MANAGER } });
   }
 
+  patchNamespace<T extends Named>(name: string, patch: unknown): Promise<T> {
+    return this.client.request('PATCH', `/api/v1/namespaces/${encodeURIComponent(name)}`, {
+      body: patch, contentType: 'application/merge-patch+json', query: { fieldManager: FIELD_MANAGER },
+    });
+  }
+
   deleteNamespace<T extends Named>(name: string, o: { dryRun: boolean; propagationPolicy?: string; uid?: string; resourceVersion?: string }): Promise<T> {
     const preconditions = o.uid || o.resourceVersion ? { preconditions: { ...(o.uid ? { uid: o.uid } : {}), ...(o.resourceVersion ? { resourceVersion: o.resourceVersion } : {}) } } : {};
     return this.client.request('DELETE', `/api/v1/namespaces/${encodeURIComponent(name)}`, {

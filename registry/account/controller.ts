@@ -9,12 +9,16 @@ import { spaceClusterRole } from '../space/access.js';
 import { accountClusterRole, accountClusterRoleBinding, rbacSubjects, spaceRoleBinding, spaceRoleBindingName } from './rbac.js';
 import type { Account } from './types.js';
 import { ACCOUNT_LABEL } from './types.js';
+import { CREATE_DEADLINE_MS, creatingMark, SPACE_CREATOR_ANNOTATION, SPACE_PHASE_ANNOTATION } from '../space/creating-mark.js';
+import { decideSpace } from './space-readiness.js';
 
 /** Writes the controller needs (implemented by storage/ObjectWriter). */
 export interface AccountWriter {
   apply<T>(obj: ApplyTarget, plural: string): Promise<T>;
   patchStatus<T>(obj: ApplyTarget, plural: string, status: unknown): Promise<T>;
   remove(obj: ApplyTarget, plural: string, options?: { propagationPolicy?: string }): Promise<void>;
+  /** A JSON merge patch (clearing the creating mark of a namespace). */
+  patch<T>(obj: ApplyTarget, plural: string, patch: unknown): Promise<T>;
 }
 
 interface RoleBindingLike {
@@ -28,12 +32,12 @@ export interface AccountSource {
   account(name: string): Account | undefined;
   /** The RoleBindings the server made for an account's spaces (labelled with it), across namespaces. */
   roleBindingsOf(account: string): RoleBindingLike[];
-  /** The TemplateInstances in a namespace, with the template each deploys. */
-  instancesIn(namespace: string): Array<{ spec?: { template?: string } }>;
-  /** A namespace's creation time (ms), to leave spaces still being created to their create request. */
+  /** The TemplateInstances in a namespace, with the template each deploys and its status. */
+  instancesIn(namespace: string): Array<{ spec?: { template?: string }; status?: { status?: string } }>;
+  /** A namespace's creation time (ms), for the deadline of its create request. */
   namespaceCreated(namespace: string): number | undefined;
   /** A namespace as the informer has it: is it being deleted, and the reference of an Event about it. */
-  namespace(name: string): { metadata: { name?: string; uid?: string; resourceVersion?: string; deletionTimestamp?: string } } | undefined;
+  namespace(name: string): { metadata: { name?: string; uid?: string; resourceVersion?: string; deletionTimestamp?: string; annotations?: Record<string, string> } } | undefined;
   /** The cluster-scoped RBAC objects as the informers have them, to skip writes that change nothing. */
   clusterRole(name: string): { rules?: unknown; metadata: { ownerReferences?: Array<{ uid?: unknown }> } } | undefined;
   clusterRoleBinding(name: string): { roleRef?: unknown; subjects?: unknown; metadata: { ownerReferences?: Array<{ uid?: unknown }> } } | undefined;
@@ -65,8 +69,24 @@ export const DELETE_SPACES_FINALIZER = 'kiosk.sh/delete-spaces';
 /** Set to "false" on an Account to keep new mandatory templates from being added to its existing spaces. */
 export const TEMPLATE_ROLLOUT_ANNOTATION = 'kiosk.sh/template-rollout';
 
-/** A space younger than this is still in its create request, which instantiates the templates itself. */
-const CREATING_GRACE_MS = 120_000;
+/** Whether the create request of a namespace carrying the creating mark is alive (see CreateLiveness). */
+export interface CreateLiveness {
+  /**
+   * live: the create may still finish or undo itself, leave the namespace alone; recheckInMs: when to ask
+   * again (nothing else may wake the controller for it).
+   */
+  isLive(namespace: string, creator: string, createdMs: number | undefined): Promise<{ live: boolean; recheckInMs?: number }>;
+}
+
+/** Without a better signal: a create is alive until its deadline. */
+export const deadlineLiveness: CreateLiveness = {
+  isLive: async (_ns, _creator, createdMs) => {
+    const left = (createdMs ?? 0) + CREATE_DEADLINE_MS - Date.now();
+    return left > 0 ? { live: true, recheckInMs: left + 1_000 } : { live: false };
+  },
+};
+
+const clearMarkPatch = () => ({ metadata: { annotations: { [SPACE_PHASE_ANNOTATION]: null, [SPACE_CREATOR_ANNOTATION]: null } } });
 
 const rbTarget = (namespace: string, name: string): ApplyTarget => ({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name, namespace } });
 
@@ -91,8 +111,9 @@ export class AccountController {
   /** Accounts deleted with the opt-in annotation, whose spaces are to be deleted. */
   private readonly deletingSpacesOf = new Set<string>();
 
-  constructor(private readonly source: AccountSource, private readonly writer: AccountWriter, log: Logger,
-    private readonly events: EventSink = discardEvents, queueMetrics?: WorkqueueMetricsProvider) {
+  constructor(private readonly source: AccountSource, private readonly writer: AccountWriter, private readonly log: Logger,
+    private readonly events: EventSink = discardEvents, queueMetrics?: WorkqueueMetricsProvider,
+    private readonly liveness: CreateLiveness = deadlineLiveness) {
     this.queue = new Workqueue({ name: 'account', concurrency: 4, metrics: queueMetrics }, (key) => this.reconcile(key), log);
   }
 
@@ -125,6 +146,12 @@ export class AccountController {
     } else {
       this.accountOfNamespace.delete(name);
     }
+  }
+
+  /** A TemplateInstance's status decides whether its namespace may be bound: look at its account again. */
+  onTemplateInstance(ti: { metadata: { namespace?: string } }): void {
+    const account = ti.metadata.namespace ? this.accountOfNamespace.get(ti.metadata.namespace) : undefined;
+    if (account) this.queue.add(account);
   }
 
   /** Owned RBAC objects that change or vanish are put back by reconciling their account. */
@@ -175,8 +202,7 @@ export class AccountController {
     if (!upToDate(this.source.clusterRoleBinding(binding.metadata.name), binding, ['roleRef', 'subjects'], account.metadata.uid)) {
       await this.reportingFailure(account, `Applying ClusterRoleBinding ${binding.metadata.name}`, () => this.writer.apply(binding, 'clusterrolebindings'));
     }
-    await this.syncSpaceBindings(account);
-    await this.rollOutTemplates(account);
+    await this.syncSpaces(account);
     const namespaces = this.namespacesOf(name).map((n) => ({ name: n }));
     const current = account.status?.namespaces ?? [];
     if (JSON.stringify(current) !== JSON.stringify(namespaces)) {
@@ -185,29 +211,33 @@ export class AccountController {
   }
 
   /**
-   * A mandatory template added to an Account reaches its existing spaces too: each space without an
-   * instance of it gets one (opt out with the template-rollout annotation set to "false").
+   * The RoleBinding of the account's subjects in each of its namespaces, and its mandatory templates there,
+   * in that order of precedence: a namespace gets the binding only once its mandatory TemplateInstances are
+   * Deployed (space-readiness.ts). A mandatory template added to an Account reaches existing spaces too
+   * (opt out with the template-rollout annotation set to "false"). A namespace whose create request died
+   * (server killed mid-create) is finished as the create would have finished it, or removed as the create
+   * would have removed it.
    */
-  private async rollOutTemplates(account: Account): Promise<void> {
-    if (account.metadata.annotations?.[TEMPLATE_ROLLOUT_ANNOTATION] === 'false') return;
-    const entries = (account.spec.space?.templateInstances ?? []).filter((e) => e?.spec?.template);
-    if (entries.length === 0) return;
-    const failures = this.spaceFailures(account, 'TemplateRolloutFailed', 'RollingOutTemplates');
-    const now = Date.now();
-    let revisitIn: number | undefined;
-    for (const namespace of this.namespacesOf(account.metadata.name!)) {
-      const created = this.source.namespaceCreated(namespace);
-      if (created === undefined || this.terminating(namespace)) continue;
-      if (now - created < CREATING_GRACE_MS) {
-        // Nothing will wake us for it later: come back when its create request is surely over.
-        revisitIn = Math.min(revisitIn ?? Infinity, created + CREATING_GRACE_MS - now + 1_000);
-        continue;
+  private async syncSpaces(account: Account): Promise<void> {
+    const name = account.metadata.name!;
+    const rbName = spaceRoleBindingName(name);
+    const role = spaceClusterRole(account);
+    const subjects = rbacSubjects(account.spec.subjects);
+    const spaces = new Set(this.namespacesOf(name));
+    const existing = new Map(this.source.roleBindingsOf(name).filter((rb) => rb.metadata.name === rbName).map((rb) => [rb.metadata.namespace!, rb]));
+    const bindings = this.spaceFailures(account, 'RBACSyncFailed', 'Binding', 'RoleBindingFailed');
+    const rollouts = this.spaceFailures(account, 'TemplateRolloutFailed', 'RollingOutTemplates');
+    for (const [namespace] of existing) {
+      if (!spaces.has(namespace) || !role) {
+        await bindings.inSpace(namespace, `Removing RoleBinding ${rbName} of account ${name}`, () => this.writer.remove(rbTarget(namespace, rbName), 'rolebindings'));
       }
-      const present = new Set(this.source.instancesIn(namespace).map((ti) => ti.spec?.template));
-      for (const entry of entries) {
-        if (present.has(entry.spec.template)) continue;
+    }
+    const entries = (account.spec.space?.templateInstances ?? []).filter((e) => e?.spec?.template);
+    const rollout = account.metadata.annotations?.[TEMPLATE_ROLLOUT_ANNOTATION] !== 'false';
+    const instantiate = async (namespace: string, templates: string[]) => {
+      for (const entry of entries.filter((e) => templates.includes(e.spec.template))) {
         const meta = entry.metadata ?? {};
-        await failures.inSpace(namespace, `Instantiating template ${entry.spec.template} of account ${account.metadata.name}`, () => this.writer.apply({
+        await rollouts.inSpace(namespace, `Instantiating template ${entry.spec.template} of account ${name}`, () => this.writer.apply({
           apiVersion: 'config.kiosk.sh/v1alpha1', kind: 'TemplateInstance',
           metadata: {
             name: meta.name ?? entry.spec.template, namespace,
@@ -216,36 +246,74 @@ export class AccountController {
           spec: entry.spec,
         } as ApplyTarget, 'templateinstances'));
       }
+    };
+    let revisitIn: number | undefined;
+    for (const namespace of spaces) {
+      const ns = this.source.namespace(namespace);
+      if (!ns || ns.metadata.deletionTimestamp) continue;
+      const mark = creatingMark(ns.metadata);
+      const created = this.source.namespaceCreated(namespace);
+      const create = mark ? await this.createOf(namespace, mark.creator, created) : undefined;
+      const decision = decideSpace({
+        mandatory: entries.map((e) => e.spec.template),
+        instances: entries.length === 0 ? [] : this.source.instancesIn(namespace).map((ti) => ({ template: ti.spec?.template, status: ti.status?.status })),
+        mark, create, bound: existing.has(namespace), rollout,
+      });
+      switch (decision.kind) {
+        case 'wait':
+          if (decision.recheckInMs !== undefined) revisitIn = Math.min(revisitIn ?? Infinity, decision.recheckInMs);
+          this.log.v(4).info('space not bound yet', { account: name, namespace, why: decision.why });
+          break;
+        case 'complete':
+          await instantiate(namespace, decision.instantiate);
+          break;
+        case 'delete':
+          this.log.info('removing a space whose create died', { account: name, namespace, why: decision.why });
+          this.warn(referenceTo('config.kiosk.sh/v1alpha1', 'Account', account.metadata), 'SpaceCreateAbandoned', 'Deleting',
+            `Deleting space ${namespace}: ${decision.why}`);
+          await bindings.inSpace(namespace, `Deleting space ${namespace} of account ${name}`,
+            () => this.writer.remove({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } }, 'namespaces', { propagationPolicy: 'Background' }));
+          break;
+        case 'bind': {
+          await instantiate(namespace, decision.instantiate);
+          const rb = existing.get(namespace);
+          if (role && !(rb && rb.roleRef.name === role && canonicalJson(rb.subjects ?? []) === canonicalJson(subjects))) {
+            await bindings.inSpace(namespace, `Binding the subjects of account ${name} to ClusterRole ${role}`, async () => {
+              if (rb && rb.roleRef.name !== role) await this.writer.remove(rbTarget(namespace, rbName), 'rolebindings');
+              await this.writer.apply(spaceRoleBinding(account, namespace, role), 'rolebindings');
+            });
+          }
+          if (decision.clearMark) {
+            // Only after the binding: the mark is what keeps another reconcile from judging it complete.
+            await bindings.inSpace(namespace, `Finishing the create of space ${namespace}`,
+              () => this.writer.patch({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } }, 'namespaces', clearMarkPatch()));
+            this.log.info('finished the create of a space', { account: name, namespace });
+          }
+          break;
+        }
+      }
     }
-    if (revisitIn !== undefined) this.queue.addAfter(account.metadata.name!, revisitIn);
-    failures.report('Template roll-out');
+    if (revisitIn !== undefined) this.queue.addAfter(name, Math.max(revisitIn, 100));
+    // Both reported (a Warning each), then the first thrown for the retry.
+    let failure: unknown;
+    for (const report of [() => bindings.report(`RoleBinding ${rbName}`), () => rollouts.report('Template roll-out')]) {
+      try {
+        report();
+      } catch (err) {
+        failure ??= err;
+      }
+    }
+    if (failure) throw failure;
   }
 
-  private async syncSpaceBindings(account: Account): Promise<void> {
-    const name = account.metadata.name!;
-    const rbName = spaceRoleBindingName(name);
-    const role = spaceClusterRole(account);
-    const subjects = rbacSubjects(account.spec.subjects);
-    const spaces = new Set(this.namespacesOf(name));
-    const existing = new Map(this.source.roleBindingsOf(name).filter((rb) => rb.metadata.name === rbName).map((rb) => [rb.metadata.namespace!, rb]));
-    const failures = this.spaceFailures(account, 'RBACSyncFailed', 'Binding', 'RoleBindingFailed');
-    for (const [namespace] of existing) {
-      if (!spaces.has(namespace) || !role) {
-        await failures.inSpace(namespace, `Removing RoleBinding ${rbName} of account ${name}`, () => this.writer.remove(rbTarget(namespace, rbName), 'rolebindings'));
-      }
+  /** Whether a marked namespace's create runs; when that cannot be told (kube-apiserver unreachable), it may. */
+  private async createOf(namespace: string, creator: string, created: number | undefined): Promise<{ live: boolean; recheckInMs?: number }> {
+    try {
+      return await this.liveness.isLive(namespace, creator, created);
+    } catch (err) {
+      this.log.error('could not tell whether a space create still runs', err, { namespace, creator });
+      return { live: true, recheckInMs: 5_000 };
     }
-    if (role) {
-      for (const namespace of spaces) {
-        const rb = existing.get(namespace);
-        if (rb && rb.roleRef.name === role && canonicalJson(rb.subjects ?? []) === canonicalJson(subjects)) continue;
-        if (this.terminating(namespace)) continue;
-        await failures.inSpace(namespace, `Binding the subjects of account ${name} to ClusterRole ${role}`, async () => {
-          if (rb && rb.roleRef.name !== role) await this.writer.remove(rbTarget(namespace, rbName), 'rolebindings');
-          await this.writer.apply(spaceRoleBinding(account, namespace, role), 'rolebindings');
-        });
-      }
-    }
-    failures.report(`RoleBinding ${rbName}`);
   }
 
   private async deleteSpaces(account: string): Promise<void> {

@@ -34,6 +34,8 @@ export interface SpaceBackend {
   createNamespace(ns: NamespaceObject, dryRun: boolean): Promise<NamespaceObject>;
   getNamespace(name: string): Promise<NamespaceObject | undefined>;
   updateNamespace(ns: NamespaceObject, dryRun: boolean): Promise<NamespaceObject>;
+  /** A JSON merge patch of the namespace (clearing the creating mark). */
+  patchNamespace(name: string, patch: unknown): Promise<NamespaceObject>;
   deleteNamespace(name: string, options: { dryRun: boolean; propagationPolicy?: string; uid?: string; resourceVersion?: string }): Promise<NamespaceObject>;
   /** Namespaces carrying `label=value`, read live (never from a cache), for limit checks. */
   namespacesWithLabel(label: string, value: string): Promise<Set<string>>;

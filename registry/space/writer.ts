@@ -15,6 +15,7 @@ import { namespaceToSpace } from './convert.js';
 import type { NamespaceLike } from './convert.js';
 import { namespaceMetadataOf, newNamespace } from './namespace-of.js';
 import type { Space } from './types.js';
+import { CreatesInFlight, SPACE_CREATOR_ANNOTATION, SPACE_PHASE_ANNOTATION, SPACE_PHASE_CREATING, withMarkOf } from './creating-mark.js';
 
 export const SPACES: GroupResource = { group: 'tenancy.kiosk.sh', resource: 'spaces' };
 /** Kiosk words its create denial with the singular resource; the walkthrough shows exactly that message. */
@@ -53,7 +54,9 @@ function fromKube(err: unknown, name: string): unknown {
  * RoleBinding. Writes to kube-apiserver use the server's own identity, after the checks below.
  */
 export class SpaceWriter {
-  constructor(private readonly backend: SpaceBackend, private readonly index: SpaceIndex, private readonly templates?: TemplateWaiter) {}
+  /** `creates` names this replica in the creating mark and tells the account controller which creates run here. */
+  constructor(private readonly backend: SpaceBackend, private readonly index: SpaceIndex, private readonly templates?: TemplateWaiter,
+    private readonly creates: CreatesInFlight = new CreatesInFlight('')) {}
 
   private async mayCreateNamespaces(user: UserInfo): Promise<boolean> {
     const decision = await this.backend.authorize(user, { verb: 'create', resource: { group: '', version: 'v1', resource: 'namespaces' } });
@@ -111,10 +114,27 @@ export class SpaceWriter {
   async create(ctx: WriteContext, space: Space): Promise<Space> {
     const name = space.metadata.name!;
     const account = await this.accountFor(ctx, name, space.spec.account, 'create');
+    const mandatory = (account?.spec.space?.templateInstances ?? []).filter((entry) => entry.spec?.template);
+    // A namespace that will get mandatory templates is marked as being created until the tenant is bound:
+    // if this request dies half-way, the account controller knows the namespace is not complete.
+    const marked = mandatory.length > 0 && !ctx.dryRun;
+    const ns = newNamespace(space, name, account);
+    ns.metadata.annotations = withMarkOf(ns.metadata.annotations, marked
+      ? { [SPACE_PHASE_ANNOTATION]: SPACE_PHASE_CREATING, [SPACE_CREATOR_ANNOTATION]: this.creates.identity } : undefined);
+    this.creates.begin(name);
+    try {
+      return await this.createMarked(ctx, name, ns, account, mandatory, marked);
+    } finally {
+      this.creates.end(name);
+    }
+  }
+
+  private async createMarked(ctx: WriteContext, name: string, ns: NamespaceObject, account: Account | undefined,
+    mandatory: NonNullable<NonNullable<Account['spec']['space']>['templateInstances']>, marked: boolean): Promise<Space> {
     const reserved = account ? await this.reserve(account, name, ctx.dryRun) : false;
     let created: NamespaceObject;
     try {
-      created = await this.backend.createNamespace(newNamespace(space, name, account), ctx.dryRun);
+      created = await this.backend.createNamespace(ns, ctx.dryRun);
     } catch (err) {
       throw fromKube(err, name);
     } finally {
@@ -126,16 +146,15 @@ export class SpaceWriter {
       try {
         // Mandatory templates first: the tenant gets access only to a space that already has them.
         const instances: string[] = [];
-        for (const entry of account.spec.space?.templateInstances ?? []) {
-          if (!entry.spec?.template) continue;
+        for (const entry of mandatory) {
           const meta = entry.metadata ?? {};
           instances.push(await this.backend.createTemplateInstance({
             apiVersion: 'config.kiosk.sh/v1alpha1', kind: 'TemplateInstance',
             metadata: {
-              ...(meta.name ? { name: meta.name } : { generateName: meta.generateName ?? `${entry.spec.template}-` }),
+              ...(meta.name ? { name: meta.name } : { generateName: meta.generateName ?? `${entry.spec!.template}-` }),
               namespace: name, ...(meta.labels ? { labels: meta.labels } : {}), ...(meta.annotations ? { annotations: meta.annotations } : {}),
             },
-            spec: entry.spec,
+            spec: entry.spec!,
           }, false));
         }
         if (instances.length > 0 && this.templates) {
@@ -146,6 +165,8 @@ export class SpaceWriter {
           }
         }
         await this.bindAccount(name, account, false);
+        // Last: the space is complete. Until this write lands, a crash leaves it to the account controller.
+        if (marked) created = await this.backend.patchNamespace(name, { metadata: { annotations: { [SPACE_PHASE_ANNOTATION]: null, [SPACE_CREATOR_ANNOTATION]: null } } });
       } catch (err) {
         // No namespace without its RoleBinding and templates: undo, then say why.
         await this.backend.deleteNamespace(name, { dryRun: false, propagationPolicy: 'Background' }).catch(() => undefined);
@@ -190,7 +211,9 @@ export class SpaceWriter {
       : newAccountName ? await this.backend.account(newAccountName) : undefined;
     const reserved = moving && account ? await this.reserve(account, name, ctx.dryRun) : false;
 
-    const { labels, annotations } = namespaceMetadataOf(space, moving ? account : undefined);
+    const { labels, annotations: asked } = namespaceMetadataOf(space, moving ? account : undefined);
+    // The creating mark belongs to the create request and the account controller, not to the tenant.
+    const annotations = withMarkOf(asked, current.metadata.annotations);
     const next: NamespaceObject = {
       ...current,
       metadata: {

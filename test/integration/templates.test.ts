@@ -224,7 +224,7 @@ spec:
   space: {templateInstances: [{spec: {template: ${acct}}}]}
   subjects: [{kind: User, name: tp-user, apiGroup: rbac.authorization.k8s.io}]
 `);
-    // Spaces younger than two minutes are left to their create request, so this one waits its turn.
+    // Rolled out at once (it carries no creating mark), while it keeps the binding it had.
     expect(await eventually(async () => (await kubectl(['get', 'configmap', 'rolled', '-n', ns])).code === 0, 150_000, 2_000)).toBe(true);
   }, 180_000);
 });

@@ -134,6 +134,7 @@ describe('AccountController events', () => {
   let applied: ApplyTarget[];
   let refuse: (obj: ApplyTarget, plural: string) => Error | undefined;
   let terminating: Set<string>;
+  let deployed: Set<string>;
   let controller: AccountController;
 
   beforeEach(() => {
@@ -145,10 +146,11 @@ describe('AccountController events', () => {
     applied = [];
     refuse = () => undefined;
     terminating = new Set();
+    deployed = new Set();
     const source: AccountSource = {
       account: () => account,
       roleBindingsOf: () => [],
-      instancesIn: () => [],
+      instancesIn: (ns) => (deployed.has(ns) ? [{ spec: { template: 'base' }, status: { status: 'Deployed' } }] : []),
       namespaceCreated: () => LONG_AGO,
       namespace: (name) => ({ metadata: { name, uid: `uid-${name}`, resourceVersion: '3', ...(terminating.has(name) ? { deletionTimestamp: '2025-01-01T00:00:00Z' } : {}) } }),
       clusterRole: () => undefined,
@@ -163,6 +165,7 @@ describe('AccountController events', () => {
       },
       patchStatus: async <T>() => ({}) as T,
       remove: async () => undefined,
+      patch: async <T>() => ({}) as T,
     };
     controller = new AccountController(source, writer, silentLogger, sink);
     for (const ns of ['space-a', 'space-b']) controller.onNamespace({ metadata: { name: ns, labels: { 'kiosk.sh/account': 'acme' } } });
@@ -179,8 +182,10 @@ describe('AccountController events', () => {
   const namespaceRef = (name: string) => ({ apiVersion: 'v1', kind: 'Namespace', name, uid: `uid-${name}`, resourceVersion: '3' });
 
   it('records nothing when everything applies', async () => {
+    // space-a has its mandatory template deployed: bound; space-b gets it, and its binding only once deployed.
+    deployed.add('space-a');
     await reconcileOnce();
-    expect(applied.map((o) => `${o.kind} ${o.metadata.namespace ?? ''}`)).toEqual(expect.arrayContaining(['RoleBinding space-a', 'RoleBinding space-b', 'TemplateInstance space-b']));
+    expect(applied.map((o) => `${o.kind} ${o.metadata.namespace ?? ''}`)).toEqual(['ClusterRole ', 'ClusterRoleBinding ', 'RoleBinding space-a', 'TemplateInstance space-b']);
     expect(sink.events).toEqual([]);
   });
 
@@ -221,8 +226,9 @@ describe('AccountController events', () => {
     // kube-apiserver would refuse the binding ("being terminated"): not a failure anyone must act on.
     refuse = (o) => (o.metadata.namespace === 'space-a' ? forbidden('unable to create new content in namespace space-a because it is being terminated') : undefined);
     terminating.add('space-a');
+    deployed.add('space-b');
     await reconcileOnce();
-    expect(applied.map((o) => `${o.kind} ${o.metadata.namespace}`).filter((k) => k.includes('space-'))).toEqual(['RoleBinding space-b', 'TemplateInstance space-b']);
+    expect(applied.map((o) => `${o.kind} ${o.metadata.namespace}`).filter((k) => k.includes('space-'))).toEqual(['RoleBinding space-b']);
     expect(sink.events).toEqual([]);
   });
 });
