@@ -44,6 +44,8 @@ export class LeaderElector {
   private leading = false;
   private lastRenew = 0;
   private stopped = false;
+  private inflight: Promise<void> | undefined;
+  private campaigning = false;
   /** The Lease record as last seen, and when (monotonic) it was seen to change. */
   private observed: { record: string; atMs: number } | undefined;
   private readonly clock: Clock;
@@ -73,22 +75,26 @@ export class LeaderElector {
     void this.tick();
   }
 
-  /** Stops campaigning; a leader releases the lease so another replica takes over at once. */
+  /**
+   * Stops campaigning; a leader releases the lease so another replica takes over at once. A renewal in
+   * flight is awaited first: it could otherwise take or renew the lease after the release.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
-    if (this.leading) {
-      this.setLeading(false);
-      try {
-        const lease = await this.client.request<Lease>('GET', this.path(this.options.name));
-        if (lease.spec?.holderIdentity === this.options.identity) {
-          await this.client.request('PUT', this.path(this.options.name), {
-            body: { ...lease, spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1 } },
-          });
-        }
-      } catch (err) {
-        this.log.error('could not release the leader lease', err);
+    const mayHold = this.leading || this.campaigning;
+    this.setLeading(false);
+    await this.inflight;
+    if (!mayHold) return;
+    try {
+      const lease = await this.client.request<Lease>('GET', this.path(this.options.name));
+      if (lease.spec?.holderIdentity === this.options.identity) {
+        await this.client.request('PUT', this.path(this.options.name), {
+          body: { ...lease, spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1 } },
+        });
       }
+    } catch (err) {
+      if (!(err instanceof KubeApiError && err.statusCode === 404)) this.log.error('could not release the leader lease', err);
     }
   }
 
@@ -100,16 +106,26 @@ export class LeaderElector {
     else this.callbacks.onStoppedLeading();
   }
 
-  private async tick(): Promise<void> {
+  private tick(): Promise<void> {
+    this.inflight = this.campaign();
+    return this.inflight;
+  }
+
+  private async campaign(): Promise<void> {
     if (this.stopped) return;
+    this.campaigning = true;
     try {
       const acquired = await this.tryAcquireOrRenew();
       if (acquired) this.lastRenew = this.clock.monotonicMs();
+      // Stopped meanwhile: stop() releases what this renewal took; leading again would restart controllers.
+      if (this.stopped) return;
       if (acquired) this.setLeading(true);
       else if (this.leading) this.setLeading(false);
     } catch (err) {
       this.log.error('leader election failed; retrying', err, { lease: this.options.name });
       if (this.leading && this.clock.monotonicMs() - this.lastRenew > this.options.leaseDurationSeconds * 1000) this.setLeading(false);
+    } finally {
+      this.campaigning = false;
     }
     if (!this.stopped) this.timer = setTimeout(() => void this.tick(), this.options.renewIntervalMs);
   }
