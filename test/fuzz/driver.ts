@@ -56,7 +56,11 @@ export interface FuzzSummary {
    * were in flight then. The one that crashed it is among them.
    */
   suspects?: { afterRequests: number; inFlight: string[] };
-  livez: { samples: number; p50: number; p99: number; max: number; failures: string[] };
+  livez: {
+    samples: number; p50: number; p99: number; max: number; failures: string[];
+    /** The longest stretch (ms) of back-to-back probes that each took longer than the liveness timeout. */
+    longestSlowStretchMs: number;
+  };
   /** prom-client's nodejs_eventloop_lag_p99_seconds over the run (prom-client resets it on every scrape). */
   eventLoopLagP99Seconds?: number;
   server: { pidBefore: number; pidAfter: number; alive: boolean };
@@ -246,7 +250,10 @@ export async function runFuzz(options: DriverOptions): Promise<FuzzSummary> {
   const component = after.components.find((x) => x.name === SERVER)!;
   return {
     seed, requests: done, durationMs, histogram, byFamily, serverErrors, ...(suspects ? { suspects } : {}),
-    livez: { samples: sorted.length, p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted[sorted.length - 1] ?? NaN, failures: probed.failures },
+    livez: {
+      samples: sorted.length, p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted[sorted.length - 1] ?? NaN, failures: probed.failures,
+      longestSlowStretchMs: longestStretchOver(probed.latencies, LIVENESS_TIMEOUT_MS),
+    },
     ...(lag !== undefined ? { eventLoopLagP99Seconds: lag } : {}),
     server: { pidBefore, pidAfter: component.pid, alive: isRunning(component) },
   };
@@ -314,6 +321,20 @@ export async function tearDownFixtures(run: string, ctx: FuzzContext): Promise<v
   await kubectl(['delete', 'accounts.config.kiosk.sh', ...ctx.names, ...ctx.accounts, '--ignore-not-found', '--wait=false']);
   await kubectl(['delete', 'accountquotas.config.kiosk.sh', `fz-${run}-acct-quota`, `fz-${run}-acct-scoped`, '--ignore-not-found', '--wait=false']);
   await kubectl(['delete', 'clusterrolebinding', `fz-${run}-acct-kiosk-edit`, '--ignore-not-found']);
+}
+
+/** kubelet's default probe timeout, which manifests/deployment.yaml keeps for /livez. */
+export const LIVENESS_TIMEOUT_MS = 1_000;
+
+/** The longest run of consecutive latencies each above `limitMs`, as the time it spans. */
+export function longestStretchOver(latencies: number[], limitMs: number): number {
+  let longest = 0;
+  let current = 0;
+  for (const ms of latencies) {
+    current = ms > limitMs ? current + ms : 0;
+    longest = Math.max(longest, current);
+  }
+  return longest;
 }
 
 /** A few lines for a console: requests, histogram, livez, lag, and each 5xx. */

@@ -8,10 +8,18 @@
 import { sandboxState } from '../support/sandbox-access.js';
 import type { FuzzContext } from '../fuzz/arbitraries.js';
 import type { FuzzSummary } from '../fuzz/driver.js';
-import { renderSummary, runFuzz, setUpFixtures, tearDownFixtures } from '../fuzz/driver.js';
+import { LIVENESS_TIMEOUT_MS, renderSummary, runFuzz, setUpFixtures, tearDownFixtures } from '../fuzz/driver.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { load } from 'js-yaml';
+import { repoRoot } from '../cluster/paths.js';
 
-/** kubelet's default probe timeout, which manifests/deployment.yaml keeps for /livez. */
-const LIVENESS_TIMEOUT_MS = 1_000;
+/** The Deployment's liveness probe: the kubelet restarts the server after failureThreshold failures periodSeconds apart. */
+function livenessProbe(): { periodSeconds: number; failureThreshold: number } {
+  const docs = readFileSync(join(repoRoot(), 'manifests', 'deployment.yaml'), 'utf8').split(/^---$/m).map((d) => load(d) as { kind?: string } | null);
+  const deployment = docs.find((d) => d?.kind === 'Deployment') as { spec: { template: { spec: { containers: Array<{ livenessProbe: { periodSeconds: number; failureThreshold: number } }> } } } };
+  return deployment.spec.template.spec.containers[0]!.livenessProbe;
+}
 const SEED = Number(process.env.FUZZ_SEED ?? 0x66757a7a);
 const RUNS = Number(process.env.FUZZ_RUNS ?? 10_000);
 const run = Date.now().toString(36);
@@ -46,14 +54,17 @@ describe('fuzz: generated requests against the sandbox', () => {
     expect(summary.server).toEqual({ pidBefore: summary.server.pidBefore, pidAfter: summary.server.pidBefore, alive: true });
   });
 
-  it('keeps /livez answering, each probe within the liveness probe\'s timeout, while the fuzzer runs', () => {
-    // A liveness probe that fails or takes longer than its timeout (kubelet's default, 1 s, which the Deployment
-    // keeps) counts towards a restart. The latency figures themselves (the issue's p99 <= 100 ms) are
-    // measured by `npm run fuzz` into docs/benchmarks.md, not asserted here: they move with the machine's load.
-    process.stderr.write(`[fuzz] /livez p50 ${summary.livez.p50.toFixed(1)} ms, p99 ${summary.livez.p99.toFixed(1)} ms, max ${summary.livez.max.toFixed(1)} ms; `
+  it('keeps /livez answering, and never slow for long enough that the kubelet would restart the server', () => {
+    // A probe that fails or outlasts its timeout (kubelet's default, 1 s, which the Deployment keeps) counts
+    // towards a restart; the kubelet restarts after failureThreshold such probes in a row, periodSeconds apart.
+    // Single slow answers on a loaded machine restart nothing, so what is asserted is the kubelet's rule. The
+    // latency figures (the issue's p99 <= 100 ms) are measured by `npm run fuzz` into docs/benchmarks.md.
+    const { periodSeconds, failureThreshold } = livenessProbe();
+    process.stderr.write(`[fuzz] /livez p50 ${summary.livez.p50.toFixed(1)} ms, p99 ${summary.livez.p99.toFixed(1)} ms, max ${summary.livez.max.toFixed(1)} ms, `
+      + `longest stretch over ${LIVENESS_TIMEOUT_MS} ms ${summary.livez.longestSlowStretchMs.toFixed(0)} ms; `
       + `event-loop lag p99 ${summary.eventLoopLagP99Seconds === undefined ? 'not read' : `${(summary.eventLoopLagP99Seconds * 1000).toFixed(1)} ms`}\n`);
     expect(summary.livez.failures).toEqual([]);
     expect(summary.livez.samples).toBeGreaterThan(0);
-    expect(summary.livez.max).toBeLessThan(LIVENESS_TIMEOUT_MS);
+    expect(summary.livez.longestSlowStretchMs).toBeLessThan((failureThreshold - 1) * periodSeconds * 1000);
   });
 });

@@ -22,14 +22,18 @@ describe('unauthenticated requests with long unique paths, straight to the port'
     await server?.stop();
   });
 
-  it(`${REQUESTS} of them grow RSS by at most 20 MiB and the log by at most 2 KiB each`, async () => {
+  it(`${REQUESTS} of them leave at most 20 MiB of JavaScript memory behind and grow the log by at most 2 KiB each`, async () => {
     const agent = directAgent(16, false);
     try {
       // Warm up with as many requests of the same kind but short paths: the code paths, TLS sessions,
       // and the heap at its working size for this traffic; the baseline is what they leave.
       await pool(REQUESTS, 16, (i) => send(agent, server.port, `/warmup-${i}`));
       const baseline = await settledRss(server.pid);
-      const baselineHeap = await metric(server.port, 'nodejs_heap_size_used_bytes');
+      // What a request could leave behind lives in the V8 heap or in Buffers (external memory); RSS also
+      // holds what the allocator keeps after a busy moment, which on a loaded machine is tens of MiB that
+      // say nothing about retention, so it is printed, not asserted.
+      const retained = async () => await metric(server.port, 'nodejs_heap_size_used_bytes') + await metric(server.port, 'nodejs_external_memory_bytes');
+      const baselineRetained = await retained();
       const logBefore = statSync(server.logFile).size;
 
       const statuses = await pool(REQUESTS, 16, async (i) => (await send(agent, server.port, uniquePath(i))).status);
@@ -47,20 +51,19 @@ describe('unauthenticated requests with long unique paths, straight to the port'
 
       // The paths were garbage once answered; V8 frees them at its next major GC, which comes with
       // allocation, not with time. Wait for it under light traffic (health probes, as the kubelet
-      // sends), sampling RSS until it is back within 20 MiB of the baseline. A cache entry or a log
-      // buffer retained per request (200 KB each) would keep it 400 MiB above instead.
+      // sends), sampling until heap and external memory are back within 20 MiB of the baseline. A cache
+      // entry or a log buffer retained per request (200 KB each) would keep them 400 MiB above instead.
       const deadline = Date.now() + 420_000;
-      let after = rssBytes(server.pid);
-      let lowestHeap = Infinity;
-      while (after - baseline > 20 * MiB && Date.now() < deadline) {
+      let lowest = await retained();
+      while (lowest - baselineRetained > 20 * MiB && Date.now() < deadline) {
         await pool(100, 4, () => send(agent, server.port, '/healthz'));
         await new Promise((r) => setTimeout(r, 250));
-        after = rssBytes(server.pid);
-        lowestHeap = Math.min(lowestHeap, await metric(server.port, 'nodejs_heap_size_used_bytes'));
+        lowest = Math.min(lowest, await retained());
       }
-      process.stdout.write(`[request-bounds] RSS baseline ${(baseline / MiB).toFixed(1)} MiB, after ${(after / MiB).toFixed(1)} MiB; ` +
-        `heap used baseline ${(baselineHeap / MiB).toFixed(1)} MiB, lowest after ${(lowestHeap / MiB).toFixed(1)} MiB; log ${(logGrowth / REQUESTS).toFixed(0)} bytes/request\n`);
-      expect(after - baseline).toBeLessThanOrEqual(20 * MiB);
+      const after = rssBytes(server.pid);
+      process.stdout.write(`[request-bounds] heap+external baseline ${(baselineRetained / MiB).toFixed(1)} MiB, lowest after ${(lowest / MiB).toFixed(1)} MiB; `
+        + `RSS baseline ${(baseline / MiB).toFixed(1)} MiB, after ${(after / MiB).toFixed(1)} MiB; log ${(logGrowth / REQUESTS).toFixed(0)} bytes/request\n`);
+      expect(lowest - baselineRetained).toBeLessThanOrEqual(20 * MiB);
     } finally {
       agent.destroy();
     }
