@@ -34,6 +34,8 @@ import { ObjectWriter } from '../storage/object-writer.js';
 import { EventRecorder } from '../storage/events/event-recorder.js';
 import { AccessIndex } from '../storage/visibility/access-index.js';
 import { Visibility } from '../storage/visibility/visibility.js';
+import { readFileSync } from 'node:fs';
+import { AdmissionClientAuthenticator } from './admission/authentication.js';
 import { Authenticator } from './authn/authenticator.js';
 import { registerIndexMetrics } from './endpoints/index-metrics.js';
 import { registerEventMetrics } from './endpoints/event-metrics.js';
@@ -126,6 +128,9 @@ async function main(): Promise<void> {
   const tokenReviewer = new TokenReviewer(client);
   const authenticator = new Authenticator(tokenReviewer);
   const requestHeaders = new RequestHeaderConfigSource(client, log);
+  const admissionAuthenticator = options.admissionClientCaFile
+    ? new AdmissionClientAuthenticator(readFileSync(options.admissionClientCaFile, 'utf8'), options.admissionAllowedNames)
+    : undefined;
   const server = new ApiServer(options, {
     log,
     authenticator,
@@ -145,6 +150,7 @@ async function main(): Promise<void> {
     readyChecks: [{ name: 'informers-synced', check: () => indexReady && quotaInformer.synced() && templateInformer.synced() && instanceInformer.synced() }],
     admission: { ...quotas.hooks, 'validate-account': async (r) => validateConfigAccount(r) },
     servingCertificate: () => certificates.certificate,
+    admissionAuthenticator,
   });
 
   let serving = false;
