@@ -6,11 +6,11 @@ import { dumpYaml, loadYaml } from '@kubernetes/client-node';
 import type { RunningComponent } from './component.js';
 import { isRunning, startComponent, stopComponent, waitReady } from './component.js';
 import type { ControlPlanePorts } from './control-plane.js';
-import { kubeconfigYaml, startControlPlane } from './control-plane.js';
+import { kubeconfigYaml, startControlPlane, writeAdmissionConfiguration } from './control-plane.js';
 import { kubectlOk } from './kubectl.js';
 import type { SandboxPaths } from './paths.js';
 import { sandboxPaths } from './paths.js';
-import { ensurePki, pkiFiles } from './pki.js';
+import { ADMISSION_CLIENT_NAME, ensurePki, pkiFiles } from './pki.js';
 import { freePorts } from './ports.js';
 import { probeOk } from './probe.js';
 
@@ -102,13 +102,21 @@ async function startServer(paths: SandboxPaths, state: SandboxState, name = 'kio
     name, command: process.execPath, logFile: join(paths.logs, `${name}.log`),
     args: [...SERVER_NODE_FLAGS, paths.serverEntry, ...await deploymentArgs(paths),
       `--secure-port=${state.ports.server}`, '--bind-address=127.0.0.1',
-      `--kubeconfig=${paths.serverKubeconfig}`, `--helm-binary=${join(paths.bin, 'helm')}`, ...extraArgs],
+      `--kubeconfig=${paths.serverKubeconfig}`, `--helm-binary=${join(paths.bin, 'helm')}`,
+      // The sandbox's kube-apiserver authenticates to our webhooks (writeAdmissionConfiguration), as a
+      // self-managed control plane can: only its certificate may drive admission.
+      ...admissionArgs(paths), ...extraArgs],
   });
   state.components.push(server);
   // Like the kubelet's HTTPS probes, readiness does not verify the certificate (the server makes it).
   await waitReady(server, () => probeOk(`${serverUrl(state)}/readyz`, { insecure: true }), 60_000);
   await exportServerCa(paths);
   return server;
+}
+
+/** The server flags that accept only kube-apiserver's admission client certificate on /admission/*. */
+export function admissionArgs(paths: SandboxPaths): string[] {
+  return [`--admission-client-ca-file=${pkiFiles(paths.pki).admissionCaCert}`, `--admission-allowed-names=${ADMISSION_CLIENT_NAME}`];
 }
 
 /** Installs the server's identity and RBAC from manifests/, and writes a kubeconfig with its token. */
@@ -187,9 +195,11 @@ export async function startSandbox(log: Log): Promise<{ state: SandboxState; reu
   };
   try {
     const pki = await ensurePki(paths.pki);
+    // The webhooks' Service is an ExternalName to 127.0.0.1 on the server's port (registerApiService).
+    const admissionConfigFile = await writeAdmissionConfiguration(paths.sandbox, pki, `${SERVER_DNS_NAME}:${state.ports.server}`);
     log('starting etcd, kube-apiserver and kube-controller-manager');
     await startControlPlane({
-      bin: paths.bin, pki, ports: state.ports, etcdData: paths.etcdData, logs: paths.logs,
+      bin: paths.bin, pki, ports: state.ports, etcdData: paths.etcdData, logs: paths.logs, admissionConfigFile,
       adminKubeconfig: paths.adminKubeconfig, onStarted: (c) => state.components.push(c),
     });
     await writeState(paths, state);
