@@ -88,45 +88,19 @@ export function isAdmissionPath(path: string): boolean {
 }
 
 /**
- * After a refusal with part of the body still unsent, how long the connection stays open and how much more
- * the server reads: long enough for a client still writing to read the 401 rather than a reset (Go's
- * net/http lingers the same way, with 256 KiB), never the body itself.
+ * A refused request whose body has not all arrived gets `Connection: close`: Node then closes the
+ * connection after the 401 instead of reading the rest. Left open, the connection would stall (Node does not
+ * drain a body nobody reads) and a keep-alive client's next request on it would hang; reading the rest would
+ * mean reading a forger's body of any size. The client gets the 401 and reconnects for its next request.
  */
-const LINGER_BYTES = 256 * 1024;
-const LINGER_MS = 5_000;
-
-/**
- * Closes a refused request's connection LINGER_MS after the 401, or once LINGER_BYTES more arrived, unless
- * the body ended by then. Left alone, Node would keep a connection whose body nobody reads open until the
- * keep-alive timeout (120 s), or read and discard a body of any size when something resumes the stream.
- */
-function closeAfterLinger(req: Request, res: Response): void {
-  const socket = req.socket;
-  res.once('finish', () => {
-    if (req.complete || socket.destroyed) return;
-    const limit = socket.bytesRead + LINGER_BYTES;
-    const timer = setTimeout(() => socket.destroy(), LINGER_MS);
-    timer.unref();
-    const onData = () => {
-      if (socket.bytesRead <= limit) return;
-      // Stop reading, flush the 401 still queued in the TLS layer, then close (destroy() would drop it).
-      socket.pause();
-      socket.destroySoon();
-    };
-    const done = () => {
-      clearTimeout(timer);
-      socket.off('data', onData);
-    };
-    socket.on('data', onData);
-    socket.once('close', done);
-    req.once('end', done);
-  });
+function closeUnlessComplete(req: Request, res: Response): void {
+  if (!req.complete) res.setHeader('Connection', 'close');
 }
 
 /**
  * The first filter after instrumentation: with webhook authentication configured, a request for
  * /admission/* without the admission client certificate is answered 401 before anything reads its body,
- * before TokenReview or SubjectAccessReview; the rest of a large body is not read (closeAfterLinger).
+ * before TokenReview or SubjectAccessReview; the rest of the body is never read (closeUnlessComplete).
  * A request that passes carries the caller as its user, and the generic authentication leaves it alone.
  */
 export function admissionAuthentication(authenticator: AdmissionClientAuthenticator | undefined) {
@@ -137,7 +111,7 @@ export function admissionAuthentication(authenticator: AdmissionClientAuthentica
       req.user = result.user;
       return next();
     }
-    closeAfterLinger(req, res);
+    closeUnlessComplete(req, res);
     next(unauthorized());
   };
 }
