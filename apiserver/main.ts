@@ -44,6 +44,7 @@ import { registerWorkqueueMetrics } from './endpoints/workqueue-metrics.js';
 import { parseFlags, validate } from './options.js';
 import { hostname } from 'node:os';
 import { LeaderElector } from '../storage/leader-election.js';
+import { NetworkPolicyFence } from '../storage/self-fencing/network-policy-fence.js';
 import { ApiServer } from './server.js';
 import { servingCertificates } from './serving-certificates.js';
 import { buildAccountQuotas, buildTemplates, roleBindingsByAccount, wireAccountController } from './wiring.js';
@@ -170,7 +171,11 @@ async function main(): Promise<void> {
   const started = Date.now();
   // Every replica serves the API and the webhooks from its own caches; the controllers run only in the
   // replica holding the leader Lease, and only once the caches they read have synced.
-  const controllers = [accountController, quotas.controller, templates];
+  const controllers: Array<{ start(): void; stop(): void }> = [accountController, quotas.controller, templates];
+  if (options.selfFencingNetworkPolicy) {
+    controllers.push(new NetworkPolicyFence(client, { namespace: options.namespace, name: options.selfFencingNetworkPolicy },
+      log.with({ controller: 'networkpolicyfence' }), queueMetrics));
+  }
   let leading = false;
   const startControllers = () => {
     if (leading && indexReady) for (const c of controllers) c.start();
