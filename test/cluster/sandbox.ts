@@ -25,7 +25,11 @@ export const SERVER_DNS_NAME = `${SERVER_SERVICE}.${SERVER_NAMESPACE}.svc`;
 const SERVER_CERT_SECRET = 'kiosk-serving-cert';
 
 /** The manifests a real install applies that also hold for a server running as a local process. */
-const SERVER_PREREQUISITES = ['chart/crds', 'namespace.yaml', 'service-account.yaml', 'server-rbac.yaml', 'tenant-roles.yaml', 'metrics-reader.yaml'];
+const SERVER_PREREQUISITES = ['chart/crds', 'namespace.yaml', 'service-account.yaml', 'server-rbac.yaml', 'tenant-roles.yaml', 'metrics-reader.yaml',
+  // The opt-in self-fencing: the server keeps the NetworkPolicy (no network plugin enforces it here).
+  'network-policy/network-policy.yaml', 'network-policy/rbac.yaml'];
+/** The NetworkPolicy the sandbox's server keeps (manifests/network-policy). */
+export const SELF_FENCING_POLICY = 'kiosk-apiserver';
 
 export interface SandboxState {
   ports: ControlPlanePorts & { server: number };
@@ -105,7 +109,7 @@ async function startServer(paths: SandboxPaths, state: SandboxState, name = 'kio
       `--kubeconfig=${paths.serverKubeconfig}`, `--helm-binary=${join(paths.bin, 'helm')}`,
       // The sandbox's kube-apiserver authenticates to our webhooks (writeAdmissionConfiguration), as a
       // self-managed control plane can: only its certificate may drive admission.
-      ...admissionArgs(paths), ...extraArgs],
+      ...admissionArgs(paths), `--self-fencing-network-policy=${SELF_FENCING_POLICY}`, ...extraArgs],
   });
   state.components.push(server);
   // Like the kubelet's HTTPS probes, readiness does not verify the certificate (the server makes it).
