@@ -83,18 +83,46 @@ function commonName(cert: PeerCertificate): string {
   return Array.isArray(cn) ? cn[cn.length - 1] ?? '' : cn ?? '';
 }
 
+/** Express routes ignore case (`/ADMISSION/accountquota` reaches the webhook): so does this check. */
 export function isAdmissionPath(path: string): boolean {
-  return path === ADMISSION_PATH || path.startsWith(`${ADMISSION_PATH}/`);
+  const p = path.toLowerCase();
+  return p === ADMISSION_PATH || p.startsWith(`${ADMISSION_PATH}/`);
 }
 
 /**
- * A refused request whose body has not all arrived gets `Connection: close`: Node then closes the
- * connection after the 401 instead of reading the rest. Left open, the connection would stall (Node does not
- * drain a body nobody reads) and a keep-alive client's next request on it would hang; reading the rest would
- * mean reading a forger's body of any size. The client gets the 401 and reconnects for its next request.
+ * After refusing a request whose body is still arriving: how much more the server discards, and for how long,
+ * before it closes. Closing at once makes the kernel answer the client's next segment with a reset, and a
+ * client still writing its body then sees EPIPE instead of the 401; Go's net/http and Apache linger the same
+ * way (Go discards up to 256 KiB). The body itself is never parsed or kept.
+ */
+const LINGER_BYTES = 256 * 1024;
+const LINGER_MS = 2_000;
+
+/**
+ * A refused request whose body has not all arrived is answered with `Connection: close`; when Node then
+ * closes the connection (it calls destroySoon() once the 401 is written), the close lingers: the 401 and a
+ * FIN go out, what still arrives is discarded unparsed (the HTTP parser is detached, so nothing pipelined
+ * behind it is served), and the socket is destroyed once the client closes, LINGER_BYTES more arrived, or
+ * LINGER_MS passed. Left open instead, the connection would stall (Node does not drain a body nobody reads)
+ * and a keep-alive client's next request on it would hang.
  */
 function closeUnlessComplete(req: Request, res: Response): void {
-  if (!req.complete) res.setHeader('Connection', 'close');
+  if (req.complete) return;
+  res.setHeader('Connection', 'close');
+  const socket = req.socket;
+  socket.destroySoon = () => {
+    socket.end();
+    const limit = socket.bytesRead + LINGER_BYTES;
+    const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+    timer.unref();
+    socket.removeAllListeners('data');
+    socket.on('data', () => {
+      if (socket.bytesRead > limit) socket.destroy();
+    });
+    socket.once('end', () => socket.destroy());
+    socket.once('close', () => clearTimeout(timer));
+    socket.resume();
+  };
 }
 
 /**
