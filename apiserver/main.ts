@@ -34,6 +34,7 @@ import { ObjectWriter } from '../storage/object-writer.js';
 import { EventRecorder } from '../storage/events/event-recorder.js';
 import { AccessIndex } from '../storage/visibility/access-index.js';
 import { Visibility } from '../storage/visibility/visibility.js';
+import { InformerReadConsistency } from '../storage/visibility/read-consistency.js';
 import { readFileSync } from 'node:fs';
 import { AdmissionClientAuthenticator } from './admission/authentication.js';
 import { Authenticator } from './authn/authenticator.js';
@@ -74,7 +75,7 @@ async function main(): Promise<void> {
   const informers = new ClusterInformers(client, log);
   informers.feed(index);
   registerIndexMetrics(metrics, index, informers);
-  const visibility = new Visibility(index);
+  const visibility = new Visibility(index, new InformerReadConsistency(informers.all, client));
   const templateInformer = new Informer(client, { name: 'templates.config.kiosk.sh', path: '/apis/config.kiosk.sh/v1alpha1/templates' }, log);
   const instanceInformer = new Informer(client, { name: 'templateinstances.config.kiosk.sh', path: '/apis/config.kiosk.sh/v1alpha1/templateinstances' }, log);
   // This replica's name in its Lease and in the Events it records.

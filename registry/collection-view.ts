@@ -1,10 +1,11 @@
 import type { KubeObject } from '../storage/informers/informer.js';
 import type { UserView } from '../storage/visibility/access-index.js';
+import type { ReadConsistency } from '../storage/visibility/read-consistency.js';
 import type { CollectionName } from '../storage/visibility/history.js';
 import type { WatchOptions, WatchStart } from '../storage/visibility/watch-hub.js';
 import { decodeContinue, encodeContinue } from './continue-token.js';
 import type { GroupResource } from './errors.js';
-import { expired, notFound, StatusError } from './errors.js';
+import { expired, notFound, StatusError, tooManyRequests } from './errors.js';
 import type { Getter, ListOptions, ListResult, Lister, RequestContext, WatchEvent, WatchHandle, Watcher } from './rest.js';
 
 /** The storage view the registry consumes (implemented by storage/visibility/Visibility). */
@@ -17,7 +18,16 @@ export interface VisibilitySource {
   object(collection: CollectionName, name: string): KubeObject | undefined;
   openWatch(options: WatchOptions): WatchStart;
   waitForResourceVersion(rv: number, timeoutMs: number, signal?: AbortSignal): Promise<boolean>;
+  /** Whether the index is current, and the way around it when it is not (absent: always current). */
+  readonly consistency?: ReadConsistency;
 }
+
+/**
+ * How long a list waits for the informers to watch again after an outage before it is told to retry, with
+ * kube-apiserver's own answer while its watch cache (re)initializes; clients retry a 429 by themselves.
+ */
+const RECONNECT_WAIT_MS = 5_000;
+const reinitializing = () => tooManyRequests('storage is (re)initializing', 1);
 
 /** How long a read asking for a resourceVersion newer than the index waits before 504 (as kube-apiserver). */
 const TOO_LARGE_RV_WAIT_MS = 3_000;
@@ -41,11 +51,27 @@ export class CollectionView<T> implements Getter<T>, Lister<T>, Watcher<T> {
     private readonly listKind: { apiVersion: string; kind: string },
   ) {}
 
-  get(ctx: RequestContext, name: string): Promise<T> {
+  async get(ctx: RequestContext, name: string): Promise<T> {
+    const obj = await this.currentObject(name);
     const view = this.source.view(this.collection, ctx.user);
-    const obj = this.source.object(this.collection, name);
-    if (!obj || !this.source.isVisible(this.collection, view, name, obj)) return Promise.reject(notFound(this.resource, name));
-    return Promise.resolve(this.convert(obj));
+    if (!obj || !this.source.isVisible(this.collection, view, name, obj)) throw notFound(this.resource, name);
+    return this.convert(obj);
+  }
+
+  /**
+   * The object from the index, or from kube-apiserver while the index may be behind (just after an
+   * outage): a GET never says 404 for what exists, nor shows an older version than a write answered.
+   */
+  private async currentObject(name: string): Promise<KubeObject | undefined> {
+    const consistency = this.source.consistency;
+    if (!consistency || consistency.current()) return this.source.object(this.collection, name);
+    try {
+      return await consistency.readLive(this.collection, name);
+    } catch (err) {
+      if (err instanceof StatusError) throw err;
+      if (consistency.connected()) return this.source.object(this.collection, name);
+      throw reinitializing();
+    }
   }
 
   private matcher(options: ListOptions): (obj: KubeObject) => boolean {
@@ -63,6 +89,8 @@ export class CollectionView<T> implements Getter<T>, Lister<T>, Watcher<T> {
   }
 
   async list(ctx: RequestContext, options: ListOptions): Promise<ListResult<T> & { apiVersion: string; kind: string }> {
+    const consistency = this.source.consistency;
+    if (consistency && !(await consistency.waitConnected(RECONNECT_WAIT_MS, ctx.signal))) throw reinitializing();
     let listRv = this.source.resourceVersion;
     let start = '';
     if (options.continueToken) {

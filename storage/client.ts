@@ -114,8 +114,9 @@ export class KubeClient {
   /**
    * A watch stream: calls onEvent for each JSON line until the server ends it, the signal aborts, or an
    * error occurs. Resolves when the stream ends normally; rejects on errors (including non-200 answers).
+   * `onOpen` is called once kube-apiserver has accepted the watch (200), before any event.
    */
-  async watch(path: string, query: RequestParams['query'], onEvent: (event: WatchEvent) => void, signal: AbortSignal): Promise<void> {
+  async watch(path: string, query: RequestParams['query'], onEvent: (event: WatchEvent) => void, signal: AbortSignal, onOpen?: () => void): Promise<void> {
     const opts = await this.options('GET', {});
     const url = this.url(path, { ...query, watch: 'true' });
     return new Promise<void>((resolve, reject) => {
@@ -131,6 +132,7 @@ export class KubeClient {
           });
           return;
         }
+        onOpen?.();
         let buffered = '';
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => {

@@ -8,7 +8,18 @@ export interface LeaderElectionOptions {
   identity: string;
   leaseDurationSeconds: number;
   renewIntervalMs: number;
+  /** Clocks, replaceable in tests: a monotonic one for every duration, the wall clock only for renewTime. */
+  clock?: Clock;
 }
+
+export interface Clock {
+  /** Milliseconds from an arbitrary origin, never going back (performance.now). */
+  monotonicMs(): number;
+  /** The time written into the Lease for people and tools to read. */
+  wall(): Date;
+}
+
+const systemClock: Clock = { monotonicMs: () => performance.now(), wall: () => new Date() };
 
 interface Lease {
   metadata: { name: string; namespace: string; resourceVersion?: string };
@@ -22,15 +33,25 @@ const micro = (d: Date) => d.toISOString().replace('Z', '000Z');
  * or its holder stopped renewing for leaseDurationSeconds, renews it every renewIntervalMs with the
  * Lease's resourceVersion as precondition, and gives up leading (stopping its controllers) as soon as a
  * renewal fails for longer than the lease lasts, so two replicas never lead at once for long.
+ *
+ * As client-go, expiry is judged by this replica's own observation, never by comparing the holder's
+ * renewTime with the local clock: the lease counts as held until leaseDurationSeconds have passed on our
+ * monotonic clock since we last saw the Lease's record change. Clocks skewed between nodes (or stepped)
+ * can then neither make a follower take a lease that is being renewed nor keep a dead holder's lease alive.
  */
 export class LeaderElector {
   private timer: NodeJS.Timeout | undefined;
   private leading = false;
   private lastRenew = 0;
   private stopped = false;
+  /** The Lease record as last seen, and when (monotonic) it was seen to change. */
+  private observed: { record: string; atMs: number } | undefined;
+  private readonly clock: Clock;
 
   constructor(private readonly client: KubeClient, private readonly options: LeaderElectionOptions, private readonly log: Logger,
-    private readonly callbacks: { onStartedLeading(): void; onStoppedLeading(): void }) {}
+    private readonly callbacks: { onStartedLeading(): void; onStoppedLeading(): void }) {
+    this.clock = options.clock ?? systemClock;
+  }
 
   private path(name?: string): string {
     const base = `/apis/coordination.k8s.io/v1/namespaces/${this.options.namespace}/leases`;
@@ -83,19 +104,25 @@ export class LeaderElector {
     if (this.stopped) return;
     try {
       const acquired = await this.tryAcquireOrRenew();
-      if (acquired) this.lastRenew = Date.now();
+      if (acquired) this.lastRenew = this.clock.monotonicMs();
       if (acquired) this.setLeading(true);
-      else if (this.leading && Date.now() - this.lastRenew > this.options.leaseDurationSeconds * 1000) this.setLeading(false);
-      else if (!acquired && this.leading) this.setLeading(false);
+      else if (this.leading) this.setLeading(false);
     } catch (err) {
       this.log.error('leader election failed; retrying', err, { lease: this.options.name });
-      if (this.leading && Date.now() - this.lastRenew > this.options.leaseDurationSeconds * 1000) this.setLeading(false);
+      if (this.leading && this.clock.monotonicMs() - this.lastRenew > this.options.leaseDurationSeconds * 1000) this.setLeading(false);
     }
     if (!this.stopped) this.timer = setTimeout(() => void this.tick(), this.options.renewIntervalMs);
   }
 
+  /** Records the Lease's holder record; returns when (monotonic) it was last seen to change. */
+  private observe(spec: Lease['spec']): number {
+    const record = JSON.stringify([spec?.holderIdentity ?? '', spec?.renewTime ?? '', spec?.acquireTime ?? '', spec?.leaseTransitions ?? 0, spec?.leaseDurationSeconds ?? 0]);
+    if (this.observed?.record !== record) this.observed = { record, atMs: this.clock.monotonicMs() };
+    return this.observed.atMs;
+  }
+
   private async tryAcquireOrRenew(): Promise<boolean> {
-    const now = new Date();
+    const now = this.clock.wall();
     const spec = (transitions: number, acquire: boolean, previous?: Lease['spec']) => ({
       holderIdentity: this.options.identity,
       leaseDurationSeconds: this.options.leaseDurationSeconds,
@@ -119,10 +146,10 @@ export class LeaderElector {
       }
     }
     const holder = lease.spec?.holderIdentity ?? '';
-    const renewed = Date.parse(lease.spec?.renewTime ?? '') || 0;
+    const observedAt = this.observe(lease.spec);
     const duration = (lease.spec?.leaseDurationSeconds ?? this.options.leaseDurationSeconds) * 1000;
     const mine = holder === this.options.identity;
-    if (!mine && holder !== '' && renewed + duration > now.getTime()) return false;
+    if (!mine && holder !== '' && observedAt + duration > this.clock.monotonicMs()) return false;
     const transitions = (lease.spec?.leaseTransitions ?? 0) + (mine ? 0 : 1);
     try {
       await this.client.request('PUT', this.path(this.options.name), { body: { ...lease, spec: spec(transitions, !mine, lease.spec) } });

@@ -13,7 +13,8 @@ export class ClusterInformers {
   readonly clusterRoles: Informer<RoleObject>;
   readonly roleBindings: Informer<BindingObject>;
   readonly clusterRoleBindings: Informer<BindingObject>;
-  private readonly all: Informer<KubeObject>[];
+  /** Every informer the index is fed from. */
+  readonly all: ReadonlyArray<Informer<KubeObject>>;
 
   constructor(client: KubeClient, log: Logger) {
     const make = <T extends KubeObject>(name: string, path: string) => new Informer<T>(client, { name, path }, log);

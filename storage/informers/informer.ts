@@ -54,10 +54,23 @@ function slim<T extends KubeObject>(obj: T): T {
 }
 
 const key = (o: KubeObject) => (o.metadata.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : o.metadata.name);
-const sleep = (ms: number, signal: AbortSignal) => new Promise<void>((resolve) => {
-  const t = setTimeout(resolve, ms);
-  signal.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
-});
+
+/**
+ * After a failed list or watch, how long the store counts as "recovering" once its watch is open again:
+ * the events kube-apiserver replays from the last seen resourceVersion arrive in the first moments of the
+ * new stream, and reads that must not miss them (see isCurrent) go to kube-apiserver meanwhile.
+ */
+export const RECOVERY_WINDOW_MS = 10_000;
+
+/** A read waiting for this informer cuts its retry back-off short, but at most this often. */
+const MIN_KICKED_RETRY_MS = 500;
+
+/** The wait kube-apiserver asks for (Retry-After, in a 429's or 5xx's Status details), if any. */
+function retryAfterMs(err: unknown): number | undefined {
+  if (!(err instanceof KubeApiError)) return undefined;
+  const seconds = err.status?.details?.retryAfterSeconds;
+  return typeof seconds === 'number' && seconds > 0 ? Math.min(seconds, 30) * 1000 : undefined;
+}
 
 /**
  * A supervised list+watch mirror of one resource. It lists (in pages), then watches from the list's
@@ -73,6 +86,13 @@ export class Informer<T extends KubeObject> {
   private loop: Promise<void> | undefined;
   private readonly handlers: InformerHandlers<T>[] = [];
   private readonly syncWaiters: Array<() => void> = [];
+  /** Whether a watch is open; whether a list or watch failed since one last opened; until when it recovers. */
+  private open = false;
+  private failedSinceOpen = false;
+  private recoveringUntil = 0;
+  private lastAttempt = 0;
+  private wakeRetry: (() => void) | undefined;
+  private readonly stateListeners = new Set<() => void>();
   /** Counts of restarts and relists, for metrics. */
   readonly stats = { relists: 0, watchRestarts: 0, errors: 0, events: 0 };
 
@@ -96,6 +116,31 @@ export class Informer<T extends KubeObject> {
 
   synced(): boolean {
     return this.hasSynced;
+  }
+
+  /**
+   * Whether the store is as current as a watch can make it: a watch is open, and none failed within
+   * RECOVERY_WINDOW_MS before it opened. False while kube-apiserver is unreachable, while it refuses the
+   * watch (a CRD's storage warming up answers 429), and just after such an outage.
+   */
+  isCurrent(now = Date.now()): boolean {
+    return this.isConnected() && now >= this.recoveringUntil;
+  }
+
+  /** Listed, and a watch open (possibly still replaying what happened while none was). */
+  isConnected(): boolean {
+    return this.open && this.hasSynced;
+  }
+
+  /** Calls `listener` whenever the watch opens or fails; returns the unsubscribe. */
+  onStateChange(listener: () => void): () => void {
+    this.stateListeners.add(listener);
+    return () => this.stateListeners.delete(listener);
+  }
+
+  /** Ends a retry back-off now (a reader is waiting for this store), at most every MIN_KICKED_RETRY_MS. */
+  retryNow(): void {
+    if (Date.now() - this.lastAttempt >= MIN_KICKED_RETRY_MS) this.wakeRetry?.();
   }
 
   /** Resolves once the first list has been loaded into the store. */
@@ -123,6 +168,7 @@ export class Informer<T extends KubeObject> {
     let backoffMs = 500;
     let needList = true;
     while (!signal.aborted) {
+      this.lastAttempt = Date.now();
       try {
         if (needList) {
           await this.relist(signal);
@@ -131,19 +177,51 @@ export class Informer<T extends KubeObject> {
         await this.watch(signal);
         backoffMs = 500;
         this.stats.watchRestarts++;
+        this.setOpen(false);
       } catch (err) {
         if (signal.aborted) break;
         this.stats.errors++;
         if (err instanceof KubeApiError && err.statusCode === 410) {
+          // Expiry is no outage: the relist that follows brings the store up to date before the next watch.
+          this.setOpen(false);
           this.log.v(2).info('watch expired, relisting', { informer: this.options.name });
           needList = true;
           continue;
         }
-        this.log.error('informer list/watch failed; retrying', err, { informer: this.options.name, retryInMs: backoffMs });
-        await sleep(backoffMs, signal);
-        backoffMs = Math.min(backoffMs * 2, 30_000);
+        this.failedSinceOpen = true;
+        this.setOpen(false);
+        // kube-apiserver's own Retry-After (a CRD's storage warming up, priority and fairness) is kept as
+        // client-go's rest client keeps it, rather than doubling a back-off for a server that said when.
+        const waitMs = retryAfterMs(err) ?? backoffMs;
+        this.log.error('informer list/watch failed; retrying', err, { informer: this.options.name, retryInMs: waitMs });
+        await this.sleep(waitMs, signal);
+        if (retryAfterMs(err) === undefined) backoffMs = Math.min(backoffMs * 2, 30_000);
       }
     }
+  }
+
+  private setOpen(open: boolean): void {
+    if (open && this.failedSinceOpen) {
+      this.recoveringUntil = Date.now() + RECOVERY_WINDOW_MS;
+      this.failedSinceOpen = false;
+    }
+    this.open = open;
+    for (const listener of this.stateListeners) listener();
+  }
+
+  /** The back-off between retries; retryNow() ends it early. */
+  private sleep(ms: number, signal: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        this.wakeRetry = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      signal.addEventListener('abort', done, { once: true });
+      this.wakeRetry = done;
+    });
   }
 
   private async relist(signal: AbortSignal): Promise<void> {
@@ -196,7 +274,7 @@ export class Informer<T extends KubeObject> {
     }, (event) => {
       if (expired) return;
       expired = this.apply(event);
-    }, signal);
+    }, signal, () => this.setOpen(true));
     if (expired) throw expired;
   }
 

@@ -4,13 +4,14 @@ import type { AccessIndex, UserView } from './access-index.js';
 import type { CollectionName } from './history.js';
 import type { WatchOptions, WatchStart } from './watch-hub.js';
 import { openWatch } from './watch-hub.js';
+import type { ReadConsistency } from './read-consistency.js';
 
 /**
  * What the registry reads: per-user views of namespaces and accounts, the resourceVersion clock, and
  * watches. Reads are synchronous lookups in memory; only waiting for a resourceVersion is asynchronous.
  */
 export class Visibility {
-  constructor(private readonly index: AccessIndex) {}
+  constructor(private readonly index: AccessIndex, readonly consistency?: ReadConsistency) {}
 
   get resourceVersion(): number {
     return this.index.resourceVersion;

@@ -22,6 +22,13 @@ export interface ComponentSpec {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Children this process started, and whether each has exited. For them the exit event is the truth: a
+ * script's /proc cmdline names its interpreter, and a child not yet exec'd names node, so /proc alone
+ * could call a starting child dead, and read its log before it had written its last words.
+ */
+const childExited = new Map<number, boolean>();
+
 /** The last lines of a log, for error messages when a component fails to start. */
 export async function logTail(logFile: string, lines = 30): Promise<string> {
   if (!existsSync(logFile)) return '(no log written)';
@@ -42,6 +49,9 @@ export function startComponent(spec: ComponentSpec): RunningComponent {
       env: spec.env ?? process.env,
     });
     if (child.pid === undefined) throw new Error(`${spec.name}: could not start ${spec.command}`);
+    const pid = child.pid;
+    childExited.set(pid, false);
+    child.once('exit', () => childExited.set(pid, true));
     child.unref();
     return { name: spec.name, pid: child.pid, command: spec.command, args: spec.args, logFile: spec.logFile };
   } finally {
@@ -81,10 +91,10 @@ async function waitGone(pid: number, timeoutMs: number): Promise<void> {
 export async function waitReady(component: RunningComponent, ready: () => Promise<boolean>, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (!isRunning(component)) {
-      // The pid may still be finishing (or be a script whose interpreter the check does not recognise):
-      // let it end, so its last words are in the log before the tail is read.
-      await waitGone(component.pid, 5_000);
+    const exited = childExited.get(component.pid);
+    if (exited === true || (exited === undefined && !isRunning(component))) {
+      // Not our child: the pid may still be finishing; let it end, so its last words are in the log.
+      if (exited === undefined) await waitGone(component.pid, 5_000);
       throw new Error(`${component.name} exited during start-up. Last lines of ${component.logFile}:\n${await logTail(component.logFile)}`);
     }
     if (await ready().catch(() => false)) return;

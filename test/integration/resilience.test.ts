@@ -35,6 +35,25 @@ describe('when kube-apiserver restarts under our server', () => {
     expect(r.code).toBe(0);
   }, 120_000);
 
+  it('reads what kube-apiserver has while the informers catch up after its restart, never a 404 for what exists', async () => {
+    const acct = `rs-live-${run}`;
+    const ns = `rs-live-ns-${run}`;
+    await restartApiserver(sandboxState());
+    // Written behind our server's back (straight to the CRD and to namespaces) the moment kube-apiserver is
+    // back, while our informers are still retrying or replaying: reads must answer from kube-apiserver.
+    await kubectlOk(['create', '-f', '-'], {
+      stdin: `apiVersion: config.kiosk.sh/v1alpha1\nkind: Account\nmetadata: {name: ${acct}}\nspec:\n  space: {limit: 3}\n  subjects: [{kind: User, name: rs-user, apiGroup: rbac.authorization.k8s.io}]\n`,
+    });
+    await kubectlOk(['create', 'ns', ns]);
+    const asAdmin = (path: string) => direct({ path, headers: { 'X-Remote-User': 'rs-admin', 'X-Remote-Group': 'system:masters' }, ...frontProxyCredentials() });
+    const account = await asAdmin(`/apis/tenancy.kiosk.sh/v1alpha1/accounts/${acct}`);
+    expect(account.status).toBe(200);
+    expect(account.json<{ spec: { space: { limit: number } } }>().spec.space.limit).toBe(3);
+    expect((await asAdmin(`/apis/tenancy.kiosk.sh/v1alpha1/spaces/${ns}`)).status).toBe(200);
+    await kubectlOk(['delete', 'accounts.config.kiosk.sh', acct, '--wait=false']);
+    await kubectlOk(['delete', 'ns', ns, '--wait=false']);
+  }, 150_000);
+
   it('answers an Account write only once its own reads show it, even while the CRD storage warms up', async () => {
     // Right after a restart kube-apiserver answers CRD watches with 429 for a moment, so the accounts
     // informer lags; a second `kubectl apply` (GET, then PATCH) must still find what the first created.
