@@ -37,6 +37,8 @@ import { EventRecorder } from '../storage/events/event-recorder.js';
 import { AccessIndex } from '../storage/visibility/access-index.js';
 import { Visibility } from '../storage/visibility/visibility.js';
 import { InformerReadConsistency } from '../storage/visibility/read-consistency.js';
+import { readFileSync } from 'node:fs';
+import { AdmissionClientAuthenticator } from './admission/authentication.js';
 import { Authenticator } from './authn/authenticator.js';
 import { ClientCaPool } from './authn/client-ca-pool.js';
 import { registerIndexMetrics } from './endpoints/index-metrics.js';
@@ -47,6 +49,7 @@ import { registerReservationMetrics } from './endpoints/reservation-metrics.js';
 import { parseFlags, validate } from './options.js';
 import { hostname } from 'node:os';
 import { LeaderElector } from '../storage/leader-election.js';
+import { NetworkPolicyFence } from '../storage/self-fencing/network-policy-fence.js';
 import { ApiServer } from './server.js';
 import { servingCertificates } from './serving-certificates.js';
 import { buildAccountQuotas, buildTemplates, instancesByNamespace, roleBindingsByAccount, wireAccountController, wireInstancesToAccounts } from './wiring.js';
@@ -143,6 +146,9 @@ async function main(): Promise<void> {
   const clientCAs = new ClientCaPool();
   const authenticator = new Authenticator(tokenReviewer, clientCAs);
   const requestHeaders = new RequestHeaderConfigSource(client, log);
+  const admissionAuthenticator = options.admissionClientCaFile
+    ? new AdmissionClientAuthenticator(clientCAs, readFileSync(options.admissionClientCaFile, 'utf8'), options.admissionAllowedNames)
+    : undefined;
   const server = new ApiServer(options, {
     log,
     authenticator,
@@ -163,6 +169,7 @@ async function main(): Promise<void> {
     readyChecks: [{ name: 'informers-synced', check: () => indexReady && quotaInformer.synced() && templateInformer.synced() && instanceInformer.synced() }],
     admission: { ...quotas.hooks, 'validate-account': async (r) => validateConfigAccount(r) },
     servingCertificate: () => certificates.certificate,
+    admissionAuthenticator,
   });
 
   let serving = false;
@@ -185,7 +192,11 @@ async function main(): Promise<void> {
   const started = Date.now();
   // Every replica serves the API and the webhooks from its own caches; the controllers run only in the
   // replica holding the leader Lease, and only once the caches they read have synced.
-  const controllers = [accountController, quotas.controller, templates];
+  const controllers: Array<{ start(): void; stop(): void }> = [accountController, quotas.controller, templates];
+  if (options.selfFencingNetworkPolicy) {
+    controllers.push(new NetworkPolicyFence(client, { namespace: options.namespace, name: options.selfFencingNetworkPolicy },
+      log.with({ controller: 'networkpolicyfence' }), queueMetrics));
+  }
   let leading = false;
   const startControllers = () => {
     if (leading && indexReady) for (const c of controllers) c.start();

@@ -33,6 +33,19 @@ export interface ServerOptions {
   maxWatchesPerUser: number;
   /** Watches all users together may hold open at once (the server's share of memory for them). 0: no limit. */
   maxWatches: number;
+  /**
+   * PEM CA bundle that issues kube-apiserver's admission client certificate (its --admission-control-config-file
+   * kubeconfig). When set, /admission/* answers only callers presenting a certificate from this CA; others get 401
+   * before their body is read. Empty: the webhooks answer anyone who reaches the port (fence it with the NetworkPolicy).
+   */
+  admissionClientCaFile: string;
+  /** CNs accepted from the admission client CA; empty accepts any certificate that CA issued. */
+  admissionAllowedNames: string[];
+  /**
+   * A NetworkPolicy in --namespace whose ingress the server (the leader) keeps equal to kube-apiserver's
+   * addresses from the default/kubernetes EndpointSlices. Empty: no such controller.
+   */
+  selfFencingNetworkPolicy: string;
 }
 
 export const defaultOptions: ServerOptions = {
@@ -51,6 +64,9 @@ export const defaultOptions: ServerOptions = {
   caBundleWebhookConfigurations: [],
   maxWatchesPerUser: 100,
   maxWatches: 2000,
+  admissionClientCaFile: '',
+  admissionAllowedNames: [],
+  selfFencingNetworkPolicy: '',
 };
 
 const FLAGS: Record<string, { key: keyof ServerOptions; type: 'number' | 'string' | 'list' }> = {
@@ -69,6 +85,9 @@ const FLAGS: Record<string, { key: keyof ServerOptions; type: 'number' | 'string
   'ca-bundle-validating-webhook-configurations': { key: 'caBundleWebhookConfigurations', type: 'list' },
   'max-watches-per-user': { key: 'maxWatchesPerUser', type: 'number' },
   'max-watches': { key: 'maxWatches', type: 'number' },
+  'admission-client-ca-file': { key: 'admissionClientCaFile', type: 'string' },
+  'admission-allowed-names': { key: 'admissionAllowedNames', type: 'list' },
+  'self-fencing-network-policy': { key: 'selfFencingNetworkPolicy', type: 'string' },
 };
 
 /** Parses `--flag=value` and `--flag value`; unknown flags are errors, as with Kubernetes components. */
@@ -110,5 +129,6 @@ export function validate(options: ServerOptions): string[] {
   if (options.shutdownGracePeriodSeconds < 0) errors.push('--shutdown-grace-period-seconds must not be negative');
   if (options.maxWatchesPerUser < 0) errors.push('--max-watches-per-user must not be negative (0 means no limit)');
   if (options.maxWatches < 0) errors.push('--max-watches must not be negative (0 means no limit)');
+  if (!options.admissionClientCaFile && options.admissionAllowedNames.length > 0) errors.push('--admission-allowed-names needs --admission-client-ca-file');
   return errors;
 }

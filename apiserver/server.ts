@@ -5,6 +5,8 @@ import express from 'express';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../storage/logger.js';
 import type { AdmissionHandler } from '../registry/admission.js';
+import type { AdmissionClientAuthenticator } from './admission/authentication.js';
+import { admissionAuthentication } from './admission/authentication.js';
 import { admissionMetrics, admissionRouter } from './admission/webhook.js';
 import type { Authenticator } from './authn/authenticator.js';
 import type { ClientCaPool } from './authn/client-ca-pool.js';
@@ -38,6 +40,8 @@ export interface ServerDependencies {
   readyChecks: HealthCheck[];
   /** Admission webhooks served at /admission/<name>. */
   admission: Record<string, AdmissionHandler>;
+  /** When set (--admission-client-ca-file), /admission/* answers only kube-apiserver's admission client certificate. */
+  admissionAuthenticator?: AdmissionClientAuthenticator;
   /** The serving key pair now (it may rotate: reloadTls() picks up the new one). */
   servingCertificate: () => { certPem: string; keyPem: string };
 }
@@ -73,6 +77,7 @@ export class ApiServer {
     const installed = this.deps.resources.map((r) => installResource(r, this.watches));
     const descriptors = installed.map((i) => i.descriptor);
     app.use(instrumentation(log, requestMetrics(metrics), descriptors));
+    app.use(admissionAuthentication(this.deps.admissionAuthenticator));
     app.use(authentication(authenticator));
     app.use(authorization(authorizer));
     app.use(readBody());

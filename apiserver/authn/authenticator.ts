@@ -52,7 +52,7 @@ export class Authenticator {
     } else if (config && peer) {
       const fromProxyCA = this.clientCAs.anchors(FRONT_PROXY_CA, peer);
       if (fromProxyCA) {
-        const cn = subjectValues(peer.leaf, 'CN')[0] ?? '';
+        const cn = subjectValues(peer.leaf, 'CN').at(-1) ?? '';
         if (config.allowedNames.length > 0 && !config.allowedNames.includes(cn)) {
           errors.push(`x509: subject with cn=${cn} is not in the allowed list`);
         } else {
@@ -61,7 +61,7 @@ export class Authenticator {
         }
       }
       if (this.clientCAs.anchors(CLIENT_CA, peer)) {
-        const username = subjectValues(peer.leaf, 'CN')[0];
+        const username = subjectValues(peer.leaf, 'CN').at(-1);
         if (username) {
           const user: UserInfo = {
             username, groups: subjectValues(peer.leaf, 'O'),

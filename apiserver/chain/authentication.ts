@@ -13,6 +13,8 @@ declare module 'express-serve-static-core' {
 export function authentication(authenticator: Authenticator) {
   return async (req: Request, _res: Response, next: NextFunction) => {
     try {
+      // Already authenticated by an earlier filter (an admission caller's client certificate).
+      if (req.user) return next();
       const result = await authenticator.authenticate(req);
       if ('error' in result) return next(unauthorized());
       req.user = result.user;

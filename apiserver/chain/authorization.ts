@@ -19,8 +19,8 @@ declare module 'express-serve-static-core' {
 /**
  * Health checks stay open to probes without credentials, as genericapiserver's always-allow paths.
  * Admission reviews too: kube-apiserver calls webhooks without credentials unless the cluster is given an
- * admission kubeconfig, and a review only asks for a decision (the quota ledger entries a forged review
- * could add expire on their own).
+ * admission kubeconfig, and it is not a user RBAC could name. With --admission-client-ca-file the caller was
+ * authenticated before this filter (admission/authentication.ts); without it the port must be fenced.
  */
 const ALWAYS_ALLOWED_PATHS = new Set(['/healthz', '/livez', '/readyz', '/admission']);
 

@@ -20,6 +20,11 @@ export interface ControlPlaneOptions {
   etcdData: string;
   logs: string;
   adminKubeconfig: string;
+  /**
+   * kube-apiserver's --admission-control-config-file: an AdmissionConfiguration giving our webhook service
+   * the admission client certificate (written by writeAdmissionConfiguration).
+   */
+  admissionConfigFile: string;
   /** Called with each component as soon as it is spawned, so a failure later still stops it. */
   onStarted: (component: RunningComponent) => void;
 }
@@ -50,6 +55,37 @@ contexts:
     user: user
 current-context: sandbox
 `;
+}
+
+/**
+ * Webhook client authentication as the Kubernetes docs ("Authenticate apiservers") set it up: an
+ * AdmissionConfiguration whose two webhook plugins read a kubeconfig, in which the user named after the
+ * webhook Service's DNS name (`<service>.<namespace>.svc`, with `:<port>` when the port is not 443) carries
+ * the client certificate. kube-apiserver then presents it on every call to that Service's webhooks.
+ */
+export async function writeAdmissionConfiguration(dir: string, pki: Pki, serviceHostPort: string): Promise<string> {
+  const b64 = (file: string) => readFileSync(file).toString('base64');
+  const kubeconfig = join(dir, 'admission-kubeconfig.yaml');
+  const config = join(dir, 'admission-configuration.yaml');
+  await writeFile(kubeconfig, `apiVersion: v1
+kind: Config
+users:
+- name: ${JSON.stringify(serviceHostPort)}
+  user:
+    client-certificate-data: ${b64(pki.admissionClientCert)}
+    client-key-data: ${b64(pki.admissionClientKey)}
+`, { mode: 0o600 });
+  const plugin = (name: string) => `- name: ${name}
+  configuration:
+    apiVersion: apiserver.config.k8s.io/v1
+    kind: WebhookAdmissionConfiguration
+    kubeConfigFile: ${JSON.stringify(kubeconfig)}
+`;
+  await writeFile(config, `apiVersion: apiserver.config.k8s.io/v1
+kind: AdmissionConfiguration
+plugins:
+${plugin('ValidatingAdmissionWebhook')}${plugin('MutatingAdmissionWebhook')}`);
+  return config;
 }
 
 /**
@@ -98,6 +134,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<void> {
       '--requestheader-extra-headers-prefix=X-Remote-Extra-',
       `--proxy-client-cert-file=${pki.frontProxyClientCert}`,
       `--proxy-client-key-file=${pki.frontProxyClientKey}`,
+      `--admission-control-config-file=${o.admissionConfigFile}`,
       '--v=1',
     ],
   });

@@ -21,6 +21,12 @@ export interface Pki {
   adminKey: string;
   serviceAccountKey: string;
   serviceAccountPub: string;
+  /** The CA our server trusts for kube-apiserver's admission client certificate (--admission-client-ca-file). */
+  admissionCaCert: string;
+  admissionCaKey: string;
+  /** kube-apiserver's client certificate for our webhooks (in its admission kubeconfig). */
+  admissionClientCert: string;
+  admissionClientKey: string;
   /** Our server's CA bundle, copied from its Secret once the server has made it (see sandbox.ts). */
   extensionCaCert: string;
 }
@@ -40,6 +46,10 @@ export function pkiFiles(dir: string): Pki {
     adminKey: f('admin.key'),
     serviceAccountKey: f('sa.key'),
     serviceAccountPub: f('sa.pub'),
+    admissionCaCert: f('admission-client-ca.crt'),
+    admissionCaKey: f('admission-client-ca.key'),
+    admissionClientCert: f('admission-client.crt'),
+    admissionClientKey: f('admission-client.key'),
     extensionCaCert: f('extension-ca.crt'),
   };
 }
@@ -78,25 +88,32 @@ export async function createLeaf(dir: string, name: string, subject: string, ca:
   await rm(join(dir, `${name}.ext`));
 }
 
+/** The CN of kube-apiserver's admission client certificate: the server's --admission-allowed-names. */
+export const ADMISSION_CLIENT_NAME = 'kube-apiserver-admission';
+
 /**
  * The control plane's PKI: a cluster CA and a separate front-proxy CA (kube-apiserver refuses overlapping
- * CAs without allowed names, and a separate CA is what makes the CN check meaningful). Our server makes its
+ * CAs without allowed names, and a separate CA is what makes the CN check meaningful), and a third CA for
+ * the client certificate kube-apiserver presents to our webhooks (see admissionConfiguration in
+ * control-plane.ts): none of the other CAs' certificates may drive admission. Our server makes its
  * own serving certificate, as on a real cluster. Made once and kept: a warm sandbox start reuses it.
  */
 export async function ensurePki(dir: string): Promise<Pki> {
   const pki = pkiFiles(dir);
-  if (existsSync(pki.frontProxyClientCert) && existsSync(pki.serviceAccountPub)) return pki;
+  if (existsSync(pki.frontProxyClientCert) && existsSync(pki.serviceAccountPub) && existsSync(pki.admissionClientCert)) return pki;
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
   await Promise.all([
     createCa(dir, 'ca', 'kiosk-sandbox-ca'),
     createCa(dir, 'front-proxy-ca', 'kiosk-sandbox-front-proxy-ca'),
+    createCa(dir, 'admission-client-ca', 'kiosk-sandbox-admission-client-ca'),
   ]);
   await Promise.all([
     createLeaf(dir, 'apiserver', '/CN=kube-apiserver', 'ca', 'serverAuth',
       'DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local,IP:127.0.0.1,IP:10.0.0.1'),
     createLeaf(dir, 'admin', '/O=system:masters/CN=kubernetes-admin', 'ca', 'clientAuth'),
     createLeaf(dir, 'front-proxy-client', '/CN=front-proxy-client', 'front-proxy-ca', 'clientAuth'),
+    createLeaf(dir, 'admission-client', `/CN=${ADMISSION_CLIENT_NAME}`, 'admission-client-ca', 'clientAuth'),
     openssl(['genrsa', '-out', 'sa.key', '2048'], dir).then(() => openssl(['rsa', '-in', 'sa.key', '-pubout', '-out', 'sa.pub'], dir)),
   ]);
   return pki;

@@ -6,11 +6,11 @@ import { dumpYaml, loadYaml } from '@kubernetes/client-node';
 import type { RunningComponent } from './component.js';
 import { isRunning, startComponent, stopComponent, waitReady } from './component.js';
 import type { ControlPlanePorts } from './control-plane.js';
-import { kubeconfigYaml, startControlPlane } from './control-plane.js';
+import { kubeconfigYaml, startControlPlane, writeAdmissionConfiguration } from './control-plane.js';
 import { kubectlOk } from './kubectl.js';
 import type { SandboxPaths } from './paths.js';
 import { sandboxPaths } from './paths.js';
-import { ensurePki, pkiFiles } from './pki.js';
+import { ADMISSION_CLIENT_NAME, ensurePki, pkiFiles } from './pki.js';
 import { freePorts } from './ports.js';
 import { probeOk } from './probe.js';
 
@@ -25,7 +25,11 @@ export const SERVER_DNS_NAME = `${SERVER_SERVICE}.${SERVER_NAMESPACE}.svc`;
 const SERVER_CERT_SECRET = 'kiosk-serving-cert';
 
 /** The manifests a real install applies that also hold for a server running as a local process. */
-const SERVER_PREREQUISITES = ['chart/crds', 'namespace.yaml', 'service-account.yaml', 'server-rbac.yaml', 'tenant-roles.yaml', 'metrics-reader.yaml'];
+const SERVER_PREREQUISITES = ['chart/crds', 'namespace.yaml', 'service-account.yaml', 'server-rbac.yaml', 'tenant-roles.yaml', 'metrics-reader.yaml',
+  // The opt-in self-fencing: the server keeps the NetworkPolicy (no network plugin enforces it here).
+  'network-policy/network-policy.yaml', 'network-policy/rbac.yaml'];
+/** The NetworkPolicy the sandbox's server keeps (manifests/network-policy). */
+export const SELF_FENCING_POLICY = 'kiosk-apiserver';
 
 export interface SandboxState {
   ports: ControlPlanePorts & { server: number };
@@ -102,13 +106,21 @@ async function startServer(paths: SandboxPaths, state: SandboxState, name = 'kio
     name, command: process.execPath, logFile: join(paths.logs, `${name}.log`),
     args: [...SERVER_NODE_FLAGS, paths.serverEntry, ...await deploymentArgs(paths),
       `--secure-port=${state.ports.server}`, '--bind-address=127.0.0.1',
-      `--kubeconfig=${paths.serverKubeconfig}`, `--helm-binary=${join(paths.bin, 'helm')}`, ...extraArgs],
+      `--kubeconfig=${paths.serverKubeconfig}`, `--helm-binary=${join(paths.bin, 'helm')}`,
+      // The sandbox's kube-apiserver authenticates to our webhooks (writeAdmissionConfiguration), as a
+      // self-managed control plane can: only its certificate may drive admission.
+      ...admissionArgs(paths), `--self-fencing-network-policy=${SELF_FENCING_POLICY}`, ...extraArgs],
   });
   state.components.push(server);
   // Like the kubelet's HTTPS probes, readiness does not verify the certificate (the server makes it).
   await waitReady(server, () => probeOk(`${serverUrl(state)}/readyz`, { insecure: true }), 60_000);
   await exportServerCa(paths);
   return server;
+}
+
+/** The server flags that accept only kube-apiserver's admission client certificate on /admission/*. */
+export function admissionArgs(paths: SandboxPaths): string[] {
+  return [`--admission-client-ca-file=${pkiFiles(paths.pki).admissionCaCert}`, `--admission-allowed-names=${ADMISSION_CLIENT_NAME}`];
 }
 
 /** Installs the server's identity and RBAC from manifests/, and writes a kubeconfig with its token. */
@@ -187,9 +199,11 @@ export async function startSandbox(log: Log): Promise<{ state: SandboxState; reu
   };
   try {
     const pki = await ensurePki(paths.pki);
+    // The webhooks' Service is an ExternalName to 127.0.0.1 on the server's port (registerApiService).
+    const admissionConfigFile = await writeAdmissionConfiguration(paths.sandbox, pki, `${SERVER_DNS_NAME}:${state.ports.server}`);
     log('starting etcd, kube-apiserver and kube-controller-manager');
     await startControlPlane({
-      bin: paths.bin, pki, ports: state.ports, etcdData: paths.etcdData, logs: paths.logs,
+      bin: paths.bin, pki, ports: state.ports, etcdData: paths.etcdData, logs: paths.logs, admissionConfigFile,
       adminKubeconfig: paths.adminKubeconfig, onStarted: (c) => state.components.push(c),
     });
     await writeState(paths, state);

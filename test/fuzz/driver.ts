@@ -86,6 +86,8 @@ function percentile(sorted: number[], p: number): number {
 
 interface Clients {
   direct: Agent;
+  /** kube-apiserver's admission client certificate: what /admission/* accepts (the others get 401). */
+  admission: Agent;
   anonymous: Agent;
   apiserver: Agent;
   state: SandboxState;
@@ -97,6 +99,7 @@ function clients(state: SandboxState, concurrency: number): Clients {
   return {
     direct: new Agent({ ...common, ca: readFileSync(p.extensionCaCert), servername: SERVER_DNS_NAME, cert: readFileSync(p.frontProxyClientCert), key: readFileSync(p.frontProxyClientKey) }),
     anonymous: new Agent({ ...common, ca: readFileSync(p.extensionCaCert), servername: SERVER_DNS_NAME }),
+    admission: new Agent({ ...common, ca: readFileSync(p.extensionCaCert), servername: SERVER_DNS_NAME, cert: readFileSync(p.admissionClientCert), key: readFileSync(p.admissionClientKey) }),
     apiserver: new Agent({ ...common, ca: readFileSync(p.caCert), cert: readFileSync(p.adminCert), key: readFileSync(p.adminKey) }),
     state,
   };
@@ -119,7 +122,10 @@ interface Outcome {
 
 function send(c: Clients, r: RequestRecipe, tenant: string): Promise<Outcome> {
   const m = materializeRequest(r);
-  const agent = r.target === 'apiserver' ? c.apiserver : r.user === 'anonymous' ? c.anonymous : c.direct;
+  // Reviews straight to the port come with the admission certificate (as kube-apiserver sends them) so they
+  // reach the decoder; anonymous ones stay anonymous and must get 401.
+  const agent = r.target === 'apiserver' ? c.apiserver : r.user === 'anonymous' ? c.anonymous
+    : r.path.startsWith('/admission/') ? c.admission : c.direct;
   const port = r.target === 'apiserver' ? c.state.ports.apiserver : c.state.ports.server;
   const headers: OutgoingHttpHeaders = { ...m.headers, ...identity(r, tenant) };
   if (m.body) headers['Content-Length'] = m.body.length;
@@ -238,6 +244,7 @@ export async function runFuzz(options: DriverOptions): Promise<FuzzSummary> {
     await Promise.all(Array.from({ length: concurrency }, worker));
   } finally {
     c.direct.destroy();
+    c.admission.destroy();
     c.anonymous.destroy();
     c.apiserver.destroy();
   }

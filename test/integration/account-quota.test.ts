@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { kubectl, kubectlOk } from '../cluster/kubectl.js';
 import { startExtraServer } from '../cluster/sandbox.js';
 import { FileSet } from '../support/files.js';
-import { direct, eventually, sandboxState } from '../support/sandbox-access.js';
+import { admissionCredentials, direct, eventually, sandboxState } from '../support/sandbox-access.js';
 import { NODE_QUOTA } from '../support/walkthrough-yaml.js';
 
 const run = Date.now().toString(36);
@@ -102,8 +102,8 @@ describe('exact under concurrency', () => {
     const second = await startExtraServer(sandboxState());
     try {
       const review = (i: number, port?: number) => direct({
-        // As kube-apiserver calls a webhook: no client certificate, just the review.
-        method: 'POST', path: '/admission/accountquota', port, headers: { 'Content-Type': 'application/json' },
+        // As kube-apiserver calls a webhook: its admission client certificate, and the review.
+        method: 'POST', path: '/admission/accountquota', port, headers: { 'Content-Type': 'application/json' }, ...admissionCredentials(),
         body: JSON.stringify({
           apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview',
           request: {

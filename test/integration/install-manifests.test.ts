@@ -1,6 +1,8 @@
 // The install a cluster admin runs: manifests/ (kustomize) and the Helm chart render the same objects,
 // helm lint is clean, and kube-apiserver accepts every object (server-side dry run on the sandbox).
-import { join } from 'node:path';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
 import { loadAll } from 'js-yaml';
 import { kubectl, kubectlOk } from '../cluster/kubectl.js';
 import { sandboxPaths } from '../cluster/paths.js';
@@ -32,6 +34,18 @@ function withoutHelmLabels(o: K8sObject): K8sObject {
 async function renderKustomize(): Promise<K8sObject[]> {
   // js-yaml, not client-node's loadAllYaml: that one maps fields to its models (x-kubernetes-* renamed).
   return loadAll(await kubectlOk(['kustomize', manifests()])) as K8sObject[];
+}
+
+/** manifests/ with its opt-in components, as an admin's own kustomization adds them (paths must be relative). */
+async function renderKustomizeWith(components: string[]): Promise<K8sObject[]> {
+  const dir = await mkdtemp(join(tmpdir(), 'kiosk-kustomize-'));
+  try {
+    const base = relative(dir, manifests());
+    await writeFile(join(dir, 'kustomization.yaml'), `resources: [${base}]\ncomponents: [${components.map((c) => `${base}/${c}`).join(', ')}]\n`);
+    return loadAll(await kubectlOk(['kustomize', dir])) as K8sObject[];
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 async function renderChart(...sets: string[]): Promise<{ objects: K8sObject[]; yaml: string }> {
@@ -69,6 +83,26 @@ describe('installing on a real cluster', () => {
     for (const o of fromChart.filter((x) => x.kind !== 'CustomResourceDefinition')) {
       expect({ k: key(o), instance: o.metadata.labels?.['app.kubernetes.io/instance'] }).toEqual({ k: key(o), instance: 'kiosk' });
     }
+  });
+
+  it('the opt-in self-fencing and webhook authentication render the same from both installs, and are accepted', async () => {
+    const fromKustomize = await renderKustomizeWith(['network-policy', 'webhook-authentication']);
+    const { objects: fromChart, yaml } = await renderChart('networkPolicy.enabled=true', 'webhookAuthentication.enabled=true');
+    const kustomized = new Map(fromKustomize.map((o) => [key(o), o]));
+    const charted = new Map(fromChart.map((o) => [key(o), withoutHelmLabels(o)]));
+    expect([...kustomized.keys()].filter((k) => !charted.has(k))).toEqual(['Namespace//kiosk-system']);
+    expect([...charted.keys()].filter((k) => !kustomized.has(k))).toEqual([]);
+    for (const [k, o] of charted) expect({ k, o }).toEqual({ k, o: kustomized.get(k) });
+    expect([...charted.keys()].filter((k) => /NetworkPolicy|network-policy|endpoints-reader/.test(k)).sort()).toEqual([
+      'NetworkPolicy/kiosk-system/kiosk-apiserver',
+      'Role/default/kiosk:apiserver-endpoints-reader', 'Role/kiosk-system/kiosk:network-policy-fence',
+      'RoleBinding/default/kiosk:apiserver-endpoints-reader', 'RoleBinding/kiosk-system/kiosk:network-policy-fence',
+    ]);
+    const args = (charted.get('Deployment/kiosk-system/kiosk') as unknown as { spec: { template: { spec: { containers: Array<{ args: string[] }> } } } })
+      .spec.template.spec.containers[0]!.args;
+    expect(args).toEqual(expect.arrayContaining(['--self-fencing-network-policy=kiosk-apiserver',
+      '--admission-client-ca-file=/etc/kiosk/admission-client-ca/ca.crt', '--admission-allowed-names=kube-apiserver-admission']));
+    await dryRunServer(yaml);
   });
 
   it('kube-apiserver accepts every object of both installs (server-side dry run)', async () => {

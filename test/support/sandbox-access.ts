@@ -65,6 +65,12 @@ export function frontProxyCredentials(): { cert: Buffer; key: Buffer } {
   return { cert: readFileSync(p.frontProxyClientCert), key: readFileSync(p.frontProxyClientKey) };
 }
 
+/** kube-apiserver's admission client certificate: the only credential /admission/* accepts in the sandbox. */
+export function admissionCredentials(): { cert: Buffer; key: Buffer } {
+  const p = pki();
+  return { cert: readFileSync(p.admissionClientCert), key: readFileSync(p.admissionClientKey) };
+}
+
 /** A request through kube-apiserver (the aggregator) as the sandbox admin, optionally impersonating. */
 export function viaApiserver(req: DirectRequest & { as?: string; asGroups?: string[] }): Promise<DirectResponse> {
   const state = sandboxState();

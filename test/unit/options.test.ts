@@ -39,4 +39,15 @@ describe('server options', () => {
       '--max-watches-per-user must not be negative (0 means no limit)', '--max-watches must not be negative (0 means no limit)',
     ]);
   });
+
+  it('webhook client authentication and self-fencing are off by default; allowed names need the CA', () => {
+    expect(defaultOptions).toMatchObject({ admissionClientCaFile: '', admissionAllowedNames: [], selfFencingNetworkPolicy: '' });
+    const o = parseFlags(['--cert-secret=s', '--admission-client-ca-file=/etc/kiosk/admission/ca.crt',
+      '--admission-allowed-names=kube-apiserver-admission,other', '--self-fencing-network-policy=kiosk-apiserver']);
+    expect(o).toMatchObject({
+      admissionClientCaFile: '/etc/kiosk/admission/ca.crt', admissionAllowedNames: ['kube-apiserver-admission', 'other'], selfFencingNetworkPolicy: 'kiosk-apiserver',
+    });
+    expect(validate(o)).toEqual([]);
+    expect(validate(parseFlags(['--cert-secret=s', '--admission-allowed-names=x']))).toEqual(['--admission-allowed-names needs --admission-client-ca-file']);
+  });
 });
