@@ -46,6 +46,7 @@ export function registerIndexMetrics(metrics: Registry, index: AccessIndex, info
       read: () => informers.stats().map((s) => [{ resource: s.name }, pick(s)] as const),
     });
   informerGauge('kiosk_informer_synced', 'Whether the informer has completed its initial list (1) or not (0).', (s) => (s.synced ? 1 : 0));
+  informerGauge('kiosk_informer_current', 'Whether the informer is watching and not recovering from a failed list or watch (1), or reads of its objects go to kube-apiserver meanwhile (0).', (s) => (s.current ? 1 : 0));
   informerGauge('kiosk_informer_objects', 'Objects in the informer store.', (s) => s.objects);
   informerCounter('kiosk_informer_relists_total', 'Full lists completed (the first one included).', (s) => s.relists);
   informerCounter('kiosk_informer_errors_total', 'List or watch errors.', (s) => s.errors);

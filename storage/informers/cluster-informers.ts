@@ -66,10 +66,10 @@ export class ClusterInformers {
   }
 
   /** Per-informer figures for metrics. */
-  stats(): Array<{ name: string; objects: number; relists: number; errors: number; events: number; synced: boolean }> {
+  stats(): Array<{ name: string; objects: number; relists: number; errors: number; events: number; synced: boolean; current: boolean }> {
     return this.all.map((i, n) => ({
       name: ['namespaces', 'accounts', 'roles', 'clusterroles', 'rolebindings', 'clusterrolebindings'][n]!,
-      objects: i.size, relists: i.stats.relists, errors: i.stats.errors, events: i.stats.events, synced: i.synced(),
+      objects: i.size, relists: i.stats.relists, errors: i.stats.errors, events: i.stats.events, synced: i.synced(), current: i.isCurrent(),
     }));
   }
 }

@@ -9,7 +9,7 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { kubectl, kubectlOk } from '../cluster/kubectl.js';
-import { direct, eventually, frontProxyCredentials, viaApiserver } from '../support/sandbox-access.js';
+import { admissionCredentials, direct, eventually, frontProxyCredentials, viaApiserver } from '../support/sandbox-access.js';
 
 const arg = (name: string, fallback: number) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
 const PODS = arg('pods', 300);
@@ -64,7 +64,7 @@ async function visibleHistogram(): Promise<Array<[string, number]>> {
 
 function forge(ns: string, name: string) {
   return direct({
-    method: 'POST', path: '/admission/accountquota', headers: { 'Content-Type': 'application/json' },
+    method: 'POST', path: '/admission/accountquota', headers: { 'Content-Type': 'application/json' }, ...admissionCredentials(),
     body: JSON.stringify({
       apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview',
       request: {

@@ -1,9 +1,12 @@
 // Forged AdmissionReviews, posted straight to the server's admission URL as anyone reaching its port can
-// (without webhook authentication): they hold at most a bounded, short claim. Each test reads the quota
+// (without webhook authentication): they hold at most a bounded, short claim. The sandbox authenticates
+// webhook callers (test/integration/admission-authentication.test.ts shows the forger's 401), so these
+// reviews present kube-apiserver's admission certificate: what is tested is what the server holds for any
+// review it accepts, which without webhook authentication is anyone's. Each test reads the quota
 // Lease the server writes, so what is held, and until when, is checked on the ledger itself rather than timed.
 import { randomUUID } from 'node:crypto';
 import { kubectl, kubectlOk } from '../cluster/kubectl.js';
-import { direct, eventually, viaApiserver } from '../support/sandbox-access.js';
+import { admissionCredentials, direct, eventually, viaApiserver } from '../support/sandbox-access.js';
 
 const run = Date.now().toString(36);
 const TTL_MS = 10_000; // registry/accountquota/reservations.ts RESERVATION_TTL_MS
@@ -37,7 +40,7 @@ interface Review { status: number; allowed?: boolean; code?: number; retryAfter?
 /** Posts a forged pod-create review for `name` in `ns`, as the attack did. */
 async function forge(ns: string, name: string): Promise<Review> {
   const r = await direct({
-    method: 'POST', path: '/admission/accountquota', headers: { 'Content-Type': 'application/json' },
+    method: 'POST', path: '/admission/accountquota', headers: { 'Content-Type': 'application/json' }, ...admissionCredentials(),
     body: JSON.stringify({
       apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview',
       request: {

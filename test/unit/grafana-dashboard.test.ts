@@ -308,8 +308,8 @@ describe('docs/operations.md', () => {
       'apiserver_longrunning_requests', 'apiserver_request_duration_seconds', 'apiserver_request_total',
       'kiosk_access_index_commits_total', 'kiosk_access_index_objects', 'kiosk_access_index_resource_version', 'kiosk_access_index_views_total',
       'kiosk_accountquota_reservation_visible_seconds', 'kiosk_admission_decision_duration_seconds', 'kiosk_admission_decisions_total',
-      'kiosk_events_queue_depth', 'kiosk_events_total', 'kiosk_informer_errors_total', 'kiosk_informer_objects', 'kiosk_informer_relists_total',
-      'kiosk_informer_synced',
+      'kiosk_events_queue_depth', 'kiosk_events_total', 'kiosk_informer_current', 'kiosk_informer_errors_total', 'kiosk_informer_objects',
+      'kiosk_informer_relists_total', 'kiosk_informer_synced',
       'leader_election_master_status',
       'workqueue_adds_total', 'workqueue_depth', 'workqueue_longest_running_processor_seconds', 'workqueue_queue_duration_seconds',
       'workqueue_retries_total', 'workqueue_unfinished_work_seconds', 'workqueue_work_duration_seconds',
@@ -334,6 +334,7 @@ describe('the registry without a cluster', () => {
     const text = await serverRegistry().metrics();
     for (const resource of ['namespaces', 'accounts', 'roles', 'clusterroles', 'rolebindings', 'clusterrolebindings']) {
       expect(text).toContain(`kiosk_informer_synced{resource="${resource}"} 0`);
+      expect(text).toContain(`kiosk_informer_current{resource="${resource}"} 0`);
     }
     for (const kind of ['namespaces', 'accounts', 'bindings', 'namespaceGrants', 'accountGrants', 'history']) {
       expect(text).toContain(`kiosk_access_index_objects{kind="${kind}"} 0`);
