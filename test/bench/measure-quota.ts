@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { Agent, request } from 'node:https';
 import { SERVER_DNS_NAME } from '../cluster/sandbox.js';
+import { admissionCredentials } from '../support/sandbox-access.js';
 import type { Clients } from './clients.js';
 import { logOffset, readFrom } from './server-log.js';
 import type { HttpResult, HttpsEndpoint } from './http.js';
@@ -346,20 +347,20 @@ export async function measureCreates(apiserver: HttpsEndpoint, options: QuotaOpt
 
 /**
  * A client of the webhook as kube-apiserver is one: HTTPS to our server's port, trusting its CA, presenting
- * no client certificate (the sandbox gives kube-apiserver no admission kubeconfig), one keep-alive connection.
+ * kube-apiserver's admission client certificate (the sandbox authenticates webhook callers), one keep-alive connection.
  */
 class ReviewClient {
   private readonly agent: Agent;
 
   constructor(private readonly port: number, private readonly ca: Buffer) {
-    this.agent = new Agent({ keepAlive: true, maxSockets: 1, maxFreeSockets: 1, ca });
+    this.agent = new Agent({ keepAlive: true, maxSockets: 1, maxFreeSockets: 1, ca, ...admissionCredentials() });
   }
 
   post(payload: string): Promise<HttpResult> {
     return new Promise((resolve, reject) => {
       const started = process.hrtime.bigint();
       const req = request({
-        host: '127.0.0.1', port: this.port, method: 'POST', path: ADMISSION_PATH, agent: this.agent, ca: this.ca, servername: SERVER_DNS_NAME,
+        host: '127.0.0.1', port: this.port, method: 'POST', path: ADMISSION_PATH, agent: this.agent, ca: this.ca, servername: SERVER_DNS_NAME, ...admissionCredentials(),
         headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'Content-Length': Buffer.byteLength(payload) },
       }, (res) => {
         const chunks: Buffer[] = [];
