@@ -7,9 +7,10 @@
 //     tenant tries 30 pod creates (create, then delete), one a second.
 // Usage: node dist/test/bench/forged-reviews.js [--pods=300] [--burners=4] [--reviews=1000] [--every=10]
 import { spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { kubectl, kubectlOk } from '../cluster/kubectl.js';
-import { admissionCredentials, direct, eventually, frontProxyCredentials, viaApiserver } from '../support/sandbox-access.js';
+import { kubectl } from '../cluster/kubectl.js';
+import { forgePodReview } from '../support/forged-review.js';
+import { quotaTenant } from '../support/quota-tenant.js';
+import { direct, eventually, frontProxyCredentials, viaApiserver } from '../support/sandbox-access.js';
 
 const arg = (name: string, fallback: number) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
 const PODS = arg('pods', 300);
@@ -19,26 +20,10 @@ const EVERY_S = arg('every', 10);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const run = Date.now().toString(36);
 
-async function tenant(acct: string, hard: string): Promise<string> {
+/** A tenant with one space, `<acct>-s`, and a pod quota. */
+async function tenant(acct: string, pods: string): Promise<string> {
   const ns = `${acct}-s`;
-  await kubectlOk(['apply', '-f', '-'], {
-    stdin: `apiVersion: tenancy.kiosk.sh/v1alpha1
-kind: Account
-metadata: {name: ${acct}}
-spec: {subjects: [{kind: User, name: ${acct}-user, apiGroup: rbac.authorization.k8s.io}]}
----
-apiVersion: config.kiosk.sh/v1alpha1
-kind: AccountQuota
-metadata: {name: ${acct}-quota}
-spec: {account: ${acct}, quota: {hard: {${hard}}}}
----
-apiVersion: tenancy.kiosk.sh/v1alpha1
-kind: Space
-metadata: {name: ${ns}}
-spec: {account: ${acct}}
-`,
-  });
-  if (!(await eventually(async () => (await kubectl(['get', 'sa', 'default', '-n', ns])).code === 0, 30_000))) throw new Error('no default ServiceAccount');
+  await quotaTenant(acct, [ns], { pods });
   return ns;
 }
 
@@ -62,20 +47,6 @@ async function visibleHistogram(): Promise<Array<[string, number]>> {
   return [...res.body.matchAll(/^kiosk_accountquota_reservation_visible_seconds_bucket\{le="([^"]+)"\} (\d+)/gm)].map((m) => [m[1]!, Number(m[2])]);
 }
 
-function forge(ns: string, name: string) {
-  return direct({
-    method: 'POST', path: '/admission/accountquota', headers: { 'Content-Type': 'application/json' }, ...admissionCredentials(),
-    body: JSON.stringify({
-      apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview',
-      request: {
-        uid: randomUUID(), kind: { group: '', version: 'v1', kind: 'Pod' }, resource: { group: '', version: 'v1', resource: 'pods' },
-        namespace: ns, name, operation: 'CREATE', userInfo: { username: 'forger' },
-        object: { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: ns }, spec: { containers: [{ name: 'c', image: 'x' }] } },
-      },
-    }),
-  }).then((r) => (r.status === 200 ? r.json<{ response: { allowed: boolean; status?: { code: number } } }>().response : { allowed: false, status: { code: r.status } }));
-}
-
 async function ledgerSize(acct: string): Promise<{ entries: number; bytes: number }> {
   const r = await kubectl(['get', 'lease', `quota-${acct}`, '-n', 'kiosk-system', '-o', 'jsonpath={.metadata.annotations.kiosk\\.sh/ledger}']);
   const now = Date.now();
@@ -85,7 +56,7 @@ async function ledgerSize(acct: string): Promise<{ entries: number; bytes: numbe
 
 async function main(): Promise<void> {
   // 1. Lag under load.
-  const lagNs = await tenant(`fb-lag-${run}`, 'pods: "100000"');
+  const lagNs = await tenant(`fb-lag-${run}`, '100000');
   const before = await visibleHistogram();
   const burners = Array.from({ length: BURNERS }, () => spawn(process.execPath, ['-e', 'for(;;){}'], { stdio: 'ignore' }));
   let created = 0;
@@ -104,7 +75,7 @@ async function main(): Promise<void> {
 
   // 2. Forged reviews: one account with room for all of them, 253-character names, 8 at a time.
   const acct = `fb-flood-${run}`;
-  const ns = await tenant(acct, 'pods: "100000"');
+  const ns = await tenant(acct, '100000');
   const name = (i: number) => `${String(i).padStart(5, '0')}-${'x'.repeat(247)}`;
   let peak = { entries: 0, bytes: 0 };
   let sampling = true;
@@ -116,23 +87,23 @@ async function main(): Promise<void> {
     }
   })();
   const started = Date.now();
-  const answers = await pool(REVIEWS, 8, (i) => forge(ns, name(i)));
+  const answers = await pool(REVIEWS, 8, (i) => forgePodReview(ns, name(i)));
   const seconds = (Date.now() - started) / 1000;
   const real = await createPod('real', ns);
   sampling = false;
   await sampler;
   const byCode = new Map<string, number>();
-  for (const a of answers) byCode.set(a.allowed ? 'allowed' : String(a.status?.code), (byCode.get(a.allowed ? 'allowed' : String(a.status?.code)) ?? 0) + 1);
+  for (const a of answers) byCode.set(a.allowed ? 'allowed' : String(a.code ?? a.status), (byCode.get(a.allowed ? 'allowed' : String(a.code ?? a.status)) ?? 0) + 1);
   console.log(`${REVIEWS} forged reviews in ${seconds.toFixed(1)} s (${(REVIEWS / seconds).toFixed(1)}/s): ${JSON.stringify(Object.fromEntries(byCode))}`);
   console.log(`ledger peak: ${peak.entries} live claims, ${peak.bytes} bytes; a real create right after: HTTP ${real.status}`);
 
   // 3. The attack of the issue, renewed every EVERY_S seconds.
-  const devNs = await tenant(`fb-dev-${run}`, 'pods: "2"');
+  const devNs = await tenant(`fb-dev-${run}`, '2');
   let attacking = true;
   let sent = 0;
   const attacker = (async () => {
     for (let round = 0; attacking; round++) {
-      await Promise.all([forge(devNs, `ghost-${round}-a`), forge(devNs, `ghost-${round}-b`)]);
+      await Promise.all([forgePodReview(devNs, `ghost-${round}-a`), forgePodReview(devNs, `ghost-${round}-b`)]);
       sent += 2;
       for (let waited = 0; attacking && waited < EVERY_S * 1000; waited += 100) await sleep(100);
     }

@@ -6,31 +6,11 @@ import { startExtraServer } from '../cluster/sandbox.js';
 import { FileSet } from '../support/files.js';
 import { admissionCredentials, direct, eventually, sandboxState } from '../support/sandbox-access.js';
 import { NODE_QUOTA } from '../support/walkthrough-yaml.js';
+import { quotaTenant } from '../support/quota-tenant.js';
 
 const run = Date.now().toString(36);
 const files = new FileSet();
 const apply = (yaml: string, ...args: string[]) => kubectlOk(['apply', '-f', '-', ...args], { stdin: yaml });
-
-async function tenant(acct: string, spaces: string[], quota: string): Promise<void> {
-  await apply(`apiVersion: tenancy.kiosk.sh/v1alpha1
-kind: Account
-metadata: {name: ${acct}}
-spec:
-  subjects: [{kind: User, name: ${acct}-user, apiGroup: rbac.authorization.k8s.io}]
----
-apiVersion: config.kiosk.sh/v1alpha1
-kind: AccountQuota
-metadata: {name: ${acct}-quota}
-spec:
-  account: ${acct}
-  quota:
-    hard:
-${quota}
-`);
-  for (const s of spaces) await apply(`apiVersion: tenancy.kiosk.sh/v1alpha1\nkind: Space\nmetadata: {name: ${s}}\nspec: {account: ${acct}}\n`);
-  // Pods need the namespace's default ServiceAccount, which the controller manager creates.
-  for (const s of spaces) expect(await eventually(async () => (await kubectl(['get', 'sa', 'default', '-n', s])).code === 0, 20_000)).toBe(true);
-}
 
 const pod = (name: string, ns: string, cpuLimit?: string) => `apiVersion: v1
 kind: Pod
@@ -64,7 +44,7 @@ spec:
 describe('one pod budget across the spaces of an account', () => {
   const acct = `aq-${run}`;
   const [a, b] = [`aq-${run}-a`, `aq-${run}-b`];
-  beforeAll(() => tenant(acct, [a, b], '      pods: "2"'), 60_000);
+  beforeAll(() => quotaTenant(acct, [a, b], { pods: '2' }), 60_000);
 
   it('admits one pod in each space, denies the third with the upstream message, and frees capacity on delete', async () => {
     await apply(pod('one', a));
@@ -88,7 +68,7 @@ describe('exact under concurrency', () => {
   it('fifty concurrent pod creates with pods: "2" leave exactly two pods', async () => {
     const acct = `aq-race-${run}`;
     const ns = `${acct}-s`;
-    await tenant(acct, [ns], '      pods: "2"');
+    await quotaTenant(acct, [ns], { pods: '2' });
     const results = await Promise.all(Array.from({ length: 50 }, (_, i) => kubectl(['apply', '-f', '-'], { stdin: pod(`p${i}`, ns) })));
     expect(results.filter((r) => r.code === 0)).toHaveLength(2);
     for (const r of results.filter((x) => x.code !== 0)) expect(r.stderr).toContain('exceeded quota');
@@ -98,7 +78,7 @@ describe('exact under concurrency', () => {
   it('holds when two server processes decide at once', async () => {
     const acct = `aq-two-${run}`;
     const ns = `${acct}-s`;
-    await tenant(acct, [ns], '      pods: "2"');
+    await quotaTenant(acct, [ns], { pods: '2' });
     const second = await startExtraServer(sandboxState());
     try {
       const review = (i: number, port?: number) => direct({
@@ -126,7 +106,7 @@ describe('a limits.cpu quota', () => {
   it('admits exactly two of three replicas with a cpu limit of 2, and the ReplicaSet\'s events show the denial', async () => {
     const acct = `aq-cpu-${run}`;
     const ns = `${acct}-s`;
-    await tenant(acct, [ns], '      limits.cpu: "4"');
+    await quotaTenant(acct, [ns], { 'limits.cpu': '4' });
     await apply(`apiVersion: apps/v1
 kind: Deployment
 metadata: {name: web, namespace: ${ns}}
@@ -193,7 +173,7 @@ describe('several AccountQuotas on one account', () => {
   it('enforces each of them', async () => {
     const acct = `aq-multi-${run}`;
     const ns = `${acct}-s`;
-    await tenant(acct, [ns], '      pods: "5"');
+    await quotaTenant(acct, [ns], { pods: '5' });
     await apply(`apiVersion: config.kiosk.sh/v1alpha1
 kind: AccountQuota
 metadata: {name: ${acct}-strict}

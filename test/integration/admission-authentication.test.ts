@@ -12,12 +12,12 @@ import { kubectl, kubectlOk } from '../cluster/kubectl.js';
 import { ADMISSION_CLIENT_NAME, createCa, createLeaf } from '../cluster/pki.js';
 import { SERVER_DNS_NAME, SERVER_NAMESPACE } from '../cluster/sandbox.js';
 import { admissionCredentials, direct, eventually, frontProxyCredentials, pki, sandboxState } from '../support/sandbox-access.js';
+import { quotaTenant } from '../support/quota-tenant.js';
 
 const run = Date.now().toString(36);
 const acct = `adm-${run}`;
 const space = `adm-s-${run}`;
 const lease = `quota-${acct}`;
-const apply = (yaml: string) => kubectlOk(['apply', '-f', '-'], { stdin: yaml });
 
 const pod = (name: string) => `apiVersion: v1
 kind: Pod
@@ -59,19 +59,7 @@ beforeAll(async () => {
   forgers['the front-proxy client certificate'] = frontProxyCredentials();
   forgers['the cluster admin certificate (system:masters)'] = { cert: await readFile(p.adminCert), key: await readFile(p.adminKey) };
 
-  await apply(`apiVersion: tenancy.kiosk.sh/v1alpha1
-kind: Account
-metadata: {name: ${acct}}
-spec:
-  subjects: [{kind: User, name: ${acct}-user, apiGroup: rbac.authorization.k8s.io}]
----
-apiVersion: config.kiosk.sh/v1alpha1
-kind: AccountQuota
-metadata: {name: ${acct}-quota}
-spec: {account: ${acct}, quota: {hard: {pods: "2"}}}
-`);
-  await apply(`apiVersion: tenancy.kiosk.sh/v1alpha1\nkind: Space\nmetadata: {name: ${space}}\nspec: {account: ${acct}}\n`);
-  expect(await eventually(async () => (await kubectl(['get', 'sa', 'default', '-n', space])).code === 0, 30_000)).toBe(true);
+  await quotaTenant(acct, [space], { pods: '2' });
   // The quota is in force once the server's controller reports it over the space (admission reads the same caches).
   expect(await eventually(async () => (await kubectlOk(['get', 'accountquota', `${acct}-quota`, '-o',
     'jsonpath={.status.total.hard.pods}/{.status.namespaces[*].namespace}'])).trim() === `2/${space}`, 30_000)).toBe(true);

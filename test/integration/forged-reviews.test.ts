@@ -4,56 +4,16 @@
 // reviews present kube-apiserver's admission certificate: what is tested is what the server holds for any
 // review it accepts, which without webhook authentication is anyone's. Each test reads the quota
 // Lease the server writes, so what is held, and until when, is checked on the ledger itself rather than timed.
-import { randomUUID } from 'node:crypto';
 import { kubectl, kubectlOk } from '../cluster/kubectl.js';
-import { admissionCredentials, direct, eventually, viaApiserver } from '../support/sandbox-access.js';
+import type { ForgedReviewAnswer } from '../support/forged-review.js';
+import { forgePodReview } from '../support/forged-review.js';
+import { quotaTenant } from '../support/quota-tenant.js';
+import { eventually, viaApiserver } from '../support/sandbox-access.js';
 
 const run = Date.now().toString(36);
 const TTL_MS = 10_000; // registry/accountquota/reservations.ts RESERVATION_TTL_MS
 const MAX_LEDGER_ANNOTATION_BYTES = 192 * 1024; // storage/lease-ledger.ts
 const MAX_PENDING_RESERVATIONS = 600;
-const apply = (yaml: string) => kubectlOk(['apply', '-f', '-'], { stdin: yaml });
-
-async function tenant(acct: string, ns: string, hard: string): Promise<void> {
-  await apply(`apiVersion: tenancy.kiosk.sh/v1alpha1
-kind: Account
-metadata: {name: ${acct}}
-spec:
-  subjects: [{kind: User, name: ${acct}-user, apiGroup: rbac.authorization.k8s.io}]
----
-apiVersion: config.kiosk.sh/v1alpha1
-kind: AccountQuota
-metadata: {name: ${acct}-quota}
-spec: {account: ${acct}, quota: {hard: {${hard}}}}
----
-apiVersion: tenancy.kiosk.sh/v1alpha1
-kind: Space
-metadata: {name: ${ns}}
-spec: {account: ${acct}}
-`);
-  // Pods need the namespace's default ServiceAccount, and the quota must be in force (a dry run is refused).
-  expect(await eventually(async () => (await kubectl(['get', 'sa', 'default', '-n', ns])).code === 0, 30_000)).toBe(true);
-}
-
-interface Review { status: number; allowed?: boolean; code?: number; retryAfter?: number; message?: string }
-
-/** Posts a forged pod-create review for `name` in `ns`, as the attack did. */
-async function forge(ns: string, name: string): Promise<Review> {
-  const r = await direct({
-    method: 'POST', path: '/admission/accountquota', headers: { 'Content-Type': 'application/json' }, ...admissionCredentials(),
-    body: JSON.stringify({
-      apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview',
-      request: {
-        uid: randomUUID(), kind: { group: '', version: 'v1', kind: 'Pod' }, resource: { group: '', version: 'v1', resource: 'pods' },
-        namespace: ns, name, operation: 'CREATE', userInfo: { username: 'forger' },
-        object: { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: ns }, spec: { containers: [{ name: 'c', image: 'x' }] } },
-      },
-    }),
-  });
-  if (r.status !== 200) return { status: r.status };
-  const response = r.json<{ response: { allowed: boolean; status?: { code: number; message: string; details?: { retryAfterSeconds?: number } } } }>().response;
-  return { status: 200, allowed: response.allowed, code: response.status?.code, retryAfter: response.status?.details?.retryAfterSeconds, message: response.status?.message };
-}
 
 interface Ledger { bytes: number; entries: Record<string, { data: { object: string }; createdAt: number; expiresAt: number }> }
 
@@ -90,18 +50,18 @@ const postPod = (name: string, ns: string) => viaApiserver({
 describe('forged reviews for pods that never come', () => {
   const acct = `fr-two-${run}`;
   const ns = `${acct}-s`;
-  beforeAll(() => tenant(acct, ns, 'pods: "2"'), 60_000);
+  beforeAll(() => quotaTenant(acct, [ns], { pods: '2' }), 60_000);
 
   it('hold their claim for the short TTL only, then real creates go through', async () => {
     // One name sent five times is one claim; a second name fills the quota.
-    for (let i = 0; i < 5; i++) expect(await forge(ns, 'ghost-a')).toMatchObject({ status: 200, allowed: true });
-    expect(await forge(ns, 'ghost-b')).toMatchObject({ status: 200, allowed: true });
+    for (let i = 0; i < 5; i++) expect(await forgePodReview(ns, 'ghost-a')).toMatchObject({ status: 200, allowed: true });
+    expect(await forgePodReview(ns, 'ghost-b')).toMatchObject({ status: 200, allowed: true });
     const held = await ledger(acct);
     expect(Object.values(held.entries).map((e) => e.data.object).sort()).toEqual([`pods./${ns}/ghost-a`, `pods./${ns}/ghost-b`]);
     for (const e of Object.values(held.entries)) expect(e.expiresAt - e.createdAt).toBe(TTL_MS);
     // While they count (renewed just before, so a slow machine cannot let them lapse first), the real create
     // is refused as over quota, as in the attack.
-    expect(await forge(ns, 'ghost-a')).toMatchObject({ allowed: true });
+    expect(await forgePodReview(ns, 'ghost-a')).toMatchObject({ allowed: true });
     const blocked = await postPod('real-1', ns);
     expect(blocked.status).toBe(403);
     expect(blocked.json<{ message: string }>().message).toContain('exceeded quota');
@@ -115,11 +75,11 @@ describe('forged reviews for pods that never come', () => {
 describe('a forged review with a 130,936-character pod name', () => {
   const acct = `fr-long-${run}`;
   const ns = `${acct}-s`;
-  beforeAll(() => tenant(acct, ns, 'pods: "5"'), 60_000);
+  beforeAll(() => quotaTenant(acct, [ns], { pods: '5' }), 60_000);
 
   it('is refused as invalid, reserves nothing, and real admissions keep working', async () => {
     const before = await ledger(acct);
-    const r = await forge(ns, 'a'.repeat(130_936));
+    const r = await forgePodReview(ns, 'a'.repeat(130_936));
     expect(r).toMatchObject({ status: 200, allowed: false, code: 422 });
     expect(r.message).toContain('must be no more than 253 bytes');
     expect((await ledger(acct)).bytes).toBe(before.bytes);
@@ -134,20 +94,20 @@ describe('1,000 forged reviews with distinct valid names', () => {
   const other = `fr-other-${run}`;
   const otherNs = `${other}-s`;
   beforeAll(async () => {
-    await tenant(acct, ns, 'pods: "100000"');
-    await tenant(other, otherNs, 'pods: "5"');
+    await quotaTenant(acct, [ns], { pods: '100000' });
+    await quotaTenant(other, [otherNs], { pods: '5' });
   }, 90_000);
 
   it('hold at most the bounded claim; other accounts are unaffected; this one is blocked at most the TTL', async () => {
     // 253-character names, the longest valid ones: the byte cap, not only the count, is what bounds them.
     const name = (i: number) => `${String(i).padStart(4, '0')}-${'x'.repeat(248)}`;
-    const results: Review[] = [];
+    const results: ForgedReviewAnswer[] = [];
     let largest = 0;
     let next = 0;
     const worker = async () => {
       while (next < 1_000) {
         const i = next++;
-        results.push(await forge(ns, name(i)));
+        results.push(await forgePodReview(ns, name(i)));
         if (i % 100 === 0) largest = Math.max(largest, (await ledger(acct)).bytes);
       }
     };
@@ -185,17 +145,17 @@ describe('at the bound', () => {
   const other = `fr-free-${run}`;
   const otherNs = `${other}-s`;
   beforeAll(async () => {
-    await tenant(acct, ns, 'pods: "100000"');
-    await tenant(other, otherNs, 'pods: "5"');
+    await quotaTenant(acct, [ns], { pods: '100000' });
+    await quotaTenant(other, [otherNs], { pods: '5' });
   }, 90_000);
 
   const claim = (object: string, now: number, extra = {}) => ({ data: { object, deltas: { [`${acct}-quota`]: { pods: '1' } }, ...extra }, createdAt: now, expiresAt: now + TTL_MS });
 
   it(`${MAX_PENDING_RESERVATIONS} pending claims: a new object is told to retry (429, Retry-After), real creates elsewhere are not`, async () => {
-    expect(await forge(ns, 'first')).toMatchObject({ allowed: true });
+    expect(await forgePodReview(ns, 'first')).toMatchObject({ allowed: true });
     const now = Date.now();
     await fill(acct, Object.fromEntries(Array.from({ length: MAX_PENDING_RESERVATIONS }, (_, i) => [`pods./${ns}/f${i}`, claim(`pods./${ns}/f${i}`, now)])));
-    const r = await forge(ns, 'one-more');
+    const r = await forgePodReview(ns, 'one-more');
     expect(r).toMatchObject({ status: 200, allowed: false, code: 429 });
     expect(r.retryAfter).toBeLessThanOrEqual(TTL_MS / 1000);
     const real = await postPod('blocked', ns);
@@ -212,7 +172,7 @@ describe('at the bound', () => {
     const now = Date.now();
     const huge = `pods./${ns}/${'a'.repeat(97 * 1024)}`;
     await fill(acct, { [huge]: claim(huge, now) });
-    const r = await forge(ns, 'x'.repeat(253));
+    const r = await forgePodReview(ns, 'x'.repeat(253));
     expect(r).toMatchObject({ status: 200, allowed: false, code: 429 });
     const real = await postPod('beside-huge', ns);
     expect(real.status).toBe(429);
