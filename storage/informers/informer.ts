@@ -192,10 +192,11 @@ export class Informer<T extends KubeObject> {
         this.setOpen(false);
         // kube-apiserver's own Retry-After (a CRD's storage warming up, priority and fairness) is kept as
         // client-go's rest client keeps it, rather than doubling a back-off for a server that said when.
-        const waitMs = retryAfterMs(err) ?? backoffMs;
+        const askedMs = retryAfterMs(err);
+        const waitMs = askedMs ?? backoffMs;
         this.log.error('informer list/watch failed; retrying', err, { informer: this.options.name, retryInMs: waitMs });
         await this.sleep(waitMs, signal);
-        if (retryAfterMs(err) === undefined) backoffMs = Math.min(backoffMs * 2, 30_000);
+        if (askedMs === undefined) backoffMs = Math.min(backoffMs * 2, 30_000);
       }
     }
   }

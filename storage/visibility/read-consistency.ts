@@ -25,7 +25,10 @@ const LIVE_PATHS: Record<CollectionName, string> = {
   accounts: '/apis/config.kiosk.sh/v1alpha1/accounts',
 };
 
-/** How often a waiting read re-checks (the recovery window ends without an event). */
+/**
+ * How often a waiting read re-checks: to end the wait at its deadline, and to cut short again the back-off of
+ * an informer whose retry failed meanwhile (retryNow wakes only a back-off already sleeping).
+ */
 const RECHECK_MS = 100;
 
 /** ReadConsistency over the informers that feed the index. */
