@@ -1,5 +1,6 @@
 import type { KubeClient } from './client.js';
 import { KubeApiError } from './client.js';
+import { LeaseObservations } from './lease-observations.js';
 import type { Logger } from './logger.js';
 
 export interface LeaderElectionOptions {
@@ -46,8 +47,8 @@ export class LeaderElector {
   private stopped = false;
   private inflight: Promise<void> | undefined;
   private campaigning = false;
-  /** The Lease record as last seen, and when (monotonic) it was seen to change. */
-  private observed: { record: string; atMs: number } | undefined;
+  /** When (monotonic) the Lease's record was last seen to change. */
+  private readonly observations = new LeaseObservations();
   private readonly clock: Clock;
 
   constructor(private readonly client: KubeClient, private readonly options: LeaderElectionOptions, private readonly log: Logger,
@@ -133,8 +134,7 @@ export class LeaderElector {
   /** Records the Lease's holder record; returns when (monotonic) it was last seen to change. */
   private observe(spec: Lease['spec']): number {
     const record = JSON.stringify([spec?.holderIdentity ?? '', spec?.renewTime ?? '', spec?.acquireTime ?? '', spec?.leaseTransitions ?? 0, spec?.leaseDurationSeconds ?? 0]);
-    if (this.observed?.record !== record) this.observed = { record, atMs: this.clock.monotonicMs() };
-    return this.observed.atMs;
+    return this.observations.observe(this.options.name, record, this.clock.monotonicMs());
   }
 
   private async tryAcquireOrRenew(): Promise<boolean> {

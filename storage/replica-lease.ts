@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { KubeClient } from './client.js';
 import { KubeApiError } from './client.js';
+import { LeaseObservations } from './lease-observations.js';
 import type { Logger } from './logger.js';
 
 export interface ReplicaLeaseOptions {
@@ -36,8 +37,8 @@ export const replicaLeaseName = (identity: string) => `kiosk-replica-${createHas
 export class ReplicaLease {
   private timer: NodeJS.Timeout | undefined;
   private stopped = true;
-  /** identity -> the renewTime last seen and the local time it was first seen. */
-  private readonly observed = new Map<string, { renewTime: string; seenAt: number }>();
+  /** Per replica identity: when its renewTime was last seen to change. */
+  private readonly observed = new LeaseObservations();
 
   constructor(private readonly client: KubeClient, private readonly options: ReplicaLeaseOptions, private readonly log: Logger,
     private readonly now: () => number = Date.now) {}
@@ -100,14 +101,9 @@ export class ReplicaLease {
     const renewTime = lease.spec?.renewTime ?? '';
     const duration = (lease.spec?.leaseDurationSeconds ?? this.options.leaseDurationSeconds) * 1000;
     const now = this.now();
-    const seen = this.observed.get(identity);
-    if (!seen || seen.renewTime !== renewTime) {
-      this.observed.set(identity, { renewTime, seenAt: now });
-      return { alive: true, recheckInMs: duration + 500 };
-    }
-    const left = seen.seenAt + duration - now;
+    const left = this.observed.observe(identity, renewTime, now) + duration - now;
     if (left > 0) return { alive: true, recheckInMs: left + 500 };
-    this.observed.delete(identity);
+    this.observed.forget(identity);
     await this.remove(lease);
     return { alive: false };
   }
@@ -139,7 +135,7 @@ export class ReplicaLease {
         } else if (holder && !this.observed.has(holder)) {
           // Observed from start-up on: by the time this replica leads (a leader lease later), a replica
           // killed before it started is already known dead, and its creates are finished without delay.
-          this.observed.set(holder, { renewTime: lease.spec?.renewTime ?? '', seenAt: this.now() });
+          this.observed.observe(holder, lease.spec?.renewTime ?? '', this.now());
         }
       }
     } catch (err) {
