@@ -168,6 +168,7 @@ export function buildTemplates(deps: {
     instance: (ns, name) => deps.instances.get(name, ns) as unknown as TemplateInstance | undefined,
     instancesOfTemplate: (template) => (deps.instances.list() as unknown as TemplateInstance[]).filter((ti) => ti.spec?.template === template),
     template: (name) => deps.templates.get(name) as unknown as Template | undefined,
+    liveTemplate: async (name) => await deps.templates.readLive(name) as unknown as Template | undefined,
     namespace: (name) => deps.namespaces.get(name),
     account: (name) => deps.accounts.get(name),
   }, deps.backend, deps.log.with({ controller: 'templateinstance' }), deps.events, deps.queueMetrics);

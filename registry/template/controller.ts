@@ -43,6 +43,12 @@ export interface TemplateSource {
   instance(namespace: string, name: string): TemplateInstance | undefined;
   instancesOfTemplate(template: string): TemplateInstance[];
   template(name: string): Template | undefined;
+  /**
+   * The Template as kube-apiserver has it now (undefined: it does not exist). Read only when the informer has
+   * not seen it: `kubectl apply` of a Template and an instance naming it reaches us in one breath, and the
+   * instance must not fail TemplateNotFound because the Template's watch event is still on its way.
+   */
+  liveTemplate(name: string): Promise<Template | undefined>;
   namespace(name: string): { metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> } } | undefined;
   account(name: string): { metadata: { name?: string; labels?: Record<string, string>; annotations?: Record<string, string> } } | undefined;
 }
@@ -226,7 +232,7 @@ export class TemplateInstanceController {
   }
 
   private async deploy(ti: TemplateInstance, namespace: string): Promise<void> {
-    const template = this.source.template(ti.spec.template);
+    const template = this.source.template(ti.spec.template) ?? await this.source.liveTemplate(ti.spec.template);
     if (ti.status?.status === 'Deployed' && (!ti.spec.sync || ti.status.templateResourceVersion === template?.metadata.resourceVersion)) return;
     if (!template) return this.fail(ti, 'TemplateNotFound', `The specified template '${ti.spec.template}' couldn't be found.`);
 

@@ -114,6 +114,19 @@ export class Informer<T extends KubeObject> {
     this.loop = undefined;
   }
 
+  /**
+   * One object of a cluster-scoped collection as kube-apiserver has it now (undefined: it does not exist),
+   * slimmed as the store keeps it: for a reader that must not miss an object whose event is still on its way.
+   */
+  async readLive(name: string): Promise<T | undefined> {
+    try {
+      return slim(await this.client.request<T>('GET', `${this.options.path}/${encodeURIComponent(name)}`));
+    } catch (err) {
+      if (err instanceof KubeApiError && err.statusCode === 404) return undefined;
+      throw err;
+    }
+  }
+
   synced(): boolean {
     return this.hasSynced;
   }

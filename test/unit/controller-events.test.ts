@@ -49,6 +49,7 @@ describe('TemplateInstanceController events', () => {
       instance: () => instance,
       instancesOfTemplate: () => [instance],
       template: () => template,
+      liveTemplate: async () => template,
       namespace: (name) => ({ metadata: { name } }),
       account: () => undefined,
     };
@@ -113,7 +114,7 @@ describe('TemplateInstanceController events', () => {
     template.resources = { manifests: [] };
     instance.status = { status: 'Failed', templateManifests: '' };
     const failing = new TemplateInstanceController(
-      { instance: () => instance, instancesOfTemplate: () => [], template: () => template, namespace: () => undefined, account: () => undefined },
+      { instance: () => instance, instancesOfTemplate: () => [], template: () => template, liveTemplate: async () => template, namespace: () => undefined, account: () => undefined },
       {
         mapping: async () => undefined, apply: async () => undefined, remove: async () => undefined,
         patchInstanceStatus: async () => { throw forbidden('templateinstances.config.kiosk.sh "ti" is forbidden'); },

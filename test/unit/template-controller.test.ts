@@ -20,14 +20,17 @@ describe('TemplateInstanceController on hostile Templates', () => {
   let removed: ObjectRef[];
   afterEach(() => controller.close());
 
-  function deploy(template: Template, parameters: Array<{ name: string; value: string }> = [], status?: TemplateInstance['status']) {
+  /** `cached`: whether the informer has seen the Template yet; `live`: what kube-apiserver answers for it. */
+  function deploy(template: Template, parameters: Array<{ name: string; value: string }> = [], status?: TemplateInstance['status'],
+    where: { cached: boolean; live: Template | undefined } = { cached: true, live: template }) {
     const instance: TemplateInstance = {
       apiVersion: 'config.kiosk.sh/v1alpha1', kind: 'TemplateInstance',
       metadata: { name: 'ti', namespace: 'team-a', uid: 'ti-1' }, spec: { template: 'tpl', parameters }, ...(status ? { status } : {}),
     };
     const change = statusChange();
     const source: TemplateSource = {
-      instance: () => instance, instancesOfTemplate: () => [instance], template: () => template,
+      instance: () => instance, instancesOfTemplate: () => [instance],
+      template: () => (where.cached ? template : undefined), liveTemplate: async () => where.live,
       namespace: (name) => ({ metadata: { name } }), account: () => undefined,
     };
     applied = [];
@@ -59,6 +62,19 @@ describe('TemplateInstanceController on hostile Templates', () => {
     const status = await deploy(tpl([{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm' } }], [{ name: 'WORD', validation: '^(a+)+$' }]),
       [{ name: 'WORD', value: word }]);
     expect(status).toMatchObject({ status: 'Failed', reason: 'ErrorValidatingParameters', message: `parameter WORD value ${word} does not match validation pattern ^(a+)+$` });
+    expect(applied).toEqual([]);
+  });
+
+  it('reads a Template the informer has not seen yet from kube-apiserver instead of failing TemplateNotFound', async () => {
+    const template = tpl([{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm' } }]);
+    const status = await deploy(template, [], undefined, { cached: false, live: template });
+    expect(status).toMatchObject({ status: 'Deployed' });
+    expect(applied).toHaveLength(1);
+  });
+
+  it('fails TemplateNotFound with Kiosk\'s message when kube-apiserver has no such Template either', async () => {
+    const status = await deploy(tpl([]), [], undefined, { cached: false, live: undefined });
+    expect(status).toMatchObject({ status: 'Failed', reason: 'TemplateNotFound', message: 'The specified template \'tpl\' couldn\'t be found.' });
     expect(applied).toEqual([]);
   });
 
