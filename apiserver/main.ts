@@ -8,7 +8,7 @@ import { AccountWriter } from '../registry/account/writer.js';
 import { validateConfigAccount } from '../registry/account/admission.js';
 import { allSchemas, definitionName } from '../registry/openapi/schemas.js';
 import { SpaceWriter } from '../registry/space/writer.js';
-import { validateNamespaceName, validateSubdomainName } from '../registry/write/names.js';
+import { validateNamespaceName, validateSubdomainName } from '../storage/apimachinery/meta-validation.js';
 import { KubeAccountBackend } from '../storage/account-backend.js';
 import { LeaseLedger } from '../storage/lease-ledger.js';
 import { CountReservations } from '../storage/reservations.js';

@@ -1,4 +1,4 @@
-import type { StatusError } from './errors.js';
+import type { StatusError } from '../storage/apimachinery/errors.js';
 
 /** admission.k8s.io/v1 AdmissionRequest, the parts decisions read. */
 export interface AdmissionRequest {

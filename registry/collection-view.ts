@@ -4,8 +4,8 @@ import type { ReadConsistency } from '../storage/visibility/read-consistency.js'
 import type { CollectionName } from '../storage/visibility/history.js';
 import type { WatchOptions, WatchStart } from '../storage/visibility/watch-hub.js';
 import { decodeContinue, encodeContinue } from './continue-token.js';
-import type { GroupResource } from './errors.js';
-import { expired, notFound, StatusError, tooManyRequests } from './errors.js';
+import type { GroupResource } from '../storage/apimachinery/errors.js';
+import { expired, notFound, StatusError, tooManyRequests } from '../storage/apimachinery/errors.js';
 import type { Getter, ListOptions, ListResult, Lister, RequestContext, WatchEvent, WatchHandle, Watcher } from './rest.js';
 
 /** The storage view the registry consumes (implemented by storage/visibility/Visibility). */

@@ -1,4 +1,4 @@
-import { badRequest, expired } from './errors.js';
+import { badRequest, expired } from '../storage/apimachinery/errors.js';
 
 /** The position a paged list resumes from, in apimachinery's continue-token shape. */
 export interface ContinueToken {

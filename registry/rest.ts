@@ -1,5 +1,5 @@
 import type { UserInfo } from '../storage/user-info.js';
-import type { ListMeta } from './object-meta.js';
+import type { ListMeta } from '../storage/apimachinery/object-meta.js';
 
 /**
  * The verb interfaces a resource's REST storage implements, and the narrow views of storage it

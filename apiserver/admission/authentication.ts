@@ -1,6 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { TLSSocket } from 'node:tls';
-import { unauthorized } from '../../registry/errors.js';
+import { unauthorized } from '../../storage/apimachinery/errors.js';
 import type { UserInfo } from '../../storage/user-info.js';
 import { withAuthenticatedGroup } from '../../storage/user-info.js';
 import type { ClientCaPool } from '../authn/client-ca-pool.js';

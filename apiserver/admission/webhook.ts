@@ -3,8 +3,8 @@ import express from 'express';
 import { Counter, Histogram } from 'prom-client';
 import type { Registry } from 'prom-client';
 import type { AdmissionHandler, AdmissionRequest } from '../../registry/admission.js';
-import { badRequest, internal } from '../../registry/errors.js';
-import { parseJson } from '../../registry/write/decode.js';
+import { badRequest, internal } from '../../storage/apimachinery/errors.js';
+import { parseJson } from '../request/decode.js';
 import type { Logger } from '../../storage/logger.js';
 
 interface AdmissionReview {

@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
-import { unauthorized } from '../../registry/errors.js';
+import { unauthorized } from '../../storage/apimachinery/errors.js';
 import type { UserInfo } from '../../storage/user-info.js';
 import type { Authenticator } from '../authn/authenticator.js';
 

@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
-import { forbidden, StatusError } from '../../registry/errors.js';
+import { forbidden, StatusError } from '../../storage/apimachinery/errors.js';
 import type { AccessAttributes, AccessDecision } from '../../storage/authorization/subject-access-reviewer.js';
 import type { UserInfo } from '../../storage/user-info.js';
 import { SYSTEM_MASTERS } from '../../storage/user-info.js';

@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
-import { badRequest, requestEntityTooLarge, StatusError, toStatusError } from '../../registry/errors.js';
+import { badRequest, requestEntityTooLarge, StatusError, toStatusError } from '../../storage/apimachinery/errors.js';
 import type { Logger } from '../../storage/logger.js';
 import { writeStatus } from '../encoding/status.js';
 import { loggedUri } from './instrumentation.js';

@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import type { ListMeta, ObjectMeta } from '../../registry/object-meta.js';
+import type { ListMeta, ObjectMeta } from '../../storage/apimachinery/object-meta.js';
 import type { TableConvertor } from '../../registry/table-convertor.js';
 import type { OutputTarget } from './table.js';
 import { negotiateOutput, parseIncludeObject, toPartialObjectMetadata, toPartialObjectMetadataList, toTable } from './table.js';

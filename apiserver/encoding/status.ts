@@ -1,5 +1,5 @@
 import type { Response } from 'express';
-import type { StatusError } from '../../registry/errors.js';
+import type { StatusError } from '../../storage/apimachinery/errors.js';
 
 /** Writes an error as a v1 Status, the only error shape kubectl and client-go understand. */
 export function writeStatus(res: Response, err: StatusError): void {

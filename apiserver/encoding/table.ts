@@ -3,8 +3,8 @@
  * PartialObjectMetadata[List] (metadata informers, e.g. the garbage collector). Mirrors
  * k8s.io/apiserver/pkg/endpoints/handlers/response.go and handlers/negotiation.
  */
-import { badRequest, notAcceptable } from '../../registry/errors.js';
-import type { ListMeta, ObjectMeta } from '../../registry/object-meta.js';
+import { badRequest, notAcceptable } from '../../storage/apimachinery/errors.js';
+import type { ListMeta, ObjectMeta } from '../../storage/apimachinery/object-meta.js';
 import type { TableColumn, TableConvertor } from '../../registry/table-convertor.js';
 import { ageOf } from './human-duration.js';
 import { parseAccept } from './media-type.js';

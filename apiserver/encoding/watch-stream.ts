@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
-import type { StatusError } from '../../registry/errors.js';
-import { toStatusError } from '../../registry/errors.js';
-import type { ObjectMeta } from '../../registry/object-meta.js';
+import type { StatusError } from '../../storage/apimachinery/errors.js';
+import { toStatusError } from '../../storage/apimachinery/errors.js';
+import type { ObjectMeta } from '../../storage/apimachinery/object-meta.js';
 import type { TableConvertor } from '../../registry/table-convertor.js';
 import type { OutputTarget } from './table.js';
 import { negotiateOutput, parseIncludeObject, toPartialObjectMetadata, toTable } from './table.js';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Request, Response, Router } from 'express';
 import express from 'express';
-import { notAcceptable } from '../../registry/errors.js';
+import { notAcceptable } from '../../storage/apimachinery/errors.js';
 import type { ResourceDescriptor } from '../../registry/resource.js';
 import { parseAccept } from '../encoding/media-type.js';
 

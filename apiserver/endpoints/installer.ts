@@ -1,11 +1,11 @@
 import type { NextFunction, Request, Response, Router } from 'express';
 import express from 'express';
-import type { ObjectMeta } from '../../registry/object-meta.js';
+import type { ObjectMeta } from '../../storage/apimachinery/object-meta.js';
 import type { ResourceDescriptor } from '../../registry/resource.js';
 import { implementsGetter, implementsLister, implementsWatcher } from '../../registry/rest.js';
 import type { TableConvertor } from '../../registry/table-convertor.js';
-import { methodNotSupported } from '../../registry/errors.js';
-import { implementsCreater, implementsDeleter, implementsUpdater } from '../../registry/write/context.js';
+import { methodNotSupported } from '../../storage/apimachinery/errors.js';
+import { implementsCreater, implementsDeleter, implementsUpdater } from '../../registry/write-verbs.js';
 import type { WriteResource } from '../handlers/write.js';
 import { createHandler, deleteHandler, patchHandler, updateHandler } from '../handlers/write.js';
 import { getHandler } from '../handlers/get.js';

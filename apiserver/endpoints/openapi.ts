@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Router } from 'express';
 import express from 'express';
-import { notAcceptable } from '../../registry/errors.js';
+import { notAcceptable } from '../../storage/apimachinery/errors.js';
 import { openAPIV3Document, swaggerV2Document } from '../../registry/openapi/document.js';
 import type { DocumentOptions } from '../../registry/openapi/document.js';
 import { allSchemas } from '../../registry/openapi/schemas.js';

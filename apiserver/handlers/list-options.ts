@@ -1,7 +1,7 @@
-import { badRequest, invalid } from '../../registry/errors.js';
+import { badRequest, invalid } from '../../storage/apimachinery/errors.js';
 import type { ListOptions } from '../../registry/rest.js';
-import { OBJECT_META_FIELDS, parseFieldSelector } from '../../registry/selectors/field-selector.js';
-import { parseLabelSelector } from '../../registry/selectors/label-selector.js';
+import { OBJECT_META_FIELDS, parseFieldSelector } from '../../storage/apimachinery/field-selector.js';
+import { parseLabelSelector } from '../../storage/apimachinery/label-selector.js';
 
 type Query = Record<string, string | string[] | undefined>;
 

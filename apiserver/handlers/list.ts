@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
-import type { ObjectMeta } from '../../registry/object-meta.js';
+import type { ObjectMeta } from '../../storage/apimachinery/object-meta.js';
 import type { Lister } from '../../registry/rest.js';
 import type { TableConvertor } from '../../registry/table-convertor.js';
 import { writeList } from '../encoding/output.js';

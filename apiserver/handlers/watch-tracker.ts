@@ -1,7 +1,7 @@
 import { Gauge } from 'prom-client';
 import type { Registry } from 'prom-client';
-import type { StatusError } from '../../registry/errors.js';
-import { tooManyRequests } from '../../registry/errors.js';
+import type { StatusError } from '../../storage/apimachinery/errors.js';
+import { tooManyRequests } from '../../storage/apimachinery/errors.js';
 import { truncate } from '../../storage/logger.js';
 import type { WatchRegistry } from './watch.js';
 

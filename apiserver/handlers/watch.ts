@@ -1,6 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
-import { StatusError, toStatusError } from '../../registry/errors.js';
-import type { ObjectMeta } from '../../registry/object-meta.js';
+import { StatusError, toStatusError } from '../../storage/apimachinery/errors.js';
+import type { ObjectMeta } from '../../storage/apimachinery/object-meta.js';
 import type { ListOptions, Watcher } from '../../registry/rest.js';
 import type { TableConvertor } from '../../registry/table-convertor.js';
 import { WatchStream } from '../encoding/watch-stream.js';

@@ -1,15 +1,15 @@
 import type { NextFunction, Request, Response } from 'express';
-import { badRequest, invalid, StatusError } from '../../registry/errors.js';
-import type { ObjectMeta } from '../../registry/object-meta.js';
+import { badRequest, invalid, StatusError } from '../../storage/apimachinery/errors.js';
+import type { ObjectMeta } from '../../storage/apimachinery/object-meta.js';
 import type { ResourceDescriptor } from '../../registry/resource.js';
 import type { TableConvertor } from '../../registry/table-convertor.js';
-import type { Creater, Deleter, Updater, WriteContext } from '../../registry/write/context.js';
-import { assertGoTypes, decodeObject, isPlainObject, strictDecodingErrors, unknownFields } from '../../registry/write/decode.js';
-import { generateName, validateObjectMetaForCreate } from '../../registry/write/names.js';
-import { parseCreateOptions, parseDeleteOptions, parsePatchOptions, parseUpdateOptions } from '../../registry/write/options.js';
-import type { WriteOptions } from '../../registry/write/options.js';
-import { applyJsonPatch, applyMergePatch, decodeJsonPatch, decodeMergePatch, patchContentType, patchStrictError, unsupportedPatchType } from '../../registry/write/patch.js';
-import { warningHeaders } from '../../registry/write/warnings.js';
+import type { Creater, Deleter, Updater, WriteContext } from '../../registry/write-verbs.js';
+import { assertGoTypes, decodeObject, isPlainObject, strictDecodingErrors, unknownFields } from '../request/decode.js';
+import { generateName, validateObjectMetaForCreate } from '../../storage/apimachinery/meta-validation.js';
+import { parseCreateOptions, parseDeleteOptions, parsePatchOptions, parseUpdateOptions } from '../request/options.js';
+import type { WriteOptions } from '../request/options.js';
+import { applyJsonPatch, applyMergePatch, decodeJsonPatch, decodeMergePatch, patchContentType, patchStrictError, unsupportedPatchType } from '../request/patch.js';
+import { warningHeaders } from '../request/warnings.js';
 import { writeObject } from '../encoding/output.js';
 import { requestContext } from './context.js';
 

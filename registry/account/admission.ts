@@ -1,6 +1,6 @@
 import type { AdmissionDecision, AdmissionRequest } from '../admission.js';
-import { canonicalJson } from '../canonical-json.js';
-import { invalid } from '../errors.js';
+import { canonicalJson } from '../../storage/apimachinery/canonical-json.js';
+import { invalid } from '../../storage/apimachinery/errors.js';
 import type { Account } from './types.js';
 import { validateAccount } from './validation.js';
 

@@ -2,7 +2,7 @@ import type { Logger } from '../../storage/logger.js';
 import type { ApplyTarget } from '../../storage/object-writer.js';
 import { Workqueue } from '../../storage/workqueue.js';
 import type { WorkqueueMetricsProvider } from '../../storage/workqueue.js';
-import { canonicalJson } from '../canonical-json.js';
+import { canonicalJson } from '../../storage/apimachinery/canonical-json.js';
 import type { EventSink } from '../events.js';
 import { discardEvents, errorNote, referenceTo } from '../events.js';
 import { spaceClusterRole } from '../space/access.js';

@@ -1,4 +1,4 @@
-import type { ObjectMeta } from '../object-meta.js';
+import type { ObjectMeta } from '../../storage/apimachinery/object-meta.js';
 import type { Account, AccountSpec, AccountStatus } from './types.js';
 
 interface ConfigAccountLike {

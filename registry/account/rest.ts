@@ -1,7 +1,7 @@
 import type { KubeObject } from '../../storage/informers/informer.js';
 import type { VisibilitySource } from '../collection-view.js';
 import { CollectionView } from '../collection-view.js';
-import type { Creater, DeleteOptions, Deleter, Updater, WriteContext } from '../write/context.js';
+import type { Creater, DeleteOptions, Deleter, Updater, WriteContext } from '../write-verbs.js';
 import { configToTenancyAccount } from './convert.js';
 import type { Account } from './types.js';
 import type { AccountWriter } from './writer.js';

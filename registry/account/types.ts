@@ -1,4 +1,4 @@
-import type { ListMeta, ObjectMeta } from '../object-meta.js';
+import type { ListMeta, ObjectMeta } from '../../storage/apimachinery/object-meta.js';
 
 /** An RBAC subject, written exactly as in a RoleBinding. */
 export interface Subject {

@@ -1,9 +1,9 @@
 import { KubeApiError } from '../../storage/client.js';
-import { upstreamClientError } from '../write/upstream-errors.js';
-import type { GroupResource } from '../errors.js';
-import { alreadyExists, conflict, invalid, notFound } from '../errors.js';
-import type { DeleteOptions, WriteContext } from '../write/context.js';
-import { READ_YOUR_WRITES_MS } from '../write/context.js';
+import { upstreamClientError } from '../generic/upstream-errors.js';
+import type { GroupResource } from '../../storage/apimachinery/errors.js';
+import { alreadyExists, conflict, invalid, notFound } from '../../storage/apimachinery/errors.js';
+import type { DeleteOptions, WriteContext } from '../write-verbs.js';
+import { READ_YOUR_WRITES_MS } from '../write-verbs.js';
 import { configToTenancyAccount } from './convert.js';
 import type { Account } from './types.js';
 import { validateAccount } from './validation.js';

@@ -1,10 +1,10 @@
 import type { AdmissionDecision, AdmissionRequest } from '../admission.js';
-import { badRequest, invalid, StatusError, tooManyRequests } from '../errors.js';
+import { badRequest, invalid, StatusError, tooManyRequests } from '../../storage/apimachinery/errors.js';
 import { LedgerRetryError } from '../../storage/lease-ledger.js';
 import type { CountedKind } from './counted-kinds.js';
 import { kindKey, kindsCountedBy, PODS } from './counted-kinds.js';
-import type { Quantity } from './quantity.js';
-import { add, cmp, format, parseQuantity } from './quantity.js';
+import type { Quantity } from '../../storage/apimachinery/quantity.js';
+import { add, cmp, format, parseQuantity } from '../../storage/apimachinery/quantity.js';
 import type { Reservation, ReservationEntry } from './reservations.js';
 import {
   claimKey, counts, liveEntries, MAX_PENDING_RESERVATIONS, mergeClaim, RESERVATION_TTL_MS, retryAfterSeconds,

@@ -2,8 +2,8 @@ import type { Logger } from '../../storage/logger.js';
 import type { ApplyTarget } from '../../storage/object-writer.js';
 import { Workqueue } from '../../storage/workqueue.js';
 import type { WorkqueueMetricsProvider } from '../../storage/workqueue.js';
-import type { Quantity } from './quantity.js';
-import { format, parseQuantity } from './quantity.js';
+import type { Quantity } from '../../storage/apimachinery/quantity.js';
+import { format, parseQuantity } from '../../storage/apimachinery/quantity.js';
 import type { AccountQuota } from './types.js';
 import { UsageIndex } from './usage-index.js';
 

@@ -4,8 +4,8 @@
  * one review may hold must be bounded: one claim per object (namespace/name), a short life, a cap in count
  * and in bytes. Pure functions over ledger entries: the ledger's transaction calls them.
  */
-import type { Quantity } from './quantity.js';
-import { cmp, format, parseQuantity } from './quantity.js';
+import type { Quantity } from '../../storage/apimachinery/quantity.js';
+import { cmp, format, parseQuantity } from '../../storage/apimachinery/quantity.js';
 
 /** What one admitted request adds to each quota (quota name → resource name → quantity), until its object is seen. */
 export interface Reservation {

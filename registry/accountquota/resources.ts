@@ -4,10 +4,10 @@
  * (ValidateResourceQuotaSpec): an AccountQuota's `spec.quota` is checked exactly as a ResourceQuota's
  * `spec` is, so users get the same field errors from us as from kube-apiserver.
  */
-import { fieldError, isQualifiedName } from '../selectors/label-validation.js';
-import type { FieldError } from '../selectors/label-validation.js';
-import { format, isNegative, toQuantity, upstreamMilliValue } from './quantity.js';
-import type { Quantity } from './quantity.js';
+import { fieldError, isQualifiedName } from '../../storage/apimachinery/validation.js';
+import type { FieldError } from '../../storage/apimachinery/validation.js';
+import { format, isNegative, toQuantity, upstreamMilliValue } from '../../storage/apimachinery/quantity.js';
+import type { Quantity } from '../../storage/apimachinery/quantity.js';
 
 /** corev1.DefaultResourceRequestsPrefix. */
 export const REQUESTS_PREFIX = 'requests.';

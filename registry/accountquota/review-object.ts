@@ -7,8 +7,8 @@
  * claim that its object could never come to fill, nor fill the ledger with a name of 130,000 characters.
  */
 import type { AdmissionRequest } from '../admission.js';
-import type { FieldError } from '../selectors/label-validation.js';
-import { fieldError, isDNS1123Label, isDNS1123Subdomain, maxLenError, regexError } from '../selectors/label-validation.js';
+import type { FieldError } from '../../storage/apimachinery/validation.js';
+import { fieldError, isDNS1123Label, isDNS1123Subdomain, maxLenError, regexError } from '../../storage/apimachinery/validation.js';
 import type { CountedKind } from './counted-kinds.js';
 
 const DNS1035_LABEL_MAX_LENGTH = 63;

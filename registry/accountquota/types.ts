@@ -1,4 +1,4 @@
-import type { ObjectMeta } from '../object-meta.js';
+import type { ObjectMeta } from '../../storage/apimachinery/object-meta.js';
 
 export interface ScopeSelector {
   matchExpressions?: Array<{ scopeName: string; operator: string; values?: string[] }>;

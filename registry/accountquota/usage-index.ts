@@ -1,7 +1,7 @@
 import type { CountedKind } from './counted-kinds.js';
 import { kindKey, kindsCountedBy } from './counted-kinds.js';
-import type { Quantity } from './quantity.js';
-import { add, parseQuantity } from './quantity.js';
+import type { Quantity } from '../../storage/apimachinery/quantity.js';
+import { add, parseQuantity } from '../../storage/apimachinery/quantity.js';
 import type { AccountQuota } from './types.js';
 import { matchesScopes, usageOf } from './usage.js';
 

@@ -9,12 +9,12 @@
  * (status resources), RecoverVolumeExpansionFailure and VolumeAttributesClass are on. DRA resource claims
  * are counted as objects only (upstream's claim evaluator, for device-class quotas, is not ported).
  */
-import { forbidden } from '../errors.js';
-import type { GroupResource, StatusError } from '../errors.js';
-import { labelSelectorAsSelector } from '../selectors/label-selector.js';
-import { goQuote } from '../selectors/label-validation.js';
-import { add, cmp, format, isNegative, isZero, newQuantity, parseQuantity, roundUp, sign, sub, toQuantity, ZERO } from './quantity.js';
-import type { Quantity } from './quantity.js';
+import { forbidden } from '../../storage/apimachinery/errors.js';
+import type { GroupResource, StatusError } from '../../storage/apimachinery/errors.js';
+import { labelSelectorAsSelector } from '../../storage/apimachinery/label-selector.js';
+import { goQuote } from '../../storage/apimachinery/validation.js';
+import { add, cmp, format, isNegative, isZero, newQuantity, parseQuantity, roundUp, sign, sub, toQuantity, ZERO } from '../../storage/apimachinery/quantity.js';
+import type { Quantity } from '../../storage/apimachinery/quantity.js';
 import {
   DEVICE_CLASS_PREFIX, HUGEPAGES_PREFIX, REQUESTS_HUGEPAGES_PREFIX, REQUESTS_PREFIX, STORAGE_CLASS_SUFFIX,
   isExtendedResourceName, isNativeResource, objectCountResourceName, storageClassResourceName,

@@ -1,9 +1,9 @@
 import type { ResourceDescriptor } from '../resource.js';
 import type { Operation, OperationOptions, Parameter, PathItem } from './operations.js';
 import { resourcePaths } from './operations.js';
-import type { GroupVersionKind, Schema } from './schema.js';
-import { GVK_EXTENSION, ref, toSwaggerV2 } from './schema.js';
-import { DELETE_OPTIONS, PATCH, STATUS, WATCH_EVENT } from './upstream.js';
+import type { GroupVersionKind, Schema } from '../../storage/apimachinery/openapi/schema.js';
+import { GVK_EXTENSION, ref, toSwaggerV2 } from '../../storage/apimachinery/openapi/schema.js';
+import { DELETE_OPTIONS, PATCH, STATUS, WATCH_EVENT } from '../../storage/apimachinery/openapi/upstream.js';
 
 /*
  * OpenAPI v3 (one document per group/version, as kube-apiserver's OpenAPI v3 controller fetches them) and

@@ -1,6 +1,6 @@
 import type { ResourceDescriptor } from '../resource.js';
-import type { GroupVersionKind } from './schema.js';
-import { DELETE_OPTIONS, PATCH, STATUS } from './upstream.js';
+import type { GroupVersionKind } from '../../storage/apimachinery/openapi/schema.js';
+import { DELETE_OPTIONS, PATCH, STATUS } from '../../storage/apimachinery/openapi/upstream.js';
 
 /*
  * The REST operations of a resource, in a neutral form that both the OpenAPI v3 and the Swagger 2.0 renderers

@@ -1,9 +1,9 @@
 import { TENANCY_GROUP, TENANCY_VERSION } from '../resource.js';
-import type { Schema } from './schema.js';
-import { GVK_EXTENSION, ref, refProperty, stringArray, stringMap, stringProperty } from './schema.js';
-import { LIST_META, OBJECT_META, SUBJECT, typeMetaProperties, upstreamSchemas } from './upstream.js';
+import type { Schema } from '../../storage/apimachinery/openapi/schema.js';
+import { GVK_EXTENSION, ref, refProperty, stringArray, stringMap, stringProperty } from '../../storage/apimachinery/openapi/schema.js';
+import { LIST_META, OBJECT_META, SUBJECT, typeMetaProperties, upstreamSchemas } from '../../storage/apimachinery/openapi/upstream.js';
 
-export { upstreamSchemas } from './upstream.js';
+export { upstreamSchemas } from '../../storage/apimachinery/openapi/upstream.js';
 
 /**
  * The OpenAPI name of one of our kinds: the group reversed like a domain, then version and kind

@@ -1,5 +1,5 @@
 import type { AccessAttributes, AccessDecision } from '../../storage/authorization/subject-access-reviewer.js';
-import type { ObjectMeta } from '../object-meta.js';
+import type { ObjectMeta } from '../../storage/apimachinery/object-meta.js';
 import type { UserInfo } from '../../storage/user-info.js';
 import type { Account } from '../account/types.js';
 

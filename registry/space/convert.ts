@@ -1,4 +1,4 @@
-import type { ObjectMeta } from '../object-meta.js';
+import type { ObjectMeta } from '../../storage/apimachinery/object-meta.js';
 import { ACCOUNT_LABEL } from '../account/types.js';
 import type { Space } from './types.js';
 

@@ -1,4 +1,4 @@
-import type { ObjectMeta } from '../object-meta.js';
+import type { ObjectMeta } from '../../storage/apimachinery/object-meta.js';
 
 /**
  * A namespace whose create request has not finished yet carries this annotation (value `creating`), set

@@ -1,6 +1,6 @@
 import { ACCOUNT_LABEL } from '../account/types.js';
 import type { Account } from '../account/types.js';
-import type { ObjectMeta } from '../object-meta.js';
+import type { ObjectMeta } from '../../storage/apimachinery/object-meta.js';
 import type { NamespaceObject } from './backend.js';
 import type { Space } from './types.js';
 

@@ -1,4 +1,4 @@
-import type { ListMeta, ObjectMeta } from '../object-meta.js';
+import type { ListMeta, ObjectMeta } from '../../storage/apimachinery/object-meta.js';
 
 /** tenancy.kiosk.sh/v1alpha1 Space: Kiosk's field names, so Kiosk's YAML works unchanged. */
 export interface Space {

@@ -1,7 +1,7 @@
 import { isPlainObject, MAX_NESTING_DEPTH, nestsDeeperThan } from './plain-data.js';
 import { RenderError } from './render.js';
 import type { HelmConfiguration, HelmSecretRef } from './types.js';
-import { yamlToJson } from './yaml.js';
+import { yamlToJson } from '../../storage/apimachinery/yaml.js';
 
 const helmError = (message: string) => new RenderError('ErrorHelm', `Error during helm template: ${message}`);
 

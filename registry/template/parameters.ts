@@ -4,7 +4,7 @@
  * `${NAME}` (each extra `$` escapes one), and a walk that substitutes in string values only, never in keys.
  */
 import { isContainer, setOwn, type Container } from './plain-data.js';
-import { yamlToJson } from './yaml.js';
+import { yamlToJson } from '../../storage/apimachinery/yaml.js';
 
 /** Returns the text for a variable name (the part between the braces); throws to abort. */
 export type ReplaceVarFn = (name: string) => string;

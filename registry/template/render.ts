@@ -11,12 +11,12 @@
  * overflow), scans are linear, and regexps run off the event loop (go-regexp-worker.ts).
  */
 import { ACCOUNT_LABEL } from '../account/types.js';
-import { GoRegexpError, GoRegexpValueTooLongError } from './go-regexp.js';
-import { GoRegexpUndecidedError, type MatchGoRegexp } from './go-regexp-worker.js';
+import { GoRegexpError, GoRegexpValueTooLongError } from '../../storage/apimachinery/go-regexp/go-regexp.js';
+import { GoRegexpUndecidedError, type MatchGoRegexp } from '../../storage/apimachinery/go-regexp/worker.js';
 import { parseString, walkStrings, type ReplaceVarFn } from './parameters.js';
 import { cloneJson, getOwn, isPlainObject, MAX_NESTING_DEPTH, nestsDeeperThan } from './plain-data.js';
 import type { HelmConfiguration, Template, TemplateFailureReason, TemplateInstance } from './types.js';
-import { goJson, goJsonTypeName, jsonToYaml, yamlToJson } from './yaml.js';
+import { goJson, goJsonTypeName, jsonToYaml, yamlToJson } from '../../storage/apimachinery/yaml.js';
 
 /** A rendering failure, carrying the TemplateInstance status reason and message. */
 export class RenderError extends Error {

@@ -1,4 +1,4 @@
-import type { ListMeta, ObjectMeta } from '../object-meta.js';
+import type { ListMeta, ObjectMeta } from '../../storage/apimachinery/object-meta.js';
 
 /**
  * config.kiosk.sh/v1alpha1 Template and TemplateInstance, field for field as Kiosk's Go types

@@ -5,8 +5,8 @@
 // noise), and the time until the answer or the deadline. Run: npm run -s build && node dist/test/bench/measure-regexp.js
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import { GoRegexpWorker } from '../../registry/template/go-regexp-worker.js';
-import { matchesGoRegexp, MAX_PATTERN_LENGTH, MAX_VALUE_LENGTH } from '../../registry/template/go-regexp.js';
+import { GoRegexpWorker } from '../../storage/apimachinery/go-regexp/worker.js';
+import { matchesGoRegexp, MAX_PATTERN_LENGTH, MAX_VALUE_LENGTH } from '../../storage/apimachinery/go-regexp/go-regexp.js';
 
 const MiB = 1024 * 1024;
 const costly = (n: number) => `${'a'.repeat(999)}b`.repeat(Math.ceil(n / 1000)).slice(0, n);

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GoRegexpError, matchesGoRegexp } from '../../registry/template/go-regexp.js';
+import { GoRegexpError, matchesGoRegexp } from '../../storage/apimachinery/go-regexp/go-regexp.js';
 import { GO_ANSWERS } from '../unit/go-regexp-answers.js';
 
 const GO_PROGRAM = `package main

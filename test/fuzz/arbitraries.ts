@@ -8,8 +8,8 @@
 import { dumpYaml } from '@kubernetes/client-node';
 import fc from 'fast-check';
 import { allSchemas, definitionName } from '../../registry/openapi/schemas.js';
-import type { Schema } from '../../registry/openapi/schema.js';
-import { DELETE_OPTIONS } from '../../registry/openapi/upstream.js';
+import type { Schema } from '../../storage/apimachinery/openapi/schema.js';
+import { DELETE_OPTIONS } from '../../storage/apimachinery/openapi/upstream.js';
 import type { Mutation, Payload } from './payload.js';
 import { toJsonBytes, YAML_SPECIALS } from './payload.js';
 import type { Hints } from './schema-arbitrary.js';

@@ -2,7 +2,7 @@
  * What must hold for every input, whatever it is: the only exception is a StatusError with a 4xx code, and
  * no built-in prototype gains a key (data never becomes a prototype, architecture.md "Untrusted input").
  */
-import { StatusError } from '../../registry/errors.js';
+import { StatusError } from '../../storage/apimachinery/errors.js';
 
 const PROTOTYPES: Array<[string, object]> = [['Object.prototype', Object.prototype], ['Array.prototype', Array.prototype],
   ['Function.prototype', Function.prototype], ['String.prototype', String.prototype]];

@@ -7,7 +7,7 @@
  * so that deeper code is reached as well.
  */
 import fc from 'fast-check';
-import type { Schema } from '../../registry/openapi/schema.js';
+import type { Schema } from '../../storage/apimachinery/openapi/schema.js';
 
 const REF_PREFIX = '#/components/schemas/';
 

@@ -17,15 +17,15 @@ import { AccountQuotaAdmission, validateAccountQuota } from '../../registry/acco
 import type { AccountQuota } from '../../registry/accountquota/types.js';
 import { UsageIndex } from '../../registry/accountquota/usage-index.js';
 import { decodeContinue } from '../../registry/continue-token.js';
-import { badRequest, StatusError } from '../../registry/errors.js';
+import { badRequest, StatusError } from '../../storage/apimachinery/errors.js';
 import { namespaceToSpace } from '../../registry/space/convert.js';
 import type { NamespaceLike } from '../../registry/space/convert.js';
-import type { FieldValidation } from '../../registry/write/decode.js';
-import { decodeObject, unknownFields } from '../../registry/write/decode.js';
-import { validateNamespaceName, validateObjectMetaForCreate, validateSubdomainName } from '../../registry/write/names.js';
-import type { Query } from '../../registry/write/options.js';
-import { parseCreateOptions, parseDeleteOptions, parsePatchOptions, parseUpdateOptions } from '../../registry/write/options.js';
-import { applyJsonPatch, applyMergePatch, decodeJsonPatch, decodeMergePatch, goJsonMarshal, patchContentType, patchStrictError } from '../../registry/write/patch.js';
+import type { FieldValidation } from '../../apiserver/request/decode.js';
+import { decodeObject, unknownFields } from '../../apiserver/request/decode.js';
+import { validateNamespaceName, validateObjectMetaForCreate, validateSubdomainName } from '../../storage/apimachinery/meta-validation.js';
+import type { Query } from '../../apiserver/request/options.js';
+import { parseCreateOptions, parseDeleteOptions, parsePatchOptions, parseUpdateOptions } from '../../apiserver/request/options.js';
+import { applyJsonPatch, applyMergePatch, decodeJsonPatch, decodeMergePatch, goJsonMarshal, patchContentType, patchStrictError } from '../../apiserver/request/patch.js';
 import type { FuzzContext } from './arbitraries.js';
 import { YAML_SPECIALS } from './payload.js';
 import {

@@ -1,4 +1,4 @@
-import { StatusError } from '../../registry/errors.js';
+import { StatusError } from '../../storage/apimachinery/errors.js';
 
 /** The StatusError `fn` throws (fails the test when it throws nothing or something else). */
 export function statusOf(fn: () => unknown): StatusError {

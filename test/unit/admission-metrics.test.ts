@@ -10,7 +10,7 @@ import { admissionMetrics, admissionRouter } from '../../apiserver/admission/web
 import { readBody } from '../../apiserver/chain/body.js';
 import { errorHandler, notFoundHandler } from '../../apiserver/chain/errors.js';
 import type { AdmissionHandler, AdmissionRequest } from '../../registry/admission.js';
-import { forbidden } from '../../registry/errors.js';
+import { forbidden } from '../../storage/apimachinery/errors.js';
 import { silentLogger } from '../../storage/logger.js';
 
 const request = (operation: string, name: string): AdmissionRequest => ({

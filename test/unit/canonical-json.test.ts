@@ -1,4 +1,4 @@
-import { canonicalJson, sortedJson } from '../../registry/canonical-json.js';
+import { canonicalJson, sortedJson } from '../../storage/apimachinery/canonical-json.js';
 
 describe('canonicalJson', () => {
   it('sorts keys at every level and prints as JSON.stringify otherwise', () => {

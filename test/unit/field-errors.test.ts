@@ -1,7 +1,7 @@
-import { invalid } from '../../registry/errors.js';
+import { invalid } from '../../storage/apimachinery/errors.js';
 import {
   fieldError, fieldErrorString, goQuote, goValue, isDNS1123Label, isGoPrintable, uniqueFieldErrors,
-} from '../../registry/selectors/label-validation.js';
+} from '../../storage/apimachinery/validation.js';
 
 describe('goQuote (strconv.Quote)', () => {
   it.each([

@@ -1,6 +1,6 @@
 import {
   MAX_FIELD_SELECTOR_LENGTH, OBJECT_META_FIELDS, escapeFieldValue, fieldRequirementsForAuthorization, parseFieldSelector,
-} from '../../registry/selectors/field-selector.js';
+} from '../../storage/apimachinery/field-selector.js';
 
 const parse = (text: string) => parseFieldSelector(text, OBJECT_META_FIELDS);
 

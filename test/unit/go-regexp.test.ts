@@ -2,8 +2,8 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import {
   compileGoRegexp, GoRegexpError, GoRegexpValueTooLongError, matchesGoRegexp, MAX_PATTERN_LENGTH, MAX_VALUE_LENGTH,
-} from '../../registry/template/go-regexp.js';
-import { GoRegexpUndecidedError, GoRegexpWorker } from '../../registry/template/go-regexp-worker.js';
+} from '../../storage/apimachinery/go-regexp/go-regexp.js';
+import { GoRegexpUndecidedError, GoRegexpWorker } from '../../storage/apimachinery/go-regexp/worker.js';
 import { GO_ANSWERS } from './go-regexp-answers.js';
 
 /** What matchesGoRegexp says, in GO_ANSWERS' terms: the match, or the error text. */
@@ -182,7 +182,7 @@ describe('GoRegexpWorker', () => {
   it('keeps the process alive while a match is in flight, and not after', async () => {
     worker = new GoRegexpWorker();
     // A process with nothing else to do: it must wait for the answer, then exit without a close().
-    const script = `const { GoRegexpWorker } = await import(${JSON.stringify(new URL('../../registry/template/go-regexp-worker.js', import.meta.url).href)});
+    const script = `const { GoRegexpWorker } = await import(${JSON.stringify(new URL('../../storage/apimachinery/go-regexp/worker.js', import.meta.url).href)});
       console.log(await new GoRegexpWorker().match('^(a+)+$', 'a'.repeat(40)));`;
     const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { timeout: 60_000 });
     expect(stdout).toBe('true\n');

@@ -1,5 +1,5 @@
 import { allSchemas, definitionName } from '../../registry/openapi/schemas.js';
-import { checkGoTypes } from '../../registry/write/go-types.js';
+import { checkGoTypes } from '../../apiserver/request/go-types.js';
 
 const catalogue = allSchemas();
 const SPACE = definitionName('tenancy.kiosk.sh', 'v1alpha1', 'Space');

@@ -1,8 +1,8 @@
-import { StatusError } from '../../registry/errors.js';
+import { StatusError } from '../../storage/apimachinery/errors.js';
 import {
   MAX_SELECTOR_LENGTH, everything, labelRequirementsForAuthorization, labelSelectorAsSelector, nothing, parseLabelSelector,
-} from '../../registry/selectors/label-selector.js';
-import type { MetaLabelSelector } from '../../registry/selectors/label-selector.js';
+} from '../../storage/apimachinery/label-selector.js';
+import type { MetaLabelSelector } from '../../storage/apimachinery/label-selector.js';
 
 const nameRegexError = "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character "
   + "(e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')";

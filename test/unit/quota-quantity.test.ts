@@ -1,8 +1,8 @@
 import {
   ERR_FORMAT_WRONG, ERR_NUMERIC, ERR_SUFFIX, ZERO, add, cmp, equal, format, isNegative, isZero, max, milliValue, neg,
   newMilliQuantity, newQuantity, parseQuantity, roundUp, sign, sub, toQuantity, upstreamMilliValue, value,
-} from '../../registry/accountquota/quantity.js';
-import type { QuantityFormat } from '../../registry/accountquota/quantity.js';
+} from '../../storage/apimachinery/quantity.js';
+import type { QuantityFormat } from '../../storage/apimachinery/quantity.js';
 
 // Expected values were produced by k8s.io/apimachinery v0.36.3 (resource.ParseQuantity, String(), Format,
 // MilliValue()) on the same inputs, except where a comment says otherwise.

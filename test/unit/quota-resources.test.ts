@@ -1,4 +1,4 @@
-import { invalid } from '../../registry/errors.js';
+import { invalid } from '../../storage/apimachinery/errors.js';
 import {
   QUOTA_SCOPES, STANDARD_QUOTA_RESOURCES, goJSON, isExtendedResourceName, isIntegerResourceName, isNativeResource,
   isQuotaIgnoredResource, isResourceQuotaScopeValidForResource, isStandardQuotaResourceName, isStandardResourceQuotaScope,

@@ -1,4 +1,4 @@
-import { format, parseQuantity } from '../../registry/accountquota/quantity.js';
+import { format, parseQuantity } from '../../storage/apimachinery/quantity.js';
 import {
   addResourceLists, checkExceeded, exceededMessage, failedQuotaMessage, formatResourceList, handles, matchesScopes,
   matchingResources, maskResourceList, missingLimits, negativeResources, negativeUsageMessage, podIsBestEffort, podIsTerminal,

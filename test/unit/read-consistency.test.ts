@@ -4,9 +4,9 @@
 // against the real control plane in test/integration/resilience.test.ts.
 import { AccountStorage } from '../../registry/account/rest.js';
 import type { AccountWriter } from '../../registry/account/writer.js';
-import { StatusError } from '../../registry/errors.js';
-import { parseFieldSelector } from '../../registry/selectors/field-selector.js';
-import { parseLabelSelector } from '../../registry/selectors/label-selector.js';
+import { StatusError } from '../../storage/apimachinery/errors.js';
+import { parseFieldSelector } from '../../storage/apimachinery/field-selector.js';
+import { parseLabelSelector } from '../../storage/apimachinery/label-selector.js';
 import type { ListOptions } from '../../registry/rest.js';
 import type { KubeObject } from '../../storage/informers/informer.js';
 import type { ReadConsistency } from '../../storage/visibility/read-consistency.js';

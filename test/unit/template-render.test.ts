@@ -1,6 +1,6 @@
-import { matchesGoRegexp } from '../../registry/template/go-regexp.js';
+import { matchesGoRegexp } from '../../storage/apimachinery/go-regexp/go-regexp.js';
 import { rejection, renderError } from '../support/render-error.js';
-import type { MatchGoRegexp } from '../../registry/template/go-regexp-worker.js';
+import type { MatchGoRegexp } from '../../storage/apimachinery/go-regexp/worker.js';
 import { parseString, walkStrings } from '../../registry/template/parameters.js';
 import {
   convertManifest, forceNamespace, RenderError, renderManifests, renderTemplate, resolvePredefined, substituteInValues,
@@ -8,7 +8,7 @@ import {
 } from '../../registry/template/render.js';
 import type { Template, TemplateInstance, TemplateParameter } from '../../registry/template/types.js';
 import { isPending } from '../../registry/template/types.js';
-import { goJson, jsonToYaml, resolvePlainScalar, yamlToJson } from '../../registry/template/yaml.js';
+import { goJson, jsonToYaml, resolvePlainScalar, yamlToJson } from '../../storage/apimachinery/yaml.js';
 
 // ---------------------------------------------------------------------------------------------------------
 // Fixtures.

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { rejection, renderError } from '../support/render-error.js';
-import { GoRegexpWorker } from '../../registry/template/go-regexp-worker.js';
-import { matchesGoRegexp } from '../../registry/template/go-regexp.js';
+import { GoRegexpWorker } from '../../storage/apimachinery/go-regexp/worker.js';
+import { matchesGoRegexp } from '../../storage/apimachinery/go-regexp/go-regexp.js';
 import { parseHelmOutput } from '../../registry/template/helm.js';
 import { parseString, walkStrings } from '../../registry/template/parameters.js';
 import { cloneJson, MAX_NESTING_DEPTH, nestsDeeperThan, setOwn } from '../../registry/template/plain-data.js';

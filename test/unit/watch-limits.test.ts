@@ -10,7 +10,7 @@ import { Registry } from 'prom-client';
 import { errorHandler } from '../../apiserver/chain/errors.js';
 import { WatchTracker, tooManyWatches } from '../../apiserver/handlers/watch-tracker.js';
 import { watchHandler } from '../../apiserver/handlers/watch.js';
-import { StatusError } from '../../registry/errors.js';
+import { StatusError } from '../../storage/apimachinery/errors.js';
 import type { ListOptions, WatchEvent, WatchHandle, Watcher } from '../../registry/rest.js';
 import { silentLogger } from '../../storage/logger.js';
 

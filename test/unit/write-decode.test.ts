@@ -1,11 +1,11 @@
 import { statusOf } from '../support/status-of.js';
 import { allSchemas, definitionName } from '../../registry/openapi/schemas.js';
-import type { Schema } from '../../registry/openapi/schema.js';
+import type { Schema } from '../../storage/apimachinery/openapi/schema.js';
 import {
   MAX_JSON_DEPTH, MAX_YAML_SEPARATORS, bodyMediaType, decodeBody, jsonDepthExceeds, decodeObject, duplicateFields, fieldValidation, parseGroupVersion, parseYaml, scanJson,
   strictDecodingOutcome, summarizeData, unknownFields,
-} from '../../registry/write/decode.js';
-import { MAX_RECORDED_WARNINGS, warningHeaders } from '../../registry/write/warnings.js';
+} from '../../apiserver/request/decode.js';
+import { MAX_RECORDED_WARNINGS, warningHeaders } from '../../apiserver/request/warnings.js';
 
 const SPACE = { group: 'tenancy.kiosk.sh', version: 'v1alpha1', kind: 'Space' };
 const SPACE_SCHEMA = definitionName('tenancy.kiosk.sh', 'v1alpha1', 'Space');

@@ -1,8 +1,8 @@
-import { invalid } from '../../registry/errors.js';
+import { invalid } from '../../storage/apimachinery/errors.js';
 import {
   GENERATED_NAME_ALPHABET, generateName, maskTrailingDash, validateAnnotations, validateLabels, validateNamespaceName,
   validateObjectMetaForCreate, validateSubdomainName,
-} from '../../registry/write/names.js';
+} from '../../storage/apimachinery/meta-validation.js';
 
 const LABEL_REGEX = "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end "
   + "with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";

@@ -1,8 +1,8 @@
 import { statusOf } from '../support/status-of.js';
 import {
   fieldManagerFromUserAgent, managerOrUserAgent, parseCreateOptions, parseDeleteOptions, parsePatchOptions, parseUpdateOptions,
-} from '../../registry/write/options.js';
-import type { Query } from '../../registry/write/options.js';
+} from '../../apiserver/request/options.js';
+import type { Query } from '../../apiserver/request/options.js';
 
 const json = (v: unknown) => Buffer.from(JSON.stringify(v));
 

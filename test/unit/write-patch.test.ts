@@ -2,8 +2,8 @@ import { statusOf } from '../support/status-of.js';
 import {
   MAX_JSON_PATCH_COPY_BYTES, applyJsonPatch, applyMergePatch, decodeJsonPatch, decodeMergePatch, goJsonMarshal, jsonEqual,
   patchContentType, patchStrictError, unsupportedPatchType,
-} from '../../registry/write/patch.js';
-import { MAX_JSON_DEPTH } from '../../registry/write/decode.js';
+} from '../../apiserver/request/patch.js';
+import { MAX_JSON_DEPTH } from '../../apiserver/request/decode.js';
 
 const NOT_APPLIED = 'the server rejected our request due to an error in our request';
 

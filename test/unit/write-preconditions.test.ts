@@ -1,7 +1,7 @@
 import { statusOf } from '../support/status-of.js';
 import {
   OPTIMISTIC_LOCK_ERROR_MSG, checkPreconditions, checkResourceVersion, optimisticLockConflict, storageKey,
-} from '../../registry/write/preconditions.js';
+} from '../../registry/generic/preconditions.js';
 
 const spaces = { group: 'tenancy.kiosk.sh', resource: 'spaces' };
 const current = { uid: 'uid-b', resourceVersion: '12' };

@@ -1,4 +1,4 @@
-import { WarningRecorder, warningHeader, warningHeaders } from '../../registry/write/warnings.js';
+import { WarningRecorder, warningHeader, warningHeaders } from '../../apiserver/request/warnings.js';
 
 describe('warningHeader (NewWarningHeader)', () => {
   it.each([

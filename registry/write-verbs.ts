@@ -1,4 +1,4 @@
-import type { RequestContext } from '../rest.js';
+import type { RequestContext } from './rest.js';
 
 /**
  * How long a write waits for its own result to show in the access index before answering, so the

@@ -3,8 +3,8 @@
  * (selector.go): kubectl users get the same 400s from us as from kube-apiserver, and the parsed
  * requirements are what SubjectAccessReview's labelSelector wants.
  */
-import { badRequest } from '../errors.js';
-import { aggregate, fieldInvalid, goQuote, isQualifiedName, isValidLabelValue } from './label-validation.js';
+import { badRequest } from './errors.js';
+import { aggregate, fieldInvalid, goQuote, isQualifiedName, isValidLabelValue } from './validation.js';
 
 /** selection.Operator values, spelled as upstream spells them. */
 export type LabelOperator = 'in' | 'notin' | '=' | '==' | '!=' | 'exists' | '!' | 'gt' | 'lt';

@@ -4,8 +4,8 @@
  * turns that into a 409 Conflict (interpretDeleteError / interpretUpdateError); a stale resourceVersion on
  * update is the optimistic-lock conflict.
  */
-import type { GroupResource, StatusError } from '../errors.js';
-import { conflict } from '../errors.js';
+import type { GroupResource, StatusError } from '../../storage/apimachinery/errors.js';
+import { conflict } from '../../storage/apimachinery/errors.js';
 
 /** storage.OptimisticLockErrorMsg. */
 export const OPTIMISTIC_LOCK_ERROR_MSG = 'the object has been modified; please apply your changes to the latest version and try again';

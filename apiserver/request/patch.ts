@@ -10,9 +10,9 @@
  * - more than 10000 operations is 413.
  * Pure: inputs are never mutated.
  */
-import { StatusError, badRequest, invalid, requestEntityTooLarge, unsupportedMediaType } from '../errors.js';
-import { sortedJson } from '../canonical-json.js';
-import { fieldError } from '../selectors/label-validation.js';
+import { StatusError, badRequest, invalid, requestEntityTooLarge, unsupportedMediaType } from '../../storage/apimachinery/errors.js';
+import { sortedJson } from '../../storage/apimachinery/canonical-json.js';
+import { fieldError } from '../../storage/apimachinery/validation.js';
 import type { FieldValidation } from './decode.js';
 import { JsonSyntaxError, MAX_JSON_DEPTH, MAX_JSON_PATCH_ENTRIES, goJsonType, isPlainObject, parseJson, strictDecodingErrors } from './decode.js';
 

@@ -3,8 +3,8 @@
  * check of runtime.DefaultMetaV1FieldSelectorConversion (conversion.go). `kubectl delete --wait` and
  * `kubectl wait` depend on `metadata.name=<n>` working, and kubectl users on the exact 400 texts.
  */
-import { badRequest } from '../errors.js';
-import { goQuote } from './label-validation.js';
+import { badRequest } from './errors.js';
+import { goQuote } from './validation.js';
 
 /** `=` and `==` are the same test; upstream keeps only Equals in Requirements(), so do we. */
 export type FieldOperator = '=' | '!=';

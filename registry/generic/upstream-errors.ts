@@ -1,6 +1,6 @@
 import { KubeApiError } from '../../storage/client.js';
-import type { StatusDetails } from '../errors.js';
-import { StatusError } from '../errors.js';
+import type { StatusDetails } from '../../storage/apimachinery/errors.js';
+import { StatusError } from '../../storage/apimachinery/errors.js';
 
 /**
  * kube-apiserver's own 4xx for a write we made on the user's behalf (an annotation key it refuses, an owner

@@ -7,7 +7,7 @@
  * The walk follows the OpenAPI schema, so its depth is the schema's (a handful of levels), whatever the body's:
  * free-form parts (RawExtension, FieldsV1, preserve-unknown-fields) are not entered. Pure and in place.
  */
-import type { Schema } from '../openapi/schema.js';
+import type { Schema } from '../../storage/apimachinery/openapi/schema.js';
 import { goJsonType, isPlainObject, resolveSchema } from './decode.js';
 import type { Catalogue, Resolved } from './decode.js';
 

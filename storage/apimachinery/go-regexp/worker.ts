@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { MatchReply, MatchRequest } from './go-regexp-thread.js';
+import type { MatchReply, MatchRequest } from './thread.js';
 import { GoRegexpError, GoRegexpValueTooLongError, MAX_PATTERN_LENGTH, MAX_VALUE_LENGTH } from './go-regexp.js';
 
 /** regexp.MatchString without holding the caller's event loop. */
@@ -34,7 +34,7 @@ interface Job extends MatchRequest {
   timer?: NodeJS.Timeout;
 }
 
-const THREAD_URL = new URL('./go-regexp-thread.js', import.meta.url);
+const THREAD_URL = new URL('./thread.js', import.meta.url);
 
 /**
  * Runs Go regexp matches (go-regexp.ts) one at a time on a worker thread, each under a deadline. Linear-time

@@ -8,12 +8,12 @@
  * - a wrong apiVersion is 400, a wrong kind in our group/version 422 on `kind` (customResourceValidator).
  * Pure: no I/O, no clock.
  */
-import { badRequest, invalid, unsupportedMediaType } from '../errors.js';
-import type { Schema } from '../openapi/schema.js';
-import { decodeYaml, MAX_NESTING_DEPTH } from '../template/yaml.js';
+import { badRequest, invalid, unsupportedMediaType } from '../../storage/apimachinery/errors.js';
+import type { Schema } from '../../storage/apimachinery/openapi/schema.js';
+import { decodeYaml, MAX_NESTING_DEPTH } from '../../storage/apimachinery/yaml.js';
 import { checkGoTypes } from './go-types.js';
 import { MAX_RECORDED_WARNINGS } from './warnings.js';
-import { fieldError, goQuote } from '../selectors/label-validation.js';
+import { fieldError, goQuote } from '../../storage/apimachinery/validation.js';
 
 /** The group, version and kind a request body must have. */
 export interface ExpectedKind {

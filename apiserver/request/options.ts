@@ -4,9 +4,9 @@
  * ValidatePatchOptions, ValidateDeleteOptions): a value that cannot be converted is 400, an invalid one 422
  * on `<Kind>Options.meta.k8s.io ""`. Unknown parameters are ignored.
  */
-import { badRequest, invalid, unsupportedMediaType } from '../errors.js';
-import type { FieldError } from '../selectors/label-validation.js';
-import { fieldError, isGoPrintable, uniqueFieldErrors } from '../selectors/label-validation.js';
+import { badRequest, invalid, unsupportedMediaType } from '../../storage/apimachinery/errors.js';
+import type { FieldError } from '../../storage/apimachinery/validation.js';
+import { fieldError, isGoPrintable, uniqueFieldErrors } from '../../storage/apimachinery/validation.js';
 import type { FieldValidation } from './decode.js';
 import { JsonSyntaxError, bodyMediaType, fieldValidation, goJsonType, isPlainObject, parseJson, parseYaml } from './decode.js';
 import type { PatchType } from './patch.js';
