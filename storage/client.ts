@@ -35,6 +35,16 @@ export interface RequestParams {
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 
+/** How many reused connections in a row one request may find reset before its error is the caller's. */
+const MAX_STALE_RETRIES = 3;
+
+/** The connection a request was sent on had been kept alive, and was reset before any answer. */
+class StaleConnectionError extends Error {
+  constructor(override readonly cause: Error) {
+    super(cause.message);
+  }
+}
+
 /**
  * The one way this server talks to kube-apiserver: JSON over a keep-alive HTTPS agent, credentials from a
  * kubeconfig or the pod's ServiceAccount (re-read per request, so rotated tokens are picked up), timeouts
@@ -88,6 +98,23 @@ export class KubeClient {
     // Node neither sets Content-Length nor chunks the body of a DELETE; without the header kube-apiserver
     // reads the body as the start of the next request on the kept-alive connection.
     if (payload !== undefined) (opts.headers as Record<string, string | number>)['Content-Length'] = Buffer.byteLength(payload);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.send<T>(method, path, url, opts, payload, params);
+      } catch (err) {
+        if (!(err instanceof StaleConnectionError)) throw err;
+        // kube-apiserver closes a connection it kept idle (Go's IdleTimeout) and the close crossed our next
+        // request on it, which it therefore never read: send it again, as Node documents for reusedSocket.
+        // A create is the exception: if the reset came after kube-apiserver acted, a second one would
+        // duplicate a generateName object, so its caller sees the error. Fresh connections are not retried,
+        // and a pool of stale connections is drained at most MAX_STALE_RETRIES deep.
+        if (method === 'POST' || attempt > MAX_STALE_RETRIES || params.signal?.aborted) throw err.cause;
+      }
+    }
+  }
+
+  /** One attempt; a reset of a reused keep-alive connection rejects with StaleConnectionError. */
+  private send<T>(method: string, path: string, url: URL, opts: RequestOptions, payload: string | undefined, params: RequestParams): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const req = request(url, { ...opts, timeout: params.timeoutMs ?? DEFAULT_TIMEOUT_MS, signal: params.signal }, (res) => {
         const chunks: Buffer[] = [];
@@ -108,7 +135,7 @@ export class KubeClient {
         });
       });
       req.on('timeout', () => req.destroy(new Error(`${method} ${path}: no answer within ${params.timeoutMs ?? DEFAULT_TIMEOUT_MS}ms`)));
-      req.on('error', reject);
+      req.on('error', (err: NodeJS.ErrnoException) => reject(req.reusedSocket && err.code === 'ECONNRESET' ? new StaleConnectionError(err) : err));
       req.end(payload);
     });
   }
