@@ -10,13 +10,13 @@ import { conflict } from '../../storage/apimachinery/errors.js';
 /** storage.OptimisticLockErrorMsg: the one definition of it. */
 export const OPTIMISTIC_LOCK_ERROR_MSG = 'the object has been modified; please apply your changes to the latest version and try again';
 
-export interface Preconditions {
+interface Preconditions {
   uid?: string;
   resourceVersion?: string;
 }
 
 /** The stored object's identity and version the preconditions are checked against. */
-export interface CurrentVersion {
+interface CurrentVersion {
   uid?: string;
   resourceVersion?: string;
 }
@@ -25,7 +25,7 @@ export interface CurrentVersion {
  * Whether a client holding this resourceVersion has seen the current object. Reads are served from the
  * access index, which may hand out its own versions (a list's, an event's): those count as current too.
  */
-export type SeesCurrent = (resourceVersion: string) => boolean;
+type SeesCurrent = (resourceVersion: string) => boolean;
 
 const never: SeesCurrent = () => false;
 

@@ -7,7 +7,7 @@ import type { PreparedWrite, WithMeta, WriteStrategy } from './strategy.js';
 import { fromUpstream } from './upstream-errors.js';
 
 /** The access index's wait: resolves once `condition` holds, or false after the timeout or the abort. */
-export interface IndexWait {
+interface IndexWait {
   waitFor(condition: () => boolean, timeoutMs: number, signal?: AbortSignal): Promise<boolean>;
 }
 

@@ -33,7 +33,7 @@ export interface StoredDeleteOptions {
  * The objects a resource is stored as, in kube-apiserver, acting with the server's identity (the strategy
  * decides first whether the user may write).
  */
-export interface StoredObjects<Stored> {
+interface StoredObjects<Stored> {
   /** The stored object as the user may write it, read live; undefined (404) when it is absent or hidden from them. */
   get(ctx: RequestContext, name: string): Promise<Stored | undefined>;
   /** Whether a client holding `resourceVersion` saw the current object (the index hands out versions of its own). */
@@ -48,7 +48,7 @@ export interface StoredObjects<Stored> {
  * Read-your-writes: what the access index (which serves every read) must show before a write answers, so the
  * client's next read sees its write. A condition left out means the write answers at once.
  */
-export interface IndexedWrites<Stored> {
+interface IndexedWrites<Stored> {
   showsCreated?(ctx: RequestContext, name: string, stored: Stored): boolean;
   showsUpdated?(ctx: RequestContext, name: string, stored: Stored): boolean;
   showsDeleted?(ctx: RequestContext, name: string, kept: Stored | undefined): boolean;
@@ -64,7 +64,7 @@ export interface WriteStrategy<View extends WithMeta, Stored extends WithMeta> e
   readonly resource: GroupResource;
   /** The kind named in 422s ("Space" in `Space.tenancy.kiosk.sh "x" is invalid`). */
   readonly kind: string;
-  /** Set when kube-apiserver validates the stored object with this resource's own schema (see UpstreamWording). */
+  /** Set when kube-apiserver validates the stored object with this resource's own schema (a CRD of the same kind): its 422 is then ours. */
   readonly upstreamValidatesOurSchema: boolean;
   toView(stored: Stored): View;
   /** Field errors in the object a client sent (create and update). */

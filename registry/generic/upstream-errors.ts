@@ -16,7 +16,7 @@ function upstreamClientError(err: KubeApiError): StatusError | undefined {
 }
 
 /** How a resource's errors from kube-apiserver read to its clients. */
-export interface UpstreamWording {
+interface UpstreamWording {
   resource: GroupResource;
   /**
    * The kind, when kube-apiserver validates the stored object against this resource's own schema (a CRD of the

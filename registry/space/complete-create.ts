@@ -14,10 +14,10 @@ export interface TemplateWaiter {
 /** Kiosk waits a minute for mandatory templates before it gives up on a space. */
 const TEMPLATE_WAIT_MS = 60_000;
 
-export type MandatoryTemplates = NonNullable<NonNullable<Account['spec']['space']>['templateInstances']>;
+type MandatoryTemplates = NonNullable<NonNullable<Account['spec']['space']>['templateInstances']>;
 
 /** What completing a new space takes. */
-export interface SpaceCompletion {
+interface SpaceCompletion {
   backend: Pick<SpaceBackend, 'createTemplateInstance' | 'patchNamespace' | 'deleteNamespace'>;
   placement: Pick<AccountPlacement, 'bind'>;
   templates?: TemplateWaiter;
