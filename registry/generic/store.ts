@@ -23,16 +23,7 @@ export class GenericStore<View extends WithMeta, Stored extends WithMeta> implem
     this.validate(obj);
     const name = obj.metadata.name ?? '';
     const prepared = await this.strategy.prepareForCreate(ctx, obj);
-    try {
-      const written = await this.write(name, prepared, () => this.strategy.create(prepared.object, ctx.dryRun));
-      if (ctx.dryRun) return this.strategy.toView(written);
-      const stored = (await prepared.afterWrite?.(written)) ?? written;
-      const shows = this.strategy.showsCreated?.bind(this.strategy);
-      if (shows) await this.readYourWrite(ctx, () => shows(ctx, name, stored));
-      return this.strategy.toView(stored);
-    } finally {
-      prepared.finish?.();
-    }
+    return this.persist(ctx, name, prepared, (next) => this.strategy.create(next, ctx.dryRun), this.strategy.showsCreated?.bind(this.strategy));
   }
 
   /** Replaces the object; `obj` is the whole new object (after a patch, the patched object). */
@@ -47,20 +38,15 @@ export class GenericStore<View extends WithMeta, Stored extends WithMeta> implem
     }
     this.validate(obj);
     const prepared = await this.strategy.prepareForUpdate(ctx, current, obj);
-    try {
-      if (this.strategy.unchanged(current, prepared.object)) {
+    if (this.strategy.unchanged(current, prepared.object)) {
+      try {
         await prepared.release?.();
-        return this.strategy.toView(current);
+      } finally {
+        prepared.finish?.();
       }
-      const written = await this.write(name, prepared, () => this.strategy.update(prepared.object, ctx.dryRun));
-      if (ctx.dryRun) return this.strategy.toView(written);
-      const stored = (await prepared.afterWrite?.(written)) ?? written;
-      const shows = this.strategy.showsUpdated?.bind(this.strategy);
-      if (shows) await this.readYourWrite(ctx, () => shows(ctx, name, stored));
-      return this.strategy.toView(stored);
-    } finally {
-      prepared.finish?.();
+      return this.strategy.toView(current);
     }
+    return this.persist(ctx, name, prepared, (next) => this.strategy.update(next, ctx.dryRun), this.strategy.showsUpdated?.bind(this.strategy));
   }
 
   async delete(ctx: WriteContext, name: string, options: DeleteOptions): Promise<View> {
@@ -96,14 +82,28 @@ export class GenericStore<View extends WithMeta, Stored extends WithMeta> implem
     if (errors.length > 0) throw invalid(this.strategy.kind, this.strategy.resource.group, obj.metadata.name ?? '', errors);
   }
 
-  /** The write to kube-apiserver, its errors in this resource's words; what preparing held is released either way. */
-  private async write(name: string, prepared: PreparedWrite<Stored>, writing: () => Promise<Stored>): Promise<Stored> {
+  /**
+   * Stores what was prepared; then, unless it was a dry run, the resource's steps after the write and
+   * read-your-writes. What preparing held is released once the write has landed or failed, and the
+   * strategy hears when the request is over, whatever happened.
+   */
+  private async persist(ctx: WriteContext, name: string, prepared: PreparedWrite<Stored>, writing: (next: Stored) => Promise<Stored>,
+    shows: ((ctx: RequestContext, name: string, stored: Stored) => boolean) | undefined): Promise<View> {
     try {
-      return await writing();
-    } catch (err) {
-      throw this.fromUpstream(err, name);
+      let written: Stored;
+      try {
+        written = await writing(prepared.object);
+      } catch (err) {
+        throw this.fromUpstream(err, name);
+      } finally {
+        await prepared.release?.();
+      }
+      if (ctx.dryRun) return this.strategy.toView(written);
+      const stored = (await prepared.afterWrite?.(written)) ?? written;
+      if (shows) await this.readYourWrite(ctx, () => shows(ctx, name, stored));
+      return this.strategy.toView(stored);
     } finally {
-      await prepared.release?.();
+      prepared.finish?.();
     }
   }
 
