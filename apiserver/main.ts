@@ -4,10 +4,11 @@ import { Registry, collectDefaultMetrics } from 'prom-client';
 import { accountResource } from '../registry/account/resource.js';
 import { AccountController } from '../registry/account/controller.js';
 import { AccountStorage } from '../registry/account/rest.js';
-import { AccountWriter } from '../registry/account/writer.js';
+import { AccountStrategy } from '../registry/account/strategy.js';
+import { GenericStore } from '../registry/generic/store.js';
 import { validateConfigAccount } from '../registry/account/admission.js';
 import { allSchemas, definitionName } from '../registry/openapi/schemas.js';
-import { SpaceWriter } from '../registry/space/writer.js';
+import { SpaceStrategy } from '../registry/space/strategy.js';
 import { validateNamespaceName, validateSubdomainName } from '../storage/apimachinery/meta-validation.js';
 import { KubeAccountBackend } from '../storage/account-backend.js';
 import { LeaseLedger } from '../storage/lease-ledger.js';
@@ -126,17 +127,16 @@ async function main(): Promise<void> {
   let indexReady = false;
 
   const authorizer = new SubjectAccessReviewer(client);
-  const spaceWriter = new SpaceWriter(
+  const spaceWriter = new GenericStore(new SpaceStrategy(
     new KubeSpaceBackend(client, (name) => informers.accounts.get(name), authorizer,
       new CountReservations(ledger, 60_000)),
     { ...visibilityIndexFor(visibility) },
     templates,
     creates,
-  );
-  const accountWriter = new AccountWriter(new KubeAccountBackend(client, (name, rv) => visibility.isCurrent('accounts', name, rv)), {
+  ), visibility);
+  const accountWriter = new GenericStore(new AccountStrategy(new KubeAccountBackend(client, (name, rv) => visibility.isCurrent('accounts', name, rv)), {
     indexedVersion: (name) => visibility.object('accounts', name)?.metadata.resourceVersion,
-    waitFor: (condition, timeoutMs, signal) => visibility.waitFor(condition, timeoutMs, signal),
-  });
+  }), visibility);
   const catalogue = allSchemas();
 
   const certificates = servingCertificates(options, client, log);

@@ -29,7 +29,8 @@ export class KubeAccountBackend {
     return this.client.request('PUT', `${BASE}/${encodeURIComponent(account.metadata.name ?? '')}`, { body: account, query: { ...dry(dryRun), fieldManager: FIELD_MANAGER } });
   }
 
-  delete<T extends Named>(name: string, o: { dryRun: boolean; propagationPolicy?: string; uid?: string }): Promise<T> {
+  /** The Account when a finalizer keeps it, else kube-apiserver's Status. */
+  delete<T extends Named>(name: string, o: { dryRun: boolean; propagationPolicy?: string; uid?: string }): Promise<T | { kind: 'Status' }> {
     return this.client.request('DELETE', `${BASE}/${encodeURIComponent(name)}`, {
       body: {
         apiVersion: 'v1', kind: 'DeleteOptions', ...(o.propagationPolicy ? { propagationPolicy: o.propagationPolicy } : {}),

@@ -4,29 +4,30 @@ import { CollectionView } from '../collection-view.js';
 import type { Creater, DeleteOptions, Deleter, Updater, WriteContext } from '../write-verbs.js';
 import { configToTenancyAccount } from './convert.js';
 import type { Account } from './types.js';
-import type { AccountWriter } from './writer.js';
-import { ACCOUNTS } from './writer.js';
+import type { GenericStore } from '../generic/store.js';
+import type { ConfigAccount } from './backend.js';
+import { ACCOUNTS } from './strategy.js';
 
 
 /** Accounts as the requesting user sees them: those naming them as a subject, or that RBAC lets them `get`. */
 type TenancyAccount = Account<'tenancy.kiosk.sh/v1alpha1'>;
 
 export class AccountStorage extends CollectionView<TenancyAccount> implements Creater<TenancyAccount>, Updater<TenancyAccount>, Deleter<TenancyAccount> {
-  constructor(source: VisibilitySource, private readonly writer: AccountWriter) {
+  constructor(source: VisibilitySource, private readonly writer: GenericStore<TenancyAccount, ConfigAccount>) {
     super(source, 'accounts', ACCOUNTS,
       (obj: KubeObject, rv?: string) => configToTenancyAccount(obj as unknown as Parameters<typeof configToTenancyAccount>[0], rv),
       { apiVersion: 'tenancy.kiosk.sh/v1alpha1', kind: 'AccountList' });
   }
 
-  async create(ctx: WriteContext, account: TenancyAccount): Promise<TenancyAccount> {
-    return await this.writer.create(ctx, account) as TenancyAccount;
+  create(ctx: WriteContext, account: TenancyAccount): Promise<TenancyAccount> {
+    return this.writer.create(ctx, account);
   }
 
-  async update(ctx: WriteContext, name: string, account: TenancyAccount): Promise<TenancyAccount> {
-    return await this.writer.update(ctx, name, account) as TenancyAccount;
+  update(ctx: WriteContext, name: string, account: TenancyAccount): Promise<TenancyAccount> {
+    return this.writer.update(ctx, name, account);
   }
 
-  async delete(ctx: WriteContext, name: string, options: DeleteOptions): Promise<TenancyAccount> {
-    return await this.writer.delete(ctx, name, options) as TenancyAccount;
+  delete(ctx: WriteContext, name: string, options: DeleteOptions): Promise<TenancyAccount> {
+    return this.writer.delete(ctx, name, options);
   }
 }

@@ -1,15 +1,46 @@
 import { KubeApiError } from '../../storage/client.js';
-import type { StatusDetails } from '../../storage/apimachinery/errors.js';
-import { StatusError } from '../../storage/apimachinery/errors.js';
+import type { GroupResource } from '../../storage/apimachinery/errors.js';
+import { alreadyExists, invalid, notFound, StatusError } from '../../storage/apimachinery/errors.js';
+import { optimisticLockConflict } from './preconditions.js';
 
 /**
  * kube-apiserver's own 4xx for a write we made on the user's behalf (an annotation key it refuses, an owner
- * reference it finds incomplete): the user's request was bad, so they get that Status, not a 500. Conflicts and
- * not-found keep their resource-specific translations in the writers; 5xx stay internal errors.
+ * reference it finds incomplete): the user's request was bad, so they get that Status, not a 500. 5xx stay
+ * internal errors.
  */
-export function upstreamClientError(err: unknown): StatusError | undefined {
-  if (!(err instanceof KubeApiError) || err.statusCode < 400 || err.statusCode >= 500) return undefined;
+function upstreamClientError(err: KubeApiError): StatusError | undefined {
+  if (err.statusCode < 400 || err.statusCode >= 500) return undefined;
   const status = err.status;
   return new StatusError(err.statusCode, status?.reason || 'BadRequest', status?.message || err.message,
-    status?.details as StatusDetails | undefined);
+    status?.details);
+}
+
+/** How a resource's errors from kube-apiserver read to its clients. */
+interface UpstreamWording {
+  resource: GroupResource;
+  /**
+   * The kind, when kube-apiserver validates the stored object against this resource's own schema (a CRD of the
+   * same kind under another group): its 422 is then ours, same causes under our group. Without it (a Space
+   * stored as a Namespace) kube-apiserver's 422 passes through as it is.
+   */
+  sameSchemaKind?: string;
+}
+
+/**
+ * The error a write to kube-apiserver failed with, as the client of this resource sees it: AlreadyExists and
+ * NotFound under our resource, any other conflict as the optimistic-lock conflict (someone wrote in between),
+ * other 4xx passed through; anything else is left as it is (an internal error).
+ */
+export function fromUpstream(err: unknown, wording: UpstreamWording, name: string): unknown {
+  if (!(err instanceof KubeApiError)) return err;
+  const { resource, sameSchemaKind } = wording;
+  if (err.statusCode === 409 && err.reason === 'AlreadyExists') return alreadyExists(resource, name);
+  if (err.statusCode === 409) return optimisticLockConflict(resource, name);
+  if (err.statusCode === 404) return notFound(resource, name);
+  if (err.statusCode === 422 && sameSchemaKind && err.status?.message) {
+    const causes = (err.status.details?.causes as Array<{ field?: string; reason?: string; message?: string }> | undefined) ?? [];
+    return invalid(sameSchemaKind, resource.group, name,
+      causes.map((c) => ({ field: c.field ?? '', type: c.reason ?? 'FieldValueInvalid', detail: c.message ?? '' })));
+  }
+  return upstreamClientError(err) ?? err;
 }

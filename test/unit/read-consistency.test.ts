@@ -3,7 +3,6 @@
 // kube-apiserver's watch cache does. The ReadConsistency is scripted here; the informer side of it runs
 // against the real control plane in test/integration/resilience.test.ts.
 import { AccountStorage } from '../../registry/account/rest.js';
-import type { AccountWriter } from '../../registry/account/writer.js';
 import { StatusError } from '../../storage/apimachinery/errors.js';
 import { parseFieldSelector } from '../../storage/apimachinery/field-selector.js';
 import { parseLabelSelector } from '../../storage/apimachinery/label-selector.js';
@@ -66,7 +65,7 @@ describe('reads while the informers recover', () => {
     cluster = new Cluster();
     cluster.account('dev-account', [userSubject('dev')]);
     consistency = new ScriptedConsistency();
-    storage = new AccountStorage(new Visibility(cluster.index, consistency), {} as AccountWriter);
+    storage = new AccountStorage(new Visibility(cluster.index, consistency), {} as ConstructorParameters<typeof AccountStorage>[1]);
   });
 
   it('answers from the index, without reading through, while it is current', async () => {

@@ -1,0 +1,148 @@
+import type { UserInfo } from '../../storage/user-info.js';
+import { forbidden } from '../../storage/apimachinery/errors.js';
+import { spaceRoleBindingName } from '../account/rbac.js';
+import { ACCOUNT_LABEL } from '../account/types.js';
+import type { PreparedWrite, StoredDeleteOptions, WriteStrategy } from '../generic/strategy.js';
+import type { RequestContext } from '../rest.js';
+import type { WriteContext } from '../write-verbs.js';
+import { AccountPlacement, SPACES } from './account-placement.js';
+import type { NamespaceObject, SpaceBackend } from './backend.js';
+import { completeCreate } from './complete-create.js';
+import type { TemplateWaiter } from './complete-create.js';
+import { namespaceToSpace } from './convert.js';
+import { CreatesInFlight, SPACE_CREATOR_ANNOTATION, SPACE_PHASE_ANNOTATION, SPACE_PHASE_CREATING, withMarkOf } from './creating-mark.js';
+import { namespaceMetadataOf, newNamespace } from './namespace-of.js';
+import type { Space } from './types.js';
+
+/** What the Space strategy reads from the access index. */
+export interface SpaceIndex {
+  object(collection: 'namespaces', name: string): { metadata: { resourceVersion?: string; uid?: string } } | undefined;
+  isCurrent(collection: 'namespaces', name: string, resourceVersion: string): boolean;
+  isUserAllowed(user: Pick<UserInfo, 'username' | 'groups'>, name: string): boolean;
+}
+
+/**
+ * Spaces stored as Namespaces, with Kiosk's rules: a user writes only the spaces they can see, and only as RBAC
+ * on the namespace lets them; the account decides who may create (AccountPlacement) and what a new space gets
+ * (completeCreate); moving a space between accounts moves its RoleBinding.
+ */
+export class SpaceStrategy implements WriteStrategy<Space, NamespaceObject> {
+  readonly resource = SPACES;
+  readonly kind = 'Space';
+  /** kube-apiserver validates a Namespace, not a Space: its 422 passes through as it is. */
+  readonly upstreamValidatesOurSchema = false;
+  private readonly placement: AccountPlacement;
+
+  /** `creates` names this replica in the creating mark and tells the account controller which creates run here. */
+  constructor(private readonly backend: SpaceBackend, private readonly index: SpaceIndex, private readonly templates?: TemplateWaiter,
+    private readonly creates: CreatesInFlight = new CreatesInFlight('')) {
+    this.placement = new AccountPlacement(backend);
+  }
+
+  toView(ns: NamespaceObject): Space {
+    return namespaceToSpace(ns);
+  }
+
+  /** The namespace behind a space the user can see, read live. */
+  async get(ctx: RequestContext, name: string): Promise<NamespaceObject | undefined> {
+    if (!this.index.isUserAllowed(ctx.user, name)) return undefined;
+    return this.backend.getNamespace(name);
+  }
+
+  async authorize(ctx: RequestContext, verb: 'update' | 'delete', name: string): Promise<void> {
+    const decision = await this.backend.authorize(ctx.user, { verb, resource: { group: '', version: 'v1', resource: 'namespaces', namespace: name, name } });
+    if (!decision.allowed) {
+      throw forbidden(SPACES, name, `User "${ctx.user.username}" cannot ${verb} resource "namespaces" in API group "" in the namespace "${name}"`);
+    }
+  }
+
+  isCurrent(name: string, resourceVersion: string): boolean {
+    return this.index.isCurrent('namespaces', name, resourceVersion);
+  }
+
+  create(ns: NamespaceObject, dryRun: boolean): Promise<NamespaceObject> {
+    return this.backend.createNamespace(ns, dryRun);
+  }
+
+  update(ns: NamespaceObject, dryRun: boolean): Promise<NamespaceObject> {
+    return this.backend.updateNamespace(ns, dryRun);
+  }
+
+  /** A Namespace always stays a while (Terminating, its `kubernetes` finalizer): the answer is that object. */
+  delete(name: string, options: StoredDeleteOptions): Promise<NamespaceObject> {
+    return this.backend.deleteNamespace(name, options);
+  }
+
+  showsCreated(ctx: RequestContext, name: string): boolean {
+    return this.index.isUserAllowed(ctx.user, name);
+  }
+
+  showsUpdated(_ctx: RequestContext, name: string, stored: NamespaceObject): boolean {
+    return this.index.object('namespaces', name)?.metadata.resourceVersion === stored.metadata.resourceVersion;
+  }
+
+  async prepareForCreate(ctx: WriteContext, space: Space): Promise<PreparedWrite<NamespaceObject>> {
+    // The create handler has set the name (generated it, for generateName).
+    const name = space.metadata.name ?? '';
+    const account = await this.placement.accountFor(ctx, name, space.spec.account, 'create');
+    // An entry without a template (or without a spec: the CRD does not require one) creates nothing.
+    const mandatory = (account?.spec.space?.templateInstances ?? []).filter((entry: { spec?: { template?: string } }) => entry.spec?.template);
+    // A namespace that will get mandatory templates is marked as being created until the tenant is bound:
+    // if this request dies half-way, the account controller knows the namespace is not complete.
+    const marked = mandatory.length > 0 && !ctx.dryRun;
+    const ns = newNamespace(space, name, account);
+    ns.metadata.annotations = withMarkOf(ns.metadata.annotations, marked
+      ? { [SPACE_PHASE_ANNOTATION]: SPACE_PHASE_CREATING, [SPACE_CREATOR_ANNOTATION]: this.creates.identity } : undefined);
+    this.creates.begin(name);
+    const finish = () => { this.creates.end(name); };
+    try {
+      const release = account ? await this.placement.reserve(account, name, ctx.dryRun) : undefined;
+      return {
+        object: ns, release, finish,
+        afterWrite: account
+          ? () => completeCreate({ backend: this.backend, placement: this.placement, templates: this.templates }, name, account, mandatory, marked)
+          : undefined,
+      };
+    } catch (err) {
+      finish();
+      throw err;
+    }
+  }
+
+  async prepareForUpdate(ctx: WriteContext, current: NamespaceObject, space: Space): Promise<PreparedWrite<NamespaceObject>> {
+    const name = current.metadata.name;
+    const oldAccount = current.metadata.labels?.[ACCOUNT_LABEL] || undefined;
+    const newAccountName = space.spec.account || undefined;
+    const moving = oldAccount !== newAccountName;
+    const account = moving ? await this.placement.accountFor(ctx, name, newAccountName, 'update')
+      : newAccountName ? await this.backend.account(newAccountName) : undefined;
+    const release = moving && account ? await this.placement.reserve(account, name, ctx.dryRun) : undefined;
+
+    const { labels, annotations: asked } = namespaceMetadataOf(space, moving ? account : undefined);
+    // The creating mark belongs to the create request and the account controller, not to the tenant.
+    const annotations = withMarkOf(asked, current.metadata.annotations);
+    const object: NamespaceObject = {
+      ...current,
+      metadata: {
+        ...current.metadata,
+        labels, annotations,
+        ownerReferences: space.metadata.ownerReferences,
+        finalizers: space.metadata.finalizers,
+      },
+    };
+    return {
+      object, release,
+      afterWrite: moving ? async () => {
+        // Moving: the old account's subjects lose the space, the new account's gain it.
+        if (oldAccount) await this.backend.deleteRoleBinding(name, spaceRoleBindingName(oldAccount));
+        if (account) await this.placement.bind(name, account);
+        return undefined;
+      } : undefined,
+    };
+  }
+
+  unchanged(current: NamespaceObject, next: NamespaceObject): boolean {
+    const written = (n: NamespaceObject) => JSON.stringify([n.metadata.labels ?? {}, n.metadata.annotations ?? {}, n.metadata.ownerReferences ?? [], n.metadata.finalizers ?? []]);
+    return written(current) === written(next);
+  }
+}
