@@ -52,7 +52,13 @@ import { LeaderElector } from '../storage/leader-election.js';
 import { NetworkPolicyFence } from '../storage/self-fencing/network-policy-fence.js';
 import { ApiServer } from './server.js';
 import { servingCertificates } from './serving-certificates.js';
-import { buildAccountQuotas, buildTemplates, instancesByNamespace, roleBindingsByAccount, wireAccountController, wireInstancesToAccounts } from './wiring.js';
+import type { Informed, InformedAccount } from './wiring.js';
+import { buildAccountQuotas, buildTemplates, wireAccountController, wireInstancesToAccounts } from './wiring.js';
+import { ACCOUNT_LABEL } from '../registry/account/types.js';
+import type { AccountQuota } from '../registry/accountquota/types.js';
+import type { Template, TemplateInstance } from '../registry/template/types.js';
+import { LabelIndex } from '../storage/indexes/label-index.js';
+import { NamespaceIndex } from '../storage/indexes/namespace-index.js';
 import { CreatesInFlight } from '../registry/space/creating-mark.js';
 import { createLiveness } from '../registry/space/create-liveness.js';
 import { ReplicaLease } from '../storage/replica-lease.js';
@@ -79,12 +85,17 @@ async function main(): Promise<void> {
   collectDefaultMetrics({ register: metrics });
 
   const index = new AccessIndex();
-  const informers = new ClusterInformers(client, log);
+  const informers = new ClusterInformers<InformedAccount>(client, log);
   informers.feed(index);
   registerIndexMetrics(metrics, index, informers);
   const visibility = new Visibility(index, new InformerReadConsistency(informers.all, client));
-  const templateInformer = new Informer(client, { name: 'templates.config.kiosk.sh', path: '/apis/config.kiosk.sh/v1alpha1/templates' }, log);
-  const instanceInformer = new Informer(client, { name: 'templateinstances.config.kiosk.sh', path: '/apis/config.kiosk.sh/v1alpha1/templateinstances' }, log);
+  const templateInformer = new Informer<Informed<Template>>(client, { name: 'templates.config.kiosk.sh', path: '/apis/config.kiosk.sh/v1alpha1/templates' }, log);
+  const instanceInformer = new Informer<Informed<TemplateInstance>>(client,
+    { name: 'templateinstances.config.kiosk.sh', path: '/apis/config.kiosk.sh/v1alpha1/templateinstances' }, log);
+  // An account's spaces (admission reads them too), the bindings the server made in them, the instances in a space.
+  const namespacesByAccount = new LabelIndex(informers.namespaces, ACCOUNT_LABEL);
+  const roleBindingsByAccount = new LabelIndex(informers.roleBindings, ACCOUNT_LABEL, (rb) => rb.metadata.labels?.['app.kubernetes.io/name'] === 'kiosk');
+  const instancesByNamespace = new NamespaceIndex(instanceInformer);
   // This replica's name in its Lease and in the Events it records.
   const identity = `${hostname()}_${process.pid}`;
   const events = new EventRecorder(client, { reportingInstance: identity }, log.with({ component: 'events' }));
@@ -97,8 +108,10 @@ async function main(): Promise<void> {
     log.with({ component: 'replica-lease' }));
   const accountController = new AccountController(
     {
-      account: (name) => informers.accounts.get(name) as Parameters<AccountController['onAccount']>[0] | undefined,
-      instancesIn: instancesByNamespace(instanceInformer) as (namespace: string) => Array<{ spec?: { template?: string }; status?: { status?: string } }>,
+      account: (name) => informers.accounts.get(name),
+      namespacesOf: (account) => namespacesByAccount.keys(account),
+      accountOfNamespace: (namespace) => namespacesByAccount.valueOf(namespace),
+      instancesIn: (namespace) => instancesByNamespace.objects(namespace),
       namespaceCreated: (namespace) => {
         const created = informers.namespaces.get(namespace)?.metadata.creationTimestamp;
         return created ? Date.parse(created) : undefined;
@@ -106,17 +119,17 @@ async function main(): Promise<void> {
       namespace: (name) => informers.namespaces.get(name),
       clusterRole: (name) => informers.clusterRoles.get(name),
       clusterRoleBinding: (name) => informers.clusterRoleBindings.get(name),
-      roleBindingsOf: roleBindingsByAccount(informers.roleBindings) as (account: string) => Array<{ metadata: { name: string; namespace?: string }; roleRef: { name: string }; subjects?: unknown[] }>,
+      roleBindingsOf: (account) => roleBindingsByAccount.objects(account),
     },
     new ObjectWriter(client), log.with({ controller: 'account' }), events, queueMetrics, createLiveness(creates, replicaLease));
-  wireAccountController(informers, accountController);
+  wireAccountController(informers, namespacesByAccount, accountController);
   wireInstancesToAccounts(instanceInformer, accountController);
   const ledger = new LeaseLedger(client, options.namespace);
-  const quotaInformer = new Informer(client, { name: 'accountquotas.config.kiosk.sh', path: '/apis/config.kiosk.sh/v1alpha1/accountquotas' }, log);
+  const quotaInformer = new Informer<Informed<AccountQuota>>(client, { name: 'accountquotas.config.kiosk.sh', path: '/apis/config.kiosk.sh/v1alpha1/accountquotas' }, log);
   const quotaResources = new ResourceInformers(client, log);
   const quotas = buildAccountQuotas({
     quotaInformer, resources: quotaResources, namespaces: informers.namespaces,
-    namespacesOf: (account) => accountController.namespacesOf(account),
+    namespacesOf: (account) => namespacesByAccount.keys(account),
     ledger, writer: new ObjectWriter(client), log, queueMetrics, reservationVisible: registerReservationMetrics(metrics),
   });
   const templates = buildTemplates({
@@ -189,6 +202,7 @@ async function main(): Promise<void> {
   instanceInformer.start();
   quotaResources.start();
   replicaLease.start();
+  quotas.start();
   const started = Date.now();
   // Every replica serves the API and the webhooks from its own caches; the controllers run only in the
   // replica holding the leader Lease, and only once the caches they read have synced.
