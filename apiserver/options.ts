@@ -69,7 +69,12 @@ export const defaultOptions: ServerOptions = {
   selfFencingNetworkPolicy: '',
 };
 
-const FLAGS: Record<string, { key: keyof ServerOptions; type: 'number' | 'string' | 'list' }> = {
+/** The options whose values are of type V: a flag of that type may set only those. */
+type OptionOf<V> = { [K in keyof ServerOptions]: ServerOptions[K] extends V ? K : never }[keyof ServerOptions];
+
+type Flag = { type: 'number'; key: OptionOf<number> } | { type: 'string'; key: OptionOf<string> } | { type: 'list'; key: OptionOf<string[]> };
+
+const FLAGS: Record<string, Flag> = {
   'secure-port': { key: 'securePort', type: 'number' },
   'bind-address': { key: 'bindAddress', type: 'string' },
   'tls-cert-file': { key: 'tlsCertFile', type: 'string' },
@@ -93,24 +98,24 @@ const FLAGS: Record<string, { key: keyof ServerOptions; type: 'number' | 'string
 /** Parses `--flag=value` and `--flag value`; unknown flags are errors, as with Kubernetes components. */
 export function parseFlags(argv: string[], base: ServerOptions = defaultOptions): ServerOptions {
   const options: ServerOptions = { ...base };
-  const record = options as unknown as Record<string, unknown>;
   for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
+    const arg = argv[i] ?? '';
     const m = /^--?([a-z-]+)(?:=(.*))?$/.exec(arg);
-    if (!m) throw new Error(`unexpected argument "${arg}"`);
-    const flag = FLAGS[m[1]!];
-    if (!flag) throw new Error(`unknown flag: --${m[1]}`);
+    const name = m?.[1];
+    if (!m || name === undefined) throw new Error(`unexpected argument "${arg}"`);
+    const flag = FLAGS[name];
+    if (!flag) throw new Error(`unknown flag: --${name}`);
     const raw = m[2] ?? argv[++i];
-    if (raw === undefined) throw new Error(`flag needs an argument: --${m[1]}`);
+    if (raw === undefined) throw new Error(`flag needs an argument: --${name}`);
     if (flag.type === 'number') {
       const n = Number(raw);
-      if (!Number.isInteger(n)) throw new Error(`invalid argument "${raw}" for "--${m[1]}" flag: not an integer`);
-      record[flag.key] = n;
+      if (!Number.isInteger(n)) throw new Error(`invalid argument "${raw}" for "--${name}" flag: not an integer`);
+      options[flag.key] = n;
     } else if (flag.type === 'list') {
       // Comma-separated, as Kubernetes' string-slice flags; empty items are dropped.
-      record[flag.key] = raw.split(',').map((item) => item.trim()).filter((item) => item !== '');
+      options[flag.key] = raw.split(',').map((item) => item.trim()).filter((item) => item !== '');
     } else {
-      record[flag.key] = raw;
+      options[flag.key] = raw;
     }
   }
   return options;
@@ -118,7 +123,7 @@ export function parseFlags(argv: string[], base: ServerOptions = defaultOptions)
 
 export function validate(options: ServerOptions): string[] {
   const errors: string[] = [];
-  if (options.securePort < 1 || options.securePort > 65535) errors.push(`--secure-port ${options.securePort} must be between 1 and 65535`);
+  if (options.securePort < 1 || options.securePort > 65535) errors.push(`--secure-port ${String(options.securePort)} must be between 1 and 65535`);
   const files = options.tlsCertFile !== '' || options.tlsPrivateKeyFile !== '';
   if (files && options.certSecret) errors.push('--cert-secret and --tls-cert-file/--tls-private-key-file are exclusive');
   else if (files && (!options.tlsCertFile || !options.tlsPrivateKeyFile)) errors.push('--tls-cert-file and --tls-private-key-file go together');

@@ -57,9 +57,12 @@ export class ApiServer {
   /** Open connections and how many requests each has in flight (idle ones are closed on shutdown). */
   private readonly sockets = new Map<Socket, number>();
   private readonly watches: WatchTracker;
+  /** The request handler, built (and its metrics registered) with the server; it serves from start(). */
+  readonly handler: express.Express;
 
   constructor(private readonly options: ServerOptions, private readonly deps: ServerDependencies) {
     this.watches = new WatchTracker(deps.metrics, { perUser: options.maxWatchesPerUser, total: options.maxWatches });
+    this.handler = this.app();
   }
 
   private app(): express.Express {
@@ -109,7 +112,7 @@ export class ApiServer {
     // (Go's default limit, which kube-apiserver's proxy honours) instead of Node's 16 KiB.
     // requestCert without rejectUnauthorized: OpenSSL verifies any certificate sent (socket.authorized) but
     // callers without one (health probes, token clients) still connect.
-    const server = createServer({ ...this.tlsContext(), requestCert: true, rejectUnauthorized: false, maxHeaderSize: 1 << 20 }, this.app());
+    const server = createServer({ ...this.tlsContext(), requestCert: true, rejectUnauthorized: false, maxHeaderSize: 1 << 20 }, this.handler);
     // Above Go's 90 s idle timeout, so the aggregator never reuses a connection we are closing.
     server.keepAliveTimeout = 120_000;
     server.headersTimeout = 125_000;

@@ -1,3 +1,5 @@
+// Adapters between the informers and the registry's controllers and admission: which events reach which
+// controller, and the reads each is given. No logic of its own: indexes live in storage/indexes.
 import type { AccountController } from '../registry/account/controller.js';
 import type { Account } from '../registry/account/types.js';
 import { ACCOUNT_LABEL } from '../registry/account/types.js';
@@ -17,37 +19,57 @@ import type { Template, TemplateInstance } from '../registry/template/types.js';
 import type { ClusterInformers } from '../storage/informers/cluster-informers.js';
 import type { Informer, KubeObject } from '../storage/informers/informer.js';
 import type { ResourceInformers } from '../storage/informers/resource-informers.js';
+import type { LabelIndex } from '../storage/indexes/label-index.js';
 import type { Logger } from '../storage/logger.js';
 import type { WorkqueueMetricsProvider } from '../storage/workqueue.js';
 
-/** Routes the informer events the account controller reacts to. */
-export function wireAccountController(informers: ClusterInformers, controller: AccountController): void {
-  const account = (o: unknown) => controller.onAccount(o as Account);
+/**
+ * What an informer of a registry type's collection holds: that type, with the metadata every informed
+ * object has. The type argument is the one place the collection's schema is asserted, as the type
+ * argument of a KubeClient request is for one object.
+ */
+export type Informed<T> = T & KubeObject;
+
+/** The config.kiosk.sh Accounts, as the accounts informer holds them. */
+export type InformedAccount = Informed<Account<'config.kiosk.sh/v1alpha1'>>;
+
+// The CRDs require no spec: an object an informer holds may lack it, whatever the registry's types say.
+const accountOfQuota = (q: { spec?: { account?: string } }) => q.spec?.account;
+const hardOfQuota = (q: { spec?: { quota?: { hard?: Record<string, unknown> } } }) => q.spec?.quota?.hard ?? {};
+const templateOfInstance = (ti: { spec?: { template?: string } }) => ti.spec?.template;
+
+/**
+ * Routes the informer events the account controller reacts to: its Accounts, namespaces joining or
+ * leaving an account (from the index of namespaces by account), and the RBAC objects it owns.
+ */
+export function wireAccountController(informers: ClusterInformers<InformedAccount>, namespacesByAccount: LabelIndex<KubeObject>,
+  controller: AccountController): void {
   informers.accounts.addHandlers({
-    onAdd: account, onUpdate: (_b, o) => account(o), onDelete: (o) => controller.onAccountDeleted(o as unknown as Account),
+    onAdd: (o) => { controller.onAccount(o); },
+    onUpdate: (_b, o) => { controller.onAccount(o); },
+    onDelete: (o) => { controller.onAccountDeleted(o); },
   });
-  informers.namespaces.addHandlers({
-    onAdd: (ns) => controller.onNamespace(ns),
-    onUpdate: (_b, ns) => controller.onNamespace(ns),
-    onDelete: (ns) => controller.onNamespace(ns, true),
+  namespacesByAccount.onMove((_namespace, from, to) => {
+    if (from) controller.onSpacesChanged(from);
+    if (to) controller.onSpacesChanged(to);
   });
   for (const informer of [informers.clusterRoles, informers.clusterRoleBindings, informers.roleBindings]) {
-    informer.addHandlers({ onUpdate: (_b, o) => controller.onOwnedObject(o), onDelete: (o) => controller.onOwnedObject(o) });
+    informer.addHandlers({ onUpdate: (_b, o) => { controller.onOwnedObject(o); }, onDelete: (o) => { controller.onOwnedObject(o); } });
   }
 }
 
 /** A TemplateInstance's status decides when its space may be bound: the account controller hears of it. */
-export function wireInstancesToAccounts(instances: Informer<KubeObject>, controller: AccountController): void {
+export function wireInstancesToAccounts(instances: Informer<Informed<TemplateInstance>>, controller: AccountController): void {
   instances.addHandlers({
-    onAdd: (o) => controller.onTemplateInstance(o),
-    onUpdate: (_b, o) => controller.onTemplateInstance(o),
-    onDelete: (o) => controller.onTemplateInstance(o),
+    onAdd: (o) => { controller.onTemplateInstance(o); },
+    onUpdate: (_b, o) => { controller.onTemplateInstance(o); },
+    onDelete: (o) => { controller.onTemplateInstance(o); },
   });
 }
 
 /** The pieces of AccountQuota, built over the informers: usage index, controller, admission. */
 export function buildAccountQuotas(deps: {
-  quotaInformer: Informer<KubeObject>;
+  quotaInformer: Informer<Informed<AccountQuota>>;
   resources: ResourceInformers;
   namespaces: Informer<KubeObject>;
   namespacesOf: (account: string) => string[];
@@ -59,28 +81,26 @@ export function buildAccountQuotas(deps: {
   reservationVisible?: VisibleObserver;
 }) {
   const usage = new UsageIndex();
-  const quotas = () => deps.quotaInformer.list() as unknown as AccountQuota[];
-  const quotasOf = (account: string) => quotas().filter((q) => q.spec?.account === account);
+  const quotasOf = (account: string) => deps.quotaInformer.list().filter((q) => accountOfQuota(q) === account);
   const accountOfNamespace = (ns: string) => deps.namespaces.get(ns)?.metadata.labels?.[ACCOUNT_LABEL] || undefined;
   const controller = new AccountQuotaController({
-    quota: (name) => deps.quotaInformer.get(name) as unknown as AccountQuota | undefined,
+    quota: (name) => deps.quotaInformer.get(name),
     quotasOf, namespacesOf: deps.namespacesOf, usage,
   }, deps.writer, deps.log.with({ controller: 'accountquota' }), deps.queueMetrics);
 
-  const ensureKinds = (q: AccountQuota) => Promise.all(kindsCountedBy(Object.keys(q.spec?.quota?.hard ?? {})).map((k) => deps.resources.ensure(k)));
-  const onQuota = (o: KubeObject) => {
-    const q = o as unknown as AccountQuota;
+  const ensureKinds = (q: AccountQuota) => Promise.all(kindsCountedBy(Object.keys(hardOfQuota(q))).map((k) => deps.resources.ensure(k)));
+  const onQuota = (q: AccountQuota) => {
     void ensureKinds(q);
     controller.onQuota(q);
   };
-  deps.quotaInformer.addHandlers({ onAdd: onQuota, onUpdate: (_b, o) => onQuota(o) });
+  deps.quotaInformer.addHandlers({ onAdd: onQuota, onUpdate: (_b, o) => { onQuota(o); } });
   deps.resources.onEvent((kind) => ({
     onAdd: (o) => { usage.set(kind, o); controller.onAccountChanged(accountOfNamespace(o.metadata.namespace ?? '')); },
     onUpdate: (_b, o) => { usage.set(kind, o); controller.onAccountChanged(accountOfNamespace(o.metadata.namespace ?? '')); },
     onDelete: (o) => { usage.delete(kind, o); controller.onAccountChanged(accountOfNamespace(o.metadata.namespace ?? '')); },
   }));
   deps.namespaces.addHandlers({
-    onAdd: (ns) => controller.onAccountChanged(ns.metadata.labels?.[ACCOUNT_LABEL]),
+    onAdd: (ns) => { controller.onAccountChanged(ns.metadata.labels?.[ACCOUNT_LABEL]); },
     onUpdate: (before, ns) => {
       const [a, b] = [before.metadata.labels?.[ACCOUNT_LABEL], ns.metadata.labels?.[ACCOUNT_LABEL]];
       if (a !== b) {
@@ -88,93 +108,54 @@ export function buildAccountQuotas(deps: {
         controller.onAccountChanged(b);
       }
     },
-    onDelete: (ns) => controller.onAccountChanged(ns.metadata.labels?.[ACCOUNT_LABEL]),
+    onDelete: (ns) => { controller.onAccountChanged(ns.metadata.labels?.[ACCOUNT_LABEL]); },
   });
 
   const countedKindsSynced = async (kinds: Array<{ group: string; resource: string }>) => {
     const informers = await Promise.all(kinds.map((k) => deps.resources.ensure(k)));
     const waits = informers.filter((i) => i !== undefined).map((i) => i.waitForSync());
-    return Promise.race([Promise.all(waits).then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 5_000).unref())]);
+    return Promise.race([Promise.all(waits).then(() => true), new Promise<boolean>((r) => setTimeout(() => { r(false); }, 5_000).unref())]);
   };
   const admission = new AccountQuotaAdmission({ accountOfNamespace, namespacesOf: deps.namespacesOf, quotasOf, countedKindsSynced, usage }, deps.ledger, deps.reservationVisible);
-  // Reservations expire after RESERVATION_TTL_MS; what was seen before that no longer matters.
-  const prune = setInterval(() => usage.pruneSeen(Date.now() - 2 * RESERVATION_TTL_MS), RESERVATION_TTL_MS);
-  prune.unref();
+  let prune: NodeJS.Timeout | undefined;
   return {
     controller,
     hooks: {
       accountquota: (r: AdmissionRequest) => admission.admit(r),
-      'validate-accountquota': async (r: AdmissionRequest) => validateAccountQuota(r),
+      'validate-accountquota': (r: AdmissionRequest) => Promise.resolve(validateAccountQuota(r)),
     },
-    stop: () => clearInterval(prune),
+    start: () => {
+      // Reservations expire after RESERVATION_TTL_MS; what was seen before that no longer matters.
+      prune ??= setInterval(() => { usage.pruneSeen(Date.now() - 2 * RESERVATION_TTL_MS); }, RESERVATION_TTL_MS).unref();
+    },
+    stop: () => {
+      clearInterval(prune);
+      prune = undefined;
+    },
   };
-}
-
-/**
- * The RoleBindings the server made for each account's spaces (labelled with the account), kept from
- * informer events, so a reconcile reads its account's bindings instead of scanning all of the cluster's.
- */
-export function roleBindingsByAccount(roleBindings: Informer<KubeObject>): (account: string) => KubeObject[] {
-  const byAccount = new Map<string, Map<string, KubeObject>>();
-  const keyOf = (rb: KubeObject) => `${rb.metadata.namespace}/${rb.metadata.name}`;
-  const accountOf = (rb: KubeObject) => (rb.metadata.labels?.['app.kubernetes.io/name'] === 'kiosk' ? rb.metadata.labels?.[ACCOUNT_LABEL] : undefined);
-  const remove = (rb: KubeObject) => {
-    const account = accountOf(rb);
-    if (account) byAccount.get(account)?.delete(keyOf(rb));
-  };
-  const add = (rb: KubeObject) => {
-    const account = accountOf(rb);
-    if (!account) return;
-    let set = byAccount.get(account);
-    if (!set) byAccount.set(account, (set = new Map()));
-    set.set(keyOf(rb), rb);
-  };
-  roleBindings.addHandlers({ onAdd: add, onUpdate: (before, rb) => { remove(before); add(rb); }, onDelete: remove });
-  return (account) => [...(byAccount.get(account)?.values() ?? [])];
-}
-
-/**
- * The TemplateInstances of a namespace, indexed: the account controller reads them for every space of an
- * account on each reconcile, and TemplateInstance events now trigger those.
- */
-export function instancesByNamespace(instances: Informer<KubeObject>): (namespace: string) => KubeObject[] {
-  const byNamespace = new Map<string, Map<string, KubeObject>>();
-  const remove = (ti: KubeObject) => {
-    const set = byNamespace.get(ti.metadata.namespace ?? '');
-    set?.delete(ti.metadata.name);
-    if (set?.size === 0) byNamespace.delete(ti.metadata.namespace ?? '');
-  };
-  const add = (ti: KubeObject) => {
-    let set = byNamespace.get(ti.metadata.namespace ?? '');
-    if (!set) byNamespace.set(ti.metadata.namespace ?? '', (set = new Map()));
-    set.set(ti.metadata.name, ti);
-  };
-  instances.addHandlers({ onAdd: add, onUpdate: (before, ti) => { remove(before); add(ti); }, onDelete: remove });
-  return (namespace) => [...(byNamespace.get(namespace)?.values() ?? [])];
 }
 
 /** The TemplateInstance controller over the Template and TemplateInstance informers. */
 export function buildTemplates(deps: {
-  templates: Informer<KubeObject>;
-  instances: Informer<KubeObject>;
+  templates: Informer<Informed<Template>>;
+  instances: Informer<Informed<TemplateInstance>>;
   namespaces: Informer<KubeObject>;
-  accounts: Informer<KubeObject>;
+  accounts: Informer<InformedAccount>;
   backend: TemplateBackend;
   log: Logger;
   events: EventSink;
   queueMetrics?: WorkqueueMetricsProvider;
 }): TemplateInstanceController {
   const controller = new TemplateInstanceController({
-    instance: (ns, name) => deps.instances.get(name, ns) as unknown as TemplateInstance | undefined,
-    instancesOfTemplate: (template) => (deps.instances.list() as unknown as TemplateInstance[]).filter((ti) => ti.spec?.template === template),
-    template: (name) => deps.templates.get(name) as unknown as Template | undefined,
-    liveTemplate: async (name) => await deps.templates.readLive(name) as unknown as Template | undefined,
+    instance: (ns, name) => deps.instances.get(name, ns),
+    instancesOfTemplate: (template) => deps.instances.list().filter((ti) => templateOfInstance(ti) === template),
+    template: (name) => deps.templates.get(name),
+    liveTemplate: (name) => deps.templates.readLive(name),
     namespace: (name) => deps.namespaces.get(name),
     account: (name) => deps.accounts.get(name),
   }, deps.backend, deps.log.with({ controller: 'templateinstance' }), deps.events, deps.queueMetrics);
-  const onInstance = (o: KubeObject) => controller.onInstance(o as unknown as TemplateInstance);
-  deps.instances.addHandlers({ onAdd: onInstance, onUpdate: (_b, o) => onInstance(o) });
-  const onTemplate = (o: KubeObject) => controller.onTemplate(o as unknown as Template);
-  deps.templates.addHandlers({ onAdd: onTemplate, onUpdate: (_b, o) => onTemplate(o), onDelete: onTemplate });
+  deps.instances.addHandlers({ onAdd: (o) => { controller.onInstance(o); }, onUpdate: (_b, o) => { controller.onInstance(o); } });
+  const onTemplate = (o: Template) => { controller.onTemplate(o); };
+  deps.templates.addHandlers({ onAdd: onTemplate, onUpdate: (_b, o) => { onTemplate(o); }, onDelete: onTemplate });
   return controller;
 }

@@ -32,6 +32,10 @@ export interface AccountSource {
   account(name: string): Account | undefined;
   /** The RoleBindings the server made for an account's spaces (labelled with it), across namespaces. */
   roleBindingsOf(account: string): RoleBindingLike[];
+  /** The namespaces labelled with an account (its spaces), sorted. */
+  namespacesOf(account: string): string[];
+  /** The account a namespace is labelled with. */
+  accountOfNamespace(namespace: string): string | undefined;
   /** The TemplateInstances in a namespace, with the template each deploys and its status. */
   instancesIn(namespace: string): Array<{ spec?: { template?: string }; status?: { status?: string } }>;
   /** A namespace's creation time (ms), for the deadline of its create request. */
@@ -48,10 +52,6 @@ function upToDate(current: { metadata: { ownerReferences?: Array<{ uid?: unknown
   desired: Record<string, unknown>, fields: string[], ownerUid: string | undefined): boolean {
   if (!current || !current.metadata.ownerReferences?.some((o) => o.uid === ownerUid)) return false;
   return fields.every((f) => canonicalJson(current[f] ?? null) === canonicalJson(desired[f] ?? null));
-}
-
-interface NamespaceLike {
-  metadata: { name: string; labels?: Record<string, string>; deletionTimestamp?: string };
 }
 
 /**
@@ -105,9 +105,6 @@ const rbTarget = (namespace: string, name: string): ApplyTarget => ({ apiVersion
  */
 export class AccountController {
   private readonly queue: Workqueue;
-  /** account -> namespaces labelled with it, maintained from namespace events. */
-  private readonly namespacesByAccount = new Map<string, Set<string>>();
-  private readonly accountOfNamespace = new Map<string, string>();
   /** Accounts deleted with the opt-in annotation, whose spaces are to be deleted. */
   private readonly deletingSpacesOf = new Set<string>();
 
@@ -126,31 +123,14 @@ export class AccountController {
     this.queue.add(account.metadata.name!);
   }
 
-  /** Namespace events: a namespace joining or leaving an account changes that account's bindings and status. */
-  onNamespace(ns: NamespaceLike | undefined, deleted = false): void {
-    if (!ns) return;
-    const name = ns.metadata.name;
-    const before = this.accountOfNamespace.get(name);
-    const after = deleted ? undefined : ns.metadata.labels?.[ACCOUNT_LABEL] || undefined;
-    if (before === after) return;
-    if (before) {
-      this.namespacesByAccount.get(before)?.delete(name);
-      this.queue.add(before);
-    }
-    if (after) {
-      let set = this.namespacesByAccount.get(after);
-      if (!set) this.namespacesByAccount.set(after, (set = new Set()));
-      set.add(name);
-      this.accountOfNamespace.set(name, after);
-      this.queue.add(after);
-    } else {
-      this.accountOfNamespace.delete(name);
-    }
+  /** A namespace joined or left the account: that changes the account's bindings and status. */
+  onSpacesChanged(account: string): void {
+    this.queue.add(account);
   }
 
   /** A TemplateInstance's status decides whether its namespace may be bound: look at its account again. */
   onTemplateInstance(ti: { metadata: { namespace?: string } }): void {
-    const account = ti.metadata.namespace ? this.accountOfNamespace.get(ti.metadata.namespace) : undefined;
+    const account = ti.metadata.namespace ? this.source.accountOfNamespace(ti.metadata.namespace) : undefined;
     if (account) this.queue.add(account);
   }
 
@@ -158,10 +138,6 @@ export class AccountController {
   onOwnedObject(obj: { metadata: { labels?: Record<string, string> } }): void {
     const account = obj.metadata.labels?.[ACCOUNT_LABEL];
     if (account && obj.metadata.labels?.['app.kubernetes.io/name'] === 'kiosk') this.queue.add(account);
-  }
-
-  namespacesOf(account: string): string[] {
-    return [...(this.namespacesByAccount.get(account) ?? [])].sort();
   }
 
   start(): void {
@@ -203,7 +179,7 @@ export class AccountController {
       await this.reportingFailure(account, `Applying ClusterRoleBinding ${binding.metadata.name}`, () => this.writer.apply(binding, 'clusterrolebindings'));
     }
     await this.syncSpaces(account);
-    const namespaces = this.namespacesOf(name).map((n) => ({ name: n }));
+    const namespaces = this.source.namespacesOf(name).map((n) => ({ name: n }));
     const current = account.status?.namespaces ?? [];
     if (JSON.stringify(current) !== JSON.stringify(namespaces)) {
       await this.writer.patchStatus({ apiVersion: 'config.kiosk.sh/v1alpha1', kind: 'Account', metadata: { name } }, 'accounts', { namespaces });
@@ -223,7 +199,7 @@ export class AccountController {
     const rbName = spaceRoleBindingName(name);
     const role = spaceClusterRole(account);
     const subjects = rbacSubjects(account.spec.subjects);
-    const spaces = new Set(this.namespacesOf(name));
+    const spaces = new Set(this.source.namespacesOf(name));
     const existing = new Map(this.source.roleBindingsOf(name).filter((rb) => rb.metadata.name === rbName).map((rb) => [rb.metadata.namespace!, rb]));
     const bindings = this.spaceFailures(account, 'RBACSyncFailed', 'Binding', 'RoleBindingFailed');
     const rollouts = this.spaceFailures(account, 'TemplateRolloutFailed', 'RollingOutTemplates');
@@ -317,7 +293,7 @@ export class AccountController {
   }
 
   private async deleteSpaces(account: string): Promise<void> {
-    for (const ns of this.namespacesOf(account)) {
+    for (const ns of this.source.namespacesOf(account)) {
       if (this.terminating(ns)) continue;
       await this.writer.remove({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }, 'namespaces', { propagationPolicy: 'Background' });
     }

@@ -5,10 +5,13 @@ import type { AccessIndex } from '../visibility/access-index.js';
 import type { KubeObject } from './informer.js';
 import { Informer } from './informer.js';
 
-/** The informers the access index is fed from, each kept in sync by its own supervised list+watch. */
-export class ClusterInformers {
+/**
+ * The informers the access index is fed from, each kept in sync by its own supervised list+watch.
+ * `Account` is what the accounts collection holds, as the registry types it (storage does not know it).
+ */
+export class ClusterInformers<Account extends KubeObject = KubeObject> {
   readonly namespaces: Informer<KubeObject>;
-  readonly accounts: Informer<KubeObject>;
+  readonly accounts: Informer<Account>;
   readonly roles: Informer<RoleObject>;
   readonly clusterRoles: Informer<RoleObject>;
   readonly roleBindings: Informer<BindingObject>;
@@ -19,7 +22,7 @@ export class ClusterInformers {
   constructor(client: KubeClient, log: Logger) {
     const make = <T extends KubeObject>(name: string, path: string) => new Informer<T>(client, { name, path }, log);
     this.namespaces = make('namespaces', '/api/v1/namespaces');
-    this.accounts = make('accounts.config.kiosk.sh', '/apis/config.kiosk.sh/v1alpha1/accounts');
+    this.accounts = make<Account>('accounts.config.kiosk.sh', '/apis/config.kiosk.sh/v1alpha1/accounts');
     this.roles = make('roles', '/apis/rbac.authorization.k8s.io/v1/roles');
     this.clusterRoles = make('clusterroles', '/apis/rbac.authorization.k8s.io/v1/clusterroles');
     this.roleBindings = make('rolebindings', '/apis/rbac.authorization.k8s.io/v1/rolebindings');

@@ -150,6 +150,8 @@ describe('AccountController events', () => {
     deployed = new Set();
     const source: AccountSource = {
       account: () => account,
+      namespacesOf: (name) => (name === 'acme' ? ['space-a', 'space-b'] : []),
+      accountOfNamespace: (ns) => (['space-a', 'space-b'].includes(ns) ? 'acme' : undefined),
       roleBindingsOf: () => [],
       instancesIn: (ns) => (deployed.has(ns) ? [{ spec: { template: 'base' }, status: { status: 'Deployed' } }] : []),
       namespaceCreated: () => LONG_AGO,
@@ -169,7 +171,6 @@ describe('AccountController events', () => {
       patch: async <T>() => ({}) as T,
     };
     controller = new AccountController(source, writer, silentLogger, sink);
-    for (const ns of ['space-a', 'space-b']) controller.onNamespace({ metadata: { name: ns, labels: { 'kiosk.sh/account': 'acme' } } });
   });
   afterEach(() => controller.stop());
 

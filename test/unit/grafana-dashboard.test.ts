@@ -1,38 +1,16 @@
 // The Grafana dashboard (manifests/grafana/kiosk-dashboard.json) and the metric tables of docs/operations.md
-// against the metrics the server really registers. The registry is built by the registration code itself,
-// with real objects and no cluster: ApiServer (its constructor and app() register the watch gauge, the
-// request metrics and the admission metrics), and the registrations apiserver/main.ts makes
-// (collectDefaultMetrics, registerIndexMetrics, registerEventMetrics, registerReservationMetrics, registerWorkqueueMetrics with the
-// controllers' queues, registerLeaderElectionMetrics), repeated here because importing main.ts starts the
-// server (the last test keeps that list equal to main.ts's). Nothing connects: the informers, the reviewers,
-// the event recorder, the controllers and the elector are never started and no request is served.
+// against the metrics the server really registers: the registry of the real object graph, built by
+// buildServer() over a client that points nowhere. Nothing connects: building starts nothing (see
+// build-server.test.ts), and no request is served.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { Registry, collectDefaultMetrics } from 'prom-client';
-import { Authenticator } from '../../apiserver/authn/authenticator.js';
-import { ClientCaPool } from '../../apiserver/authn/client-ca-pool.js';
-import { registerEventMetrics } from '../../apiserver/endpoints/event-metrics.js';
-import { registerIndexMetrics } from '../../apiserver/endpoints/index-metrics.js';
-import { registerLeaderElectionMetrics } from '../../apiserver/endpoints/leader-election-metrics.js';
-import { registerReservationMetrics } from '../../apiserver/endpoints/reservation-metrics.js';
-import { registerWorkqueueMetrics } from '../../apiserver/endpoints/workqueue-metrics.js';
+import { buildServer } from '../../apiserver/build-server.js';
 import { defaultOptions } from '../../apiserver/options.js';
-import { ApiServer } from '../../apiserver/server.js';
-import type { AccountSource, AccountWriter } from '../../registry/account/controller.js';
-import { AccountController } from '../../registry/account/controller.js';
-import type { QuotaControllerSource, QuotaStatusWriter } from '../../registry/accountquota/controller.js';
-import { AccountQuotaController } from '../../registry/accountquota/controller.js';
-import type { TemplateBackend, TemplateSource } from '../../registry/template/controller.js';
-import { TemplateInstanceController } from '../../registry/template/controller.js';
-import { TokenReviewer } from '../../storage/authentication/token-reviewer.js';
-import { SubjectAccessReviewer } from '../../storage/authorization/subject-access-reviewer.js';
+import type { ServerOptions } from '../../apiserver/options.js';
 import { KubeClient } from '../../storage/client.js';
-import { EventRecorder } from '../../storage/events/event-recorder.js';
-import { ClusterInformers } from '../../storage/informers/cluster-informers.js';
-import { LeaderElector } from '../../storage/leader-election.js';
 import { silentLogger } from '../../storage/logger.js';
-import { AccessIndex } from '../../storage/visibility/access-index.js';
 import { repoRoot } from '../cluster/paths.js';
 
 interface MetricInfo {
@@ -43,45 +21,13 @@ interface MetricInfo {
 /** prom-client's default metrics that exist only on Linux (read from /proc). */
 const LINUX_ONLY = new Set(['process_virtual_memory_bytes', 'process_heap_bytes', 'process_open_fds', 'process_max_fds']);
 
-/** The server's /metrics registry, registered by the same calls the server makes. */
-function serverRegistry(): Registry {
-  const metrics = new Registry();
-  const client = new KubeClient(new KubeConfig());
-  // apiserver/main.ts
+/**
+ * The server's /metrics registry, as buildServer() fills it, with the default metrics its start() adds (the
+ * one registration start() makes: their event-loop delay monitor runs on a timer, so it waits for start).
+ */
+function serverRegistry(options: ServerOptions = defaultOptions): Registry {
+  const { metrics } = buildServer(options, new KubeClient(new KubeConfig()), silentLogger);
   collectDefaultMetrics({ register: metrics });
-  registerIndexMetrics(metrics, new AccessIndex(), new ClusterInformers(client, silentLogger));
-  const events = new EventRecorder(client, { reportingInstance: 'test' }, silentLogger);
-  registerEventMetrics(metrics, events);
-  registerReservationMetrics(metrics);
-  // The controllers' work queues report through the provider (main.ts passes it to each controller).
-  const queueMetrics = registerWorkqueueMetrics(metrics);
-  new AccountController({} as AccountSource, {} as AccountWriter, silentLogger, events, queueMetrics);
-  new AccountQuotaController({} as QuotaControllerSource, {} as QuotaStatusWriter, silentLogger, queueMetrics);
-  new TemplateInstanceController({} as TemplateSource, {} as TemplateBackend, silentLogger, events, queueMetrics);
-  registerLeaderElectionMetrics(metrics, new LeaderElector(client, {
-    namespace: 'kiosk-system', name: 'kiosk-controllers', identity: 'test', leaseDurationSeconds: 15, renewIntervalMs: 5_000,
-  }, silentLogger, { onStartedLeading: () => undefined, onStoppedLeading: () => undefined }));
-  // apiserver/server.ts: the constructor registers the watch gauge, app() the request metrics.
-  const clientCAs = new ClientCaPool();
-  const server = new ApiServer(defaultOptions, {
-    log: silentLogger,
-    authenticator: new Authenticator(new TokenReviewer(client), clientCAs),
-    clientCAs,
-    authorizer: new SubjectAccessReviewer(client),
-    metrics,
-    group: { group: 'tenancy.kiosk.sh', version: 'v1alpha1' },
-    resources: [],
-    readyChecks: [],
-    // The hooks main.ts serves (buildAccountQuotas): the admission latency has a series per hook.
-    admission: {
-      accountquota: async () => ({ allowed: true }),
-      'validate-accountquota': async () => ({ allowed: true }),
-    },
-    servingCertificate: () => {
-      throw new Error('nothing is served in this test');
-    },
-  });
-  server['app']();
   return metrics;
 }
 
@@ -366,17 +312,12 @@ describe('the registry without a cluster', () => {
   });
 });
 
-describe('apiserver/main.ts', () => {
-  // The registry above repeats main.ts's registrations; this keeps the two from parting.
-  const main = readFileSync(join(root, 'apiserver', 'main.ts'), 'utf8');
-
-  it('registers metrics only through collectDefaultMetrics, the register*Metrics calls above and ApiServer', () => {
-    expect(main).not.toMatch(/new (Counter|Gauge|Histogram|Summary)\b/);
-    expect([...main.matchAll(/\b(collectDefaultMetrics|register\w*Metrics)\(/g)].map((m) => m[1]).sort())
-      .toEqual(['collectDefaultMetrics', 'registerEventMetrics', 'registerIndexMetrics', 'registerLeaderElectionMetrics', 'registerReservationMetrics', 'registerWorkqueueMetrics']);
-    // The queue metrics reach every controller main.ts builds (the test above builds the three that always
-    // run alike; the NetworkPolicy fence runs only with --self-fencing-network-policy).
-    expect(main.match(/\bqueueMetrics\b/g)?.length).toBe(5);
-    expect(main).toMatch(/new ApiServer\(/);
+describe('the controllers of the graph', () => {
+  it('with --self-fencing-network-policy, the NetworkPolicy fence reports its queue too', async () => {
+    const text = await serverRegistry({ ...defaultOptions, selfFencingNetworkPolicy: 'kiosk-fence' }).metrics();
+    for (const name of ['account', 'accountquota', 'templateinstance', 'networkpolicyfence']) {
+      expect(text).toContain(`workqueue_depth{name="${name}"} 0\n`);
+    }
+    expect(await serverRegistry().metrics()).not.toContain('name="networkpolicyfence"');
   });
 });

@@ -118,6 +118,8 @@ describe('AccountController with a namespace whose create died', () => {
     live = false;
     const source: AccountSource = {
       account: () => account,
+      namespacesOf: (name) => (name === 'acme' ? ['half'] : []),
+      accountOfNamespace: (ns) => (ns === 'half' ? 'acme' : undefined),
       roleBindingsOf: () => [],
       instancesIn: () => instances,
       namespaceCreated: () => Date.now(),
@@ -132,7 +134,6 @@ describe('AccountController with a namespace whose create died', () => {
     const writer: AccountWriter = { apply: record('apply'), patchStatus: async <T>() => ({}) as T, remove: record('delete'), patch: record('patch') };
     const liveness: CreateLiveness = { isLive: async () => ({ live }) };
     controller = new AccountController(source, writer, silentLogger, undefined, undefined, liveness);
-    controller.onNamespace({ metadata: { name: 'half', labels: { 'kiosk.sh/account': 'acme' } } });
   });
   afterEach(() => controller.stop());
 
