@@ -66,6 +66,7 @@ describe('reads while the informers recover', () => {
     cluster = new Cluster();
     cluster.account('dev-account', [userSubject('dev')]);
     consistency = new ScriptedConsistency();
+    // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment -- these reads never call the writer
     storage = new AccountStorage(new Visibility(cluster.index, consistency), {} as AccountWriter);
   });
 
