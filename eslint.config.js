@@ -11,10 +11,73 @@ const forbid = (layers, why) => ({
   }],
 });
 
+// TEMPORARY: being rewritten on other branches (issue 12). These files keep the untyped `recommended` set until
+// they are merged; then this list goes and they get the type-checked set like everything else.
+const notYetTypeChecked = [
+  'apiserver/handlers/write.ts',
+  'apiserver/main.ts',
+  'apiserver/options.ts',
+  'apiserver/request/decode.ts',
+  'apiserver/request/go-types.ts',
+  'apiserver/request/patch.ts',
+  'apiserver/wiring.ts',
+  'registry/account/admission.ts',
+  'registry/account/controller.ts',
+  'registry/account/rbac.ts',
+  'registry/account/rest.ts',
+  'registry/account/table.ts',
+  'registry/account/validation.ts',
+  'registry/account/writer.ts',
+  'registry/accountquota/admission.ts',
+  'registry/accountquota/resources.ts',
+  'registry/collection-view.ts',
+  'registry/generic/preconditions.ts',
+  'registry/generic/upstream-errors.ts',
+  'registry/space/access.ts',
+  'registry/space/convert.ts',
+  'registry/space/creating-mark.ts',
+  'registry/space/namespace-of.ts',
+  'registry/space/rest.ts',
+  'registry/space/table.ts',
+  'registry/space/writer.ts',
+  'storage/informers/informer.ts',
+];
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', '.sandbox*/**', 'jest.config.js', 'eslint.config.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
+  {
+    // The type-checked set: rules that need the type checker (floating promises, unsafe `any`, unnecessary
+    // conditions). The project service reuses tsconfig.json, so lint sees exactly the types tsc sees.
+    files: ['**/*.ts'],
+    ignores: notYetTypeChecked,
+    extends: [tseslint.configs.strictTypeChecked],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      // Every message here is built with template literals, counts and sizes included; numbers print the same in
+      // any locale. Other types (undefined, objects) are still flagged: they print "undefined" or "[object Object]".
+      '@typescript-eslint/restrict-template-expressions': ['error', {
+        allowNumber: true, allowAny: false, allowBoolean: false, allowNullish: false, allowRegExp: false, allowNever: false,
+      }],
+      // Callbacks are written `() => resolve()`, and middleware declared `: void` ends with `return next(err)`:
+      // both return the void of a void function, which is the idiom, not a confusion. Void used as a value
+      // elsewhere (in a condition, an assignment, an argument, an untyped function's return) is still flagged.
+      '@typescript-eslint/no-confusing-void-expression': ['error', { ignoreArrowShorthand: true, ignoreVoidReturningFunctions: true }],
+    },
+  },
+  {
+    files: ['test/**/*.ts'],
+    rules: {
+      // In test code (tests, bench, fuzz, the sandbox) a lookup that finds nothing should simply fail the run:
+      // `list[0]!.name` throws, with the line, and a guard would only say the same thing in more words. Most are
+      // indexes the code just bounded (`ATOMS[r(ATOMS.length)]!`) that noUncheckedIndexedAccess cannot follow.
+      '@typescript-eslint/no-non-null-assertion': 'off',
+      // Fakes of async interfaces are written `async` like the real thing, so that a throw in one is a rejection
+      // (what the code under test must handle) and not a synchronous exception; most have nothing to await.
+      '@typescript-eslint/require-await': 'off',
+    },
+  },
   {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],

@@ -157,7 +157,7 @@ export class KubeClient {
             const text = Buffer.concat(chunks).toString('utf8');
             let status: KubeStatus | undefined;
             try { status = JSON.parse(text) as KubeStatus; } catch { status = undefined; }
-            reject(new KubeApiError(res.statusCode ?? 0, status, `watch ${path}: ${res.statusCode} ${status?.message ?? text.slice(0, 200)}`));
+            reject(new KubeApiError(res.statusCode ?? 0, status, `watch ${path}: ${String(res.statusCode)} ${status?.message ?? text.slice(0, 200)}`));
           });
           return;
         }

@@ -119,6 +119,7 @@ export class LeaderElector {
       const acquired = await this.tryAcquireOrRenew();
       if (acquired) this.lastRenew = this.clock.monotonicMs();
       // Stopped meanwhile: stop() releases what this renewal took; leading again would restart controllers.
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- stop() may run during the await; TypeScript keeps the narrowing across it
       if (this.stopped) return;
       if (acquired) this.setLeading(true);
       else if (this.leading) this.setLeading(false);
@@ -128,6 +129,7 @@ export class LeaderElector {
     } finally {
       this.campaigning = false;
     }
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- stop() may run during the await; TypeScript keeps the narrowing across it
     if (!this.stopped) this.timer = setTimeout(() => void this.tick(), this.options.renewIntervalMs);
   }
 

@@ -119,6 +119,6 @@ export class LeaseLedger {
 
   /** The live entries, read without writing. */
   async entries<T>(name: string): Promise<Record<string, LedgerEntry<T>>> {
-    return this.transact<T, Record<string, LedgerEntry<T>>>(name, async (entries) => ({ result: entries }));
+    return this.transact<T, Record<string, LedgerEntry<T>>>(name, (entries) => Promise.resolve({ result: entries }));
   }
 }

@@ -12,7 +12,7 @@ export interface ApplyTarget {
 
 /** The REST path of an object, from its apiVersion, kind (lower-cased plural) and namespace. */
 export function objectPath(obj: ApplyTarget, plural: string): string {
-  const [group, version] = obj.apiVersion.includes('/') ? obj.apiVersion.split('/') : ['', obj.apiVersion];
+  const [group = '', version = ''] = obj.apiVersion.includes('/') ? obj.apiVersion.split('/') : ['', obj.apiVersion];
   const prefix = group ? `/apis/${group}/${version}` : `/api/${version}`;
   const ns = obj.metadata.namespace ? `/namespaces/${encodeURIComponent(obj.metadata.namespace)}` : '';
   return `${prefix}${ns}/${plural}/${encodeURIComponent(obj.metadata.name)}`;

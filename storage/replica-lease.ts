@@ -79,6 +79,7 @@ export class ReplicaLease {
     } catch (err) {
       this.log.error('renewing the replica lease failed; retrying', err);
     }
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- stop() may run during the await; TypeScript keeps the narrowing across it
     if (!this.stopped) this.timer = setTimeout(() => void this.renew(), this.options.renewIntervalMs);
   }
 
@@ -98,8 +99,8 @@ export class ReplicaLease {
       throw err;
     }
     if (lease.spec?.holderIdentity !== identity) return { alive: false };
-    const renewTime = lease.spec?.renewTime ?? '';
-    const duration = (lease.spec?.leaseDurationSeconds ?? this.options.leaseDurationSeconds) * 1000;
+    const renewTime = lease.spec.renewTime ?? '';
+    const duration = (lease.spec.leaseDurationSeconds ?? this.options.leaseDurationSeconds) * 1000;
     const now = this.now();
     const left = this.observed.observe(identity, renewTime, now) + duration - now;
     if (left > 0) return { alive: true, recheckInMs: left + 500 };

@@ -25,11 +25,10 @@ export class CountReservations {
 
   /** Releases a reservation; a missing one is fine (expired, or released already). */
   release(key: string, member: string): Promise<void> {
-    return this.ledger.transact<null, void>(key, async (entries) => {
-      if (!Object.hasOwn(entries, member)) return { result: undefined };
-      const rest = { ...entries };
-      delete rest[member];
-      return { write: rest, result: undefined };
+    return this.ledger.transact<null, undefined>(key, (entries) => {
+      if (!Object.hasOwn(entries, member)) return Promise.resolve({ result: undefined });
+      const rest = Object.fromEntries(Object.entries(entries).filter(([m]) => m !== member));
+      return Promise.resolve({ write: rest, result: undefined });
     });
   }
 }

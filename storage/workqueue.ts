@@ -123,7 +123,8 @@ export class Workqueue implements WorkqueueState {
 
   private pump(): void {
     while (this.running && this.active < this.options.concurrency && this.queue.length > 0) {
-      const key = this.queue.shift()!;
+      const key = this.queue.shift();
+      if (key === undefined) break;
       this.queued.delete(key);
       this.processing.add(key);
       this.active++;

@@ -97,8 +97,9 @@ function closeUnlessComplete(req: Request, res: Response): void {
  * A request that passes carries the caller as its user, and the generic authentication leaves it alone.
  */
 export function admissionAuthentication(authenticator: AdmissionClientAuthenticator | undefined) {
-  return (req: Request, res: Response, next: NextFunction) => {
+  return (req: Request, res: Response, next: NextFunction): void => {
     if (!authenticator || !isAdmissionPath(req.path)) return next();
+    // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment -- an https server's sockets are TLSSockets; express types them as net.Socket
     const result = authenticator.authenticate(req.socket as TLSSocket);
     if ('user' in result) {
       req.user = result.user;

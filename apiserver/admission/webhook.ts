@@ -7,12 +7,6 @@ import { badRequest, internal } from '../../storage/apimachinery/errors.js';
 import { parseJson } from '../request/decode.js';
 import type { Logger } from '../../storage/logger.js';
 
-interface AdmissionReview {
-  apiVersion?: string;
-  kind?: string;
-  request?: AdmissionRequest;
-}
-
 export interface AdmissionMetrics {
   decisions: Counter<'webhook' | 'operation' | 'allowed'>;
   duration: Histogram<'webhook'>;
@@ -60,12 +54,16 @@ export function admissionRouter(hooks: Record<string, AdmissionHandler>, log: Lo
     try {
       const webhook = String(req.params.hook);
       const hook = Object.hasOwn(hooks, webhook) ? hooks[webhook] : undefined;
-      if (!hook) return next();
+      if (!hook) {
+        next();
+        return;
+      }
       const started = process.hrtime.bigint();
-      let review: AdmissionReview | null;
+      // As decoded: JSON.parse takes anything, so nothing in it is typed until checked.
+      let review: { kind?: unknown; request?: { uid?: unknown; operation?: unknown; resource?: { group?: unknown; resource?: unknown } | null } | null } | null;
       try {
         // Scanned and bounded like any body before JSON.parse: a review is request data too.
-        review = parseJson((req.rawBody ?? Buffer.alloc(0)).toString('utf8'), MAX_REVIEW_ENTRIES).value as AdmissionReview;
+        review = parseJson((req.rawBody ?? Buffer.alloc(0)).toString('utf8'), MAX_REVIEW_ENTRIES).value as typeof review;
       } catch {
         throw badRequest('the body is not an AdmissionReview');
       }
@@ -76,24 +74,25 @@ export function admissionRouter(hooks: Record<string, AdmissionHandler>, log: Lo
         || typeof review.request.resource.group !== 'string' || typeof review.request.resource.resource !== 'string') {
         throw badRequest('the body is not an admission.k8s.io/v1 AdmissionReview with a request');
       }
+      const request = review.request as AdmissionRequest;
       let decision: Awaited<ReturnType<AdmissionHandler>>;
       try {
-        decision = await hook(review.request);
+        decision = await hook(request);
       } catch (err) {
         // A decision that could not be made is a denial the user can read, not a failed webhook call.
-        log.error('admission failed', err, { hook: req.params.hook, namespace: review.request.namespace, name: review.request.name });
+        log.error('admission failed', err, { hook: req.params.hook, namespace: request.namespace, name: request.name });
         decision = { allowed: false, error: internal(err) };
       }
       const response = decision.allowed
-        ? { uid: review.request.uid, allowed: true, ...(decision.warnings?.length ? { warnings: decision.warnings } : {}) }
-        : { uid: review.request.uid, allowed: false, status: decision.error.toStatus() };
+        ? { uid: request.uid, allowed: true, ...(decision.warnings?.length ? { warnings: decision.warnings } : {}) }
+        : { uid: request.uid, allowed: false, status: decision.error.toStatus() };
       // A review the hook never decided (a malformed body, a 400) is no decision; the request metrics count it.
       metrics?.decisions.inc({
-        webhook, operation: OPERATIONS.has(review.request.operation) ? review.request.operation : '', allowed: String(decision.allowed),
+        webhook, operation: OPERATIONS.has(request.operation) ? request.operation : '', allowed: String(decision.allowed),
       });
       metrics?.duration.observe({ webhook }, Number(process.hrtime.bigint() - started) / 1e9);
       if (!decision.allowed) {
-        log.v(2).info('admission denied', { hook: req.params.hook, namespace: review.request.namespace, name: review.request.name, reason: decision.error.message });
+        log.v(2).info('admission denied', { hook: req.params.hook, namespace: request.namespace, name: request.name, reason: decision.error.message });
       }
       res.status(200).json({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response });
     } catch (err) {

@@ -5,7 +5,6 @@ import type { TokenReviewResult } from '../../storage/authentication/token-revie
 import type { UserInfo } from '../../storage/user-info.js';
 import { anonymousUser, withAuthenticatedGroup } from '../../storage/user-info.js';
 import type { ClientCaPool } from './client-ca-pool.js';
-import type { DistinctHeaders } from './request-header.js';
 import { userFromRequestHeaders } from './request-header.js';
 import { subjectValues, verifiedPeer } from './verified-peer.js';
 
@@ -45,6 +44,7 @@ export class Authenticator {
   async authenticate(req: IncomingMessage): Promise<AuthenticationResult> {
     const config = this.config;
     const errors: string[] = [];
+    // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment -- an https server's sockets are TLSSockets; node types them as net.Socket
     const peer = config ? verifiedPeer(req.socket as TLSSocket) : undefined;
 
     if (peer && 'error' in peer) {
@@ -56,7 +56,7 @@ export class Authenticator {
         if (config.allowedNames.length > 0 && !config.allowedNames.includes(cn)) {
           errors.push(`x509: subject with cn=${cn} is not in the allowed list`);
         } else {
-          const user = userFromRequestHeaders(req.headersDistinct as DistinctHeaders, config);
+          const user = userFromRequestHeaders(req.headersDistinct, config);
           if (user) return { user: withAuthenticatedGroup(user), method: 'front-proxy' };
         }
       }

@@ -47,15 +47,18 @@ export function verifiedPeer(socket: TLSSocket, now = new Date()): PeerCertifica
 
 function readVerifiedPeer(socket: TLSSocket): PeerCertificateResult {
   if (typeof socket.getPeerCertificate !== 'function') return undefined;
-  const presented = socket.getPeerCertificate(true);
-  if (!presented || !presented.raw) return undefined;
-  if (!socket.authorized) return { error: `x509: ${String(socket.authorizationError ?? 'certificate not verified')}` };
+  // Without a certificate Node returns an empty object (or null, on a closed socket), whatever its type says.
+  const presented = socket.getPeerCertificate(true) as Partial<DetailedPeerCertificate> | null;
+  if (!presented?.raw) return undefined;
+  if (!socket.authorized) return { error: `x509: ${String((socket.authorizationError as Error | undefined) ?? 'certificate not verified')}` };
 
   const leaf = new X509Certificate(presented.raw);
   const chain = [leaf];
   let anchor = leaf;
-  let current: DetailedPeerCertificate = presented;
-  while (current.issuerCertificate && current.issuerCertificate.raw && current.issuerCertificate.fingerprint256 !== current.fingerprint256) {
+  let current = presented as DetailedPeerCertificate;
+  // The last certificate Node has is its own issuer, or (the CA not sent) has an empty issuerCertificate.
+  const issuerOf = (c: DetailedPeerCertificate): Partial<DetailedPeerCertificate> | undefined => c.issuerCertificate;
+  while (issuerOf(current)?.raw && current.issuerCertificate.fingerprint256 !== current.fingerprint256) {
     if (chain.length >= MAX_CHAIN) return { error: 'x509: certificate chain too long' };
     current = current.issuerCertificate;
     const issuer = new X509Certificate(current.raw);

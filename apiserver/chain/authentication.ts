@@ -14,9 +14,15 @@ export function authentication(authenticator: Authenticator) {
   return async (req: Request, _res: Response, next: NextFunction) => {
     try {
       // Already authenticated by an earlier filter (an admission caller's client certificate).
-      if (req.user) return next();
+      if (req.user) {
+        next();
+        return;
+      }
       const result = await authenticator.authenticate(req);
-      if ('error' in result) return next(unauthorized());
+      if ('error' in result) {
+        next(unauthorized());
+        return;
+      }
       req.user = result.user;
       next();
     } catch (err) {

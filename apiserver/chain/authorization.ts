@@ -57,18 +57,31 @@ function pathNotServed(): StatusError {
 export function authorization(authorizer: Authorizer) {
   return async (req: Request, _res: Response, next: NextFunction) => {
     try {
-      if (req.path.length > MAX_SERVED_PATH_CHARS) return next(pathNotServed());
+      if (req.path.length > MAX_SERVED_PATH_CHARS) {
+        next(pathNotServed());
+        return;
+      }
       const info = requestInfo(req.method, req.path, new URLSearchParams(req.url.split('?')[1] ?? ''));
       req.info = info;
-      const user = req.user!;
-      if (isAlwaysAllowedPath(req.path) || user.groups.includes(SYSTEM_MASTERS)) return next();
+      const user = req.user;
+      if (!user) throw new Error('authorization runs after authentication, which sets the user');
+      if (isAlwaysAllowedPath(req.path) || user.groups.includes(SYSTEM_MASTERS)) {
+        next();
+        return;
+      }
       const attributes: AccessAttributes = info.isResourceRequest
         ? { verb: info.verb, resource: { group: info.apiGroup, version: info.apiVersion, resource: info.resource, subresource: info.subresource, namespace: info.namespace, name: info.name } }
         : { verb: info.verb, path: info.path };
       const decision = await authorizer.authorize(user, attributes);
-      if (decision.allowed) return next();
+      if (decision.allowed) {
+        next();
+        return;
+      }
       const reason = forbiddenReason(user, info);
-      if (!info.isResourceRequest) return next(new StatusError(403, 'Forbidden', `forbidden: ${reason}`, {}));
+      if (!info.isResourceRequest) {
+        next(new StatusError(403, 'Forbidden', `forbidden: ${reason}`, {}));
+        return;
+      }
       next(forbidden({ group: info.apiGroup, resource: info.resource }, info.name, reason));
     } catch (err) {
       next(err);

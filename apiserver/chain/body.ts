@@ -16,7 +16,7 @@ declare module 'express-serve-static-core' {
  * validation needs the raw text.
  */
 export function readBody(limit = MAX_REQUEST_BODY_BYTES) {
-  return (req: Request, _res: Response, next: NextFunction) => {
+  return (req: Request, _res: Response, next: NextFunction): void => {
     if (req.method !== 'POST' && req.method !== 'PUT' && req.method !== 'PATCH' && req.method !== 'DELETE') return next();
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > limit) {

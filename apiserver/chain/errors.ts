@@ -6,9 +6,9 @@ import { loggedUri } from './instrumentation.js';
 
 /** Errors from body parsing (express/body-parser) carry an HTTP status and a type; map them to Status. */
 function fromHttpError(err: unknown): StatusError | undefined {
-  const e = err as { status?: number; type?: string; message?: string; limit?: number };
-  if (e?.type === 'entity.too.large') return requestEntityTooLarge(`limit is ${e.limit}`);
-  if (e?.type === 'entity.parse.failed') return badRequest(`the body of the request could not be decoded as JSON: ${e.message}`);
+  const e = err as { status?: number; type?: string; message?: string; limit?: number } | null | undefined;
+  if (e?.type === 'entity.too.large') return requestEntityTooLarge(`limit is ${String(e.limit)}`);
+  if (e?.type === 'entity.parse.failed') return badRequest(`the body of the request could not be decoded as JSON: ${String(e.message)}`);
   if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) return new StatusError(e.status, 'BadRequest', e.message ?? 'bad request');
   return undefined;
 }

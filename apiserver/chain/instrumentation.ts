@@ -7,8 +7,8 @@ import { truncate } from '../../storage/logger.js';
 import { requestInfo } from './request-info.js';
 
 export interface RequestMetrics {
-  total: Counter<string>;
-  duration: Histogram<string>;
+  total: Counter;
+  duration: Histogram;
 }
 
 /** kube-apiserver's request metrics, with its names and labels (no user or namespace labels). */

@@ -25,11 +25,13 @@ export function requestInfo(method: string, path: string, query: URLSearchParams
   };
   const parts = path.split('/').filter((p) => p !== '');
   // /apis/<group>/<version>/<resource>... ; /apis, /apis/<group> and /apis/<group>/<version> are discovery.
-  if (parts[0] !== 'apis' || parts.length < 4) return nonResource;
-  const info: RequestInfo = { ...nonResource, isResourceRequest: true, apiGroup: parts[1]!, apiVersion: parts[2]! };
-  let rest = parts.slice(3);
-  if (rest[0] === 'namespaces' && rest.length >= 3) {
-    info.namespace = rest[1]!;
+  const [root, apiGroup, apiVersion, ...resourcePath] = parts;
+  if (root !== 'apis' || apiGroup === undefined || apiVersion === undefined || resourcePath.length === 0) return nonResource;
+  const info: RequestInfo = { ...nonResource, isResourceRequest: true, apiGroup, apiVersion };
+  let rest = resourcePath;
+  const [first, namespace] = rest;
+  if (first === 'namespaces' && namespace !== undefined && rest.length >= 3) {
+    info.namespace = namespace;
     rest = rest.slice(2);
   }
   info.resource = rest[0] ?? '';
@@ -47,7 +49,7 @@ export function requestInfo(method: string, path: string, query: URLSearchParams
   if ((verb === 'list' || verb === 'watch') && !info.name) {
     const fieldSelector = query.get('fieldSelector') ?? '';
     const m = /^metadata\.name==?([^,]+)$/.exec(fieldSelector);
-    if (m) info.name = m[1]!;
+    if (m?.[1] !== undefined) info.name = m[1];
   }
   return info;
 }

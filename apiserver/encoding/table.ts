@@ -63,7 +63,7 @@ function listMetaOf(meta: ListMeta): ListMeta {
   const out: ListMeta = {};
   if (meta.resourceVersion) out.resourceVersion = meta.resourceVersion;
   if (meta.continue) out.continue = meta.continue;
-  if (meta.remainingItemCount !== undefined && meta.remainingItemCount !== null) out.remainingItemCount = meta.remainingItemCount;
+  if (meta.remainingItemCount !== undefined) out.remainingItemCount = meta.remainingItemCount;
   return out;
 }
 

@@ -82,7 +82,7 @@ function sendWithEtag(req: Request, res: Response, contentType: string, body: un
  */
 export function discoveryRouter(gv: GroupVersion): Router {
   const router = express.Router();
-  router.get('/apis', (req, res, next) => {
+  router.get('/apis', (req, res, next): void => {
     const accepted = parseAccept(req.headers.accept);
     for (const media of accepted) {
       if (media.type === 'application/json' && media.params.g === 'apidiscovery.k8s.io' && media.params.as === 'APIGroupDiscoveryList') {

@@ -51,7 +51,7 @@ export function installResource<T extends Obj>(resource: InstallableResource<T>,
 
   const list = implementsLister<T>(storage) ? listHandler(storage, convertor, { apiVersion, listKind: d.listKind }) : undefined;
   const watch = implementsWatcher<T>(storage) ? watchHandler(storage, convertor, { apiVersion, kind: d.kind }, watches) : undefined;
-  router.get(base, (req: Request, res: Response, next: NextFunction) => {
+  router.get(base, (req: Request, res: Response, next: NextFunction): void => {
     let options;
     try {
       options = parseListOptions(req.query as Record<string, string>);

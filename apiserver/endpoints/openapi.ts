@@ -111,7 +111,7 @@ export function openapiRouter(resources: ResourceDescriptor[], options: OpenAPIO
   // Like kube-openapi's discovery handler, the root ignores Accept: it only exists as JSON.
   router.get('/openapi/v3', (req, res) => send(req, res, root, 'no-cache, private'));
   for (const [key, doc] of groupVersions) {
-    router.get(`/openapi/v3/${key}`, (req, res, next) => {
+    router.get(`/openapi/v3/${key}`, (req, res, next): void => {
       res.setHeader('Vary', 'Accept');
       if (!acceptsJSON(req)) return next(notAcceptable(`only the following media types are accepted: ${JSON_TYPE}`));
       if (hashParam(req) === doc.hash) {
@@ -121,7 +121,7 @@ export function openapiRouter(resources: ResourceDescriptor[], options: OpenAPIO
       send(req, res, doc, 'no-cache, private');
     });
   }
-  router.get('/openapi/v2', (req, res, next) => {
+  router.get('/openapi/v2', (req, res, next): void => {
     res.setHeader('Vary', 'Accept');
     if (!acceptsJSON(req)) return next(notAcceptable(`only the following media types are accepted: ${JSON_TYPE}`));
     send(req, res, v2, 'no-cache, private');

@@ -5,5 +5,6 @@ import type { RequestContext } from '../../registry/rest.js';
 export function requestContext(req: Request, res: Response): RequestContext {
   const controller = new AbortController();
   res.on('close', () => controller.abort());
-  return { user: req.user!, signal: controller.signal };
+  if (!req.user) throw new Error('handlers run after authentication, which sets the user');
+  return { user: req.user, signal: controller.signal };
 }

@@ -42,12 +42,16 @@ export function watchHandler<T extends { apiVersion?: string; kind?: string; met
         stream.finish(reason);
       },
     });
-    if (release instanceof StatusError) return next(release);
+    if (release instanceof StatusError) {
+      next(release);
+      return;
+    }
     try {
       stream = new WatchStream<T>(req, res, convertor, kind);
     } catch (err) {
       release();
-      return next(err);
+      next(err);
+      return;
     }
     const s = stream;
     let timeout: NodeJS.Timeout | undefined;

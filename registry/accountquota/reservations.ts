@@ -71,14 +71,15 @@ export function mergeClaim(previous: ReservationEntry | undefined, previousCount
   const deltas: Record<string, Record<string, string>> = {};
   const quotas = new Set([...Object.keys(previous.data.deltas), ...Object.keys(next.deltas)]);
   for (const q of quotas) {
-    const a = Object.hasOwn(previous.data.deltas, q) ? previous.data.deltas[q]! : {};
-    const b = Object.hasOwn(next.deltas, q) ? next.deltas[q]! : {};
+    const a = ownValue(previous.data.deltas, q) ?? {};
+    const b = ownValue(next.deltas, q) ?? {};
     const merged: Record<string, string> = {};
     for (const n of new Set([...Object.keys(a), ...Object.keys(b)])) {
-      const x = Object.hasOwn(a, n) ? parseQuantity(a[n]!) : undefined;
-      const y = Object.hasOwn(b, n) ? parseQuantity(b[n]!) : undefined;
-      const larger: Quantity = x === undefined ? y! : y === undefined ? x : cmp(x, y) >= 0 ? x : y;
-      merged[n] = format(larger);
+      const x = quantityOrUndefined(ownValue(a, n));
+      const y = quantityOrUndefined(ownValue(b, n));
+      // n is a key of a or of b, so at least one is there.
+      const larger: Quantity | undefined = x === undefined ? y : y === undefined ? x : cmp(x, y) >= 0 ? x : y;
+      if (larger) merged[n] = format(larger);
     }
     deltas[q] = merged;
   }
@@ -89,4 +90,13 @@ export function mergeClaim(previous: ReservationEntry | undefined, previousCount
 export function retryAfterSeconds(entries: Record<string, ReservationEntry>, now: number): number {
   const earliest = Math.min(...Object.values(entries).map((e) => e.expiresAt));
   return Number.isFinite(earliest) ? Math.max(1, Math.ceil((earliest - now) / 1000)) : 1;
+}
+
+/** Own keys only: a key such as `constructor` must not find Object.prototype's members. */
+function ownValue<V>(record: Record<string, V>, key: string): V | undefined {
+  return Object.hasOwn(record, key) ? record[key] : undefined;
+}
+
+function quantityOrUndefined(text: string | undefined): Quantity | undefined {
+  return text === undefined ? undefined : parseQuantity(text);
 }

@@ -44,9 +44,9 @@ export class UsageIndex {
   set(kind: CountedKind, obj: ObjectLike, now = Date.now()): void {
     const ns = obj.metadata.namespace ?? '';
     let byNs = this.byKind.get(kindKey(kind));
-    if (!byNs) this.byKind.set(kindKey(kind), (byNs = new Map()));
+    if (!byNs) this.byKind.set(kindKey(kind), (byNs = new Map<string, Map<string, Entry>>()));
     let entries = byNs.get(ns);
-    if (!entries) byNs.set(ns, (entries = new Map()));
+    if (!entries) byNs.set(ns, (entries = new Map<string, Entry>()));
     entries.set(obj.metadata.name, { obj, usage: usageOf(kind, obj) });
     this.markSeen(objectKey(kind, ns, obj.metadata.name), now);
   }
@@ -81,7 +81,8 @@ export class UsageIndex {
           if (!matchesScopes(kind, obj, scopes, selector)) continue;
           for (const n of hard) {
             const q = usage.get(n);
-            if (q) used.set(n, add(used.get(n)!, q));
+            const sofar = used.get(n);
+            if (q && sofar) used.set(n, add(sofar, q));
           }
         }
       }
@@ -93,7 +94,10 @@ export class UsageIndex {
   /** The sum over namespaces. */
   static total(perNamespace: Map<string, Usage>, names: string[]): Usage {
     const total: Usage = new Map(names.map((n) => [n, parseQuantity('0')]));
-    for (const used of perNamespace.values()) for (const [n, q] of used) if (total.has(n)) total.set(n, add(total.get(n)!, q));
+    for (const used of perNamespace.values()) for (const [n, q] of used) {
+      const sofar = total.get(n);
+      if (sofar) total.set(n, add(sofar, q));
+    }
     return total;
   }
 }

@@ -97,6 +97,8 @@ interface PersistentVolumeClaim {
   };
 }
 
+// The one cast from a decoded object to the shape read from it: every field is optional there, so reading is safe.
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the type parameter is the cast
 const asObj = <T>(v: unknown): T => (v !== null && typeof v === 'object' ? v : {}) as T;
 
 // ---- resource list helpers (k8s.io/apiserver/pkg/quota/v1/resources.go)
@@ -299,7 +301,7 @@ export function podLimits(pod: unknown): ResourceList {
 const qosResources = (list: ResourceList) => new Set([...list].filter(([name, q]) => (name === 'cpu' || name === 'memory') && sign(q) === 1).map(([n]) => n));
 
 /** v1 qos.GetPodQOS: `status.qosClass` when set, else computed (BestEffort, Burstable or Guaranteed). */
-export function podQOSClass(pod: unknown): 'BestEffort' | 'Burstable' | 'Guaranteed' | string {
+export function podQOSClass(pod: unknown): string {
   const p = asObj<Pod>(pod);
   if (p.status?.qosClass) return p.status.qosClass;
   const requests: ResourceList = new Map();
@@ -421,7 +423,9 @@ const selectorOperators = new Set(['In', 'NotIn', 'Exists', 'DoesNotExist']);
 function selectorMatches(req: ScopedResourceSelectorRequirement, values: string[]): boolean {
   let selector;
   try {
-    if (!selectorOperators.has(req.operator)) throw new Error(`${goQuote(String(req.operator))} is not a valid scope selector operator`);
+    // Decoded, so not necessarily a string whatever the type says.
+    const operatorGiven: unknown = req.operator;
+    if (!selectorOperators.has(req.operator)) throw new Error(`${goQuote(String(operatorGiven))} is not a valid scope selector operator`);
     selector = labelSelectorAsSelector({ matchExpressions: [{ key: req.scopeName, operator: req.operator, values: req.values ?? [] }] });
   } catch (err) {
     throw new Error(`failed to parse and convert selector: ${err instanceof Error ? err.message : String(err)}`);
@@ -594,7 +598,7 @@ export function matchingResources(kind: GroupResourceRef, names: Iterable<string
   return out;
 }
 
-const namesOf = (hard: ResourceListLike | Obj) => (hard instanceof Map ? [...hard.keys()] : Object.keys(hard));
+const namesOf = (hard: ResourceListLike | Obj): string[] => (hard instanceof Map ? [...(hard as ReadonlyMap<string, unknown>).keys()] : Object.keys(hard));
 
 /** evaluator.Matches: the quota names something this kind uses, and the object is in the quota's scopes. */
 export function quotaMatches(kind: GroupResourceRef, obj: unknown, hard: ResourceListLike | Obj,

@@ -54,7 +54,7 @@ function closure(catalogue: Record<string, Schema>, roots: Iterable<string>): Re
     refsOf(schema, refs);
     pending.push(...refs);
   }
-  return Object.fromEntries(Object.keys(out).sort().map((k) => [k, out[k]!]));
+  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 /**

@@ -86,7 +86,7 @@ const UNAUTHORIZED: Response = { description: 'Unauthorized' };
 function camel(s: string, capitalizeFirst: boolean): string {
   let out = '';
   let capitalize = capitalizeFirst;
-  for (const [i, ch] of [...s].entries()) {
+  for (const [i, ch] of Array.from(s).entries()) {
     if (/\p{L}/u.test(ch) || ch === '_' || (i !== 0 && /\p{Nd}/u.test(ch))) {
       out += capitalize ? ch.toUpperCase() : ch;
       capitalize = false;

@@ -108,14 +108,16 @@ export class TemplateInstanceController {
       (key) => this.reconcile(key), log);
   }
 
+  // Objects read from the cluster always carry a name, namespace and uid: `?? ''` below only answers ObjectMeta's
+  // optional fields (optional for what a client sends), it never picks a different value.
   onInstance(ti: TemplateInstance): void {
-    this.queue.add(`${ti.metadata.namespace}/${ti.metadata.name}`);
+    this.queue.add(`${ti.metadata.namespace ?? ''}/${ti.metadata.name ?? ''}`);
     this.notify(ti);
   }
 
   onTemplate(template: Template): void {
-    for (const ti of this.source.instancesOfTemplate(template.metadata.name!)) {
-      if (ti.spec.sync) this.queue.add(`${ti.metadata.namespace}/${ti.metadata.name}`);
+    for (const ti of this.source.instancesOfTemplate(template.metadata.name ?? '')) {
+      if (ti.spec.sync) this.queue.add(`${ti.metadata.namespace ?? ''}/${ti.metadata.name ?? ''}`);
     }
   }
 
@@ -160,10 +162,10 @@ export class TemplateInstanceController {
 
   private notify(ti: TemplateInstance): void {
     for (const w of this.waiters) {
-      if (w.namespace !== ti.metadata.namespace || !w.names.has(ti.metadata.name!)) continue;
+      if (w.namespace !== ti.metadata.namespace || !w.names.has(ti.metadata.name ?? '')) continue;
       const status = ti.status?.status;
       if (status === 'Failed') {
-        w.resolve({ ok: false, name: ti.metadata.name!, reason: ti.status?.reason ?? '', message: ti.status?.message ?? '' });
+        w.resolve({ ok: false, name: ti.metadata.name ?? '', reason: ti.status?.reason ?? '', message: ti.status?.message ?? '' });
       } else if ([...w.names].every((n) => this.source.instance(w.namespace, n)?.status?.status === 'Deployed')) {
         w.resolve({ ok: true });
       }
@@ -175,7 +177,7 @@ export class TemplateInstanceController {
     const { observedAt: _a, ...next } = status;
     const { observedAt: _b, ...current } = ti.status ?? {};
     if (canonicalJson(next) === canonicalJson(current)) return false;
-    await this.backend.patchInstanceStatus(ti.metadata.namespace!, ti.metadata.name!, status);
+    await this.backend.patchInstanceStatus(ti.metadata.namespace ?? '', ti.metadata.name ?? '', status);
     return true;
   }
 
@@ -198,7 +200,8 @@ export class TemplateInstanceController {
 
   /** A Helm chart rendered with `helm template` (values with parameters substituted, credentials from Secrets). */
   private async renderHelm(template: Template, ti: TemplateInstance, namespace: string, context: Parameters<typeof substituteInValues>[3]) {
-    const helm = template.resources!.helm!;
+    const helm = template.resources?.helm;
+    if (!helm) throw new Error('renderHelm is called for a Template with resources.helm');
     const refs = helmSecretRefs(helm);
     const read = async (ref: { namespace: string; name: string; key: string } | undefined) => {
       if (!ref) return undefined;
@@ -208,7 +211,7 @@ export class TemplateInstanceController {
     };
     const [username, password] = [await read(refs.username), await read(refs.password)];
     const values = helm.values ? substituteInValues(helm.values, template, ti, context) : undefined;
-    const args = helmTemplateArgs(template.metadata.name!, helm, namespace, { ...(username !== undefined ? { username } : {}), ...(password !== undefined ? { password } : {}) });
+    const args = helmTemplateArgs(template.metadata.name ?? '', helm, namespace, { ...(username !== undefined ? { username } : {}), ...(password !== undefined ? { password } : {}) });
     let output: string;
     try {
       output = await this.backend.helmTemplate(args, values);
@@ -257,7 +260,10 @@ export class TemplateInstanceController {
     const instanceNoOwner = ti.metadata.annotations?.[TEMPLATE_INSTANCE_NO_OWNER_ANNOTATION] === 'true';
     const applied: ObjectRef[] = [];
     for (const obj of objects) {
+      // Whatever a manifest holds is printed as it is: a value that is not a string finds no mapping, and says so.
+      // eslint-disable-next-line @typescript-eslint/no-base-to-string -- see above
       const apiVersion = String(getOwn(obj, 'apiVersion') ?? '');
+      // eslint-disable-next-line @typescript-eslint/no-base-to-string -- see above
       const kind = String(getOwn(obj, 'kind') ?? '');
       const mapping = await this.backend.mapping(apiVersion, kind);
       if (!mapping) return this.fail(ti, 'FindObjectMapping', `no matches for kind "${kind}" in version "${apiVersion}"`);
@@ -270,8 +276,8 @@ export class TemplateInstanceController {
       const annotations = isPlainObject(meta.annotations) ? meta.annotations : {};
       if (!instanceNoOwner && getOwn(annotations, TEMPLATE_INSTANCE_NO_OWNER_ANNOTATION) !== 'true') {
         const owner = mapping.namespaced
-          ? { apiVersion: 'config.kiosk.sh/v1alpha1', kind: 'TemplateInstance', name: ti.metadata.name!, uid: ti.metadata.uid!, controller: true }
-          : { apiVersion: 'config.kiosk.sh/v1alpha1', kind: 'Template', name: template.metadata.name!, uid: template.metadata.uid!, controller: true };
+          ? { apiVersion: 'config.kiosk.sh/v1alpha1', kind: 'TemplateInstance', name: ti.metadata.name ?? '', uid: ti.metadata.uid ?? '', controller: true }
+          : { apiVersion: 'config.kiosk.sh/v1alpha1', kind: 'Template', name: template.metadata.name ?? '', uid: template.metadata.uid ?? '', controller: true };
         (meta as Record<string, unknown>).ownerReferences = [owner];
       }
       try {
@@ -296,7 +302,7 @@ export class TemplateInstanceController {
       templateManifests: encodeRefs(applied),
       observedAt: new Date().toISOString(),
     });
-    if (changed) this.event(ti, 'Normal', 'Deployed', `Deployed ${applied.length} object(s) of template '${template.metadata.name}'`);
+    if (changed) this.event(ti, 'Normal', 'Deployed', `Deployed ${applied.length} object(s) of template '${template.metadata.name ?? ''}'`);
     this.log.v(2).info('template instance deployed', { namespace, name: ti.metadata.name, objects: applied.length });
   }
 }

@@ -62,13 +62,12 @@ export function parseString(value: string, replace: ReplaceVarFn): unknown {
 export function walkStrings(node: unknown, replace: (value: string) => unknown): void {
   if (!isContainer(node)) return;
   const stack: Array<{ node: Container; keys: string[]; next: number }> = [{ node, keys: Object.keys(node), next: 0 }];
-  while (stack.length > 0) {
-    const frame = stack[stack.length - 1]!;
-    if (frame.next >= frame.keys.length) {
+  for (let frame = stack.at(-1); frame; frame = stack.at(-1)) {
+    const key = frame.keys[frame.next++];
+    if (key === undefined) {
       stack.pop();
       continue;
     }
-    const key = frame.keys[frame.next++]!;
     const container = frame.node as Record<string, unknown>;
     const value = container[key];
     if (typeof value === 'string') setOwn(container, key, replace(value));

@@ -29,8 +29,8 @@ export const getOwn = (target: Record<string, unknown>, key: string): unknown =>
 /** True when `value` has maps or lists nested more than `limit` levels deep (a scalar is level 0). */
 export function nestsDeeperThan(value: unknown, limit: number): boolean {
   const stack: Array<[unknown, number]> = [[value, 0]];
-  while (stack.length > 0) {
-    const [node, depth] = stack.pop()!;
+  for (let top = stack.pop(); top; top = stack.pop()) {
+    const [node, depth] = top;
     if (!isContainer(node)) continue;
     if (depth >= limit) return true;
     for (const child of Array.isArray(node) ? node : Object.values(node)) {
@@ -46,8 +46,8 @@ export function cloneJson<T>(value: T): T {
   const fresh = (source: Container): Container => (Array.isArray(source) ? new Array<unknown>(source.length) : {});
   const root = fresh(value);
   const stack: Array<[Container, Container]> = [[value, root]];
-  while (stack.length > 0) {
-    const [source, target] = stack.pop()!;
+  for (let top = stack.pop(); top; top = stack.pop()) {
+    const [source, target] = top;
     const entries: Array<[string | number, unknown]> = Array.isArray(source) ? source.map((v, i) => [i, v]) : Object.entries(source);
     for (const [key, child] of entries) {
       let copy = child;

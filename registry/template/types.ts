@@ -24,7 +24,8 @@ export interface HelmSecretRef {
 /** `--set name=value`, or `--set-string` with forceString. Parameters are not substituted here. */
 export interface HelmSetValue {
   name: string;
-  value: string;
+  /** Go's string: a value left out is "". */
+  value?: string;
   forceString?: boolean;
 }
 

@@ -40,17 +40,25 @@ export function sortedJson(value: unknown, escapeHtml = false): string {
       const keys = Object.keys(record).filter((k) => record[k] !== undefined).sort();
       out.push('{');
       work.push('}');
-      for (let i = keys.length - 1; i >= 0; i--) {
-        const k = keys[i]!;
+      for (const k of keys.toReversed()) {
         work.push({ value: record[k] });
         work.push(`${str(k)}:`);
-        if (i > 0) work.push(',');
+        if (k !== keys[0]) work.push(',');
       }
     } else if (typeof v === 'string') {
       out.push(str(v));
     } else {
-      out.push(JSON.stringify(v) ?? 'null');
+      out.push(jsonOrNull(v));
     }
   }
   return out.join('');
+}
+
+/**
+ * JSON.stringify(v), or `null` where JSON has no text for v (undefined, a function, a symbol): JSON.stringify
+ * returns undefined for those, though its declared type says string.
+ */
+export function jsonOrNull(v: unknown): string {
+  const text: unknown = JSON.stringify(v);
+  return typeof text === 'string' ? text : 'null';
 }

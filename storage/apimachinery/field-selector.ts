@@ -85,7 +85,7 @@ function unescapeValue(s: string): string {
       inSlash = true;
     } else if (c === ',' || c === '=') {
       // Upstream formats the rune with %v, i.e. as its number ("61" for "=").
-      throw badRequest(`invalid field selector: unescaped character in value: ${c.codePointAt(0)}`);
+      throw badRequest(`invalid field selector: unescaped character in value: ${String(c.codePointAt(0))}`);
     } else {
       out.push(c);
     }

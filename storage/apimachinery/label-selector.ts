@@ -3,6 +3,7 @@
  * (selector.go): kubectl users get the same 400s from us as from kube-apiserver, and the parsed
  * requirements are what SubjectAccessReview's labelSelector wants.
  */
+import { jsonOrNull } from './canonical-json.js';
 import { badRequest } from './errors.js';
 import { aggregate, fieldInvalid, goQuote, isQualifiedName, isValidLabelValue } from './validation.js';
 
@@ -31,7 +32,8 @@ export interface LabelSelector {
 /** metav1.LabelSelectorRequirement (JSON shape). */
 export interface MetaLabelSelectorRequirement {
   key: string;
-  operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist' | string;
+  /** 'In', 'NotIn', 'Exists' or 'DoesNotExist'; decoded, so anything else is possible (and refused when parsed). */
+  operator: string;
   values?: string[];
 }
 
@@ -66,7 +68,7 @@ function newRequirement(key: string, operator: LabelOperator, values: string[]):
   if (keyErrs.length) errs.push(fieldInvalid('key', key, keyErrs.join('; ')));
   switch (operator) {
     case 'in': case 'notin':
-      if (values.length === 0) errs.push(fieldInvalid('values', values.length ? values : null, "for 'in', 'notin' operators, values set can't be empty"));
+      if (values.length === 0) errs.push(fieldInvalid('values', null, "for 'in', 'notin' operators, values set can't be empty"));
       break;
     case '=': case '==': case '!=':
       if (values.length !== 1) errs.push(fieldInvalid('values', values.length ? values : null, 'exact-match compatibility requires one single value'));
@@ -379,11 +381,13 @@ export function labelSelectorAsSelector(selector: MetaLabelSelector | null | und
     for (const [key, value] of Object.entries(selector.matchLabels ?? {})) requirements.push(newRequirement(key, '=', [value]));
     for (const expr of selector.matchExpressions ?? []) {
       const operator = Object.prototype.hasOwnProperty.call(metaOperators, expr.operator) ? metaOperators[expr.operator] : undefined;
-      if (!operator) throw new SelectorError(`${goQuote(String(expr.operator))} is not a valid label selector operator`);
+      // Decoded, so not necessarily a string whatever the type says.
+      const operatorGiven: unknown = expr.operator;
+      if (!operator) throw new SelectorError(`${goQuote(String(operatorGiven))} is not a valid label selector operator`);
       // The values come from a decoded object: only a list of strings is one (Go's decoder would have refused it).
       const values: unknown = expr.values ?? [];
       if (!Array.isArray(values) || values.some((v) => typeof v !== 'string')) {
-        throw new SelectorError(`values: Invalid value: ${JSON.stringify(values) ?? 'null'}: must be a list of strings`);
+        throw new SelectorError(`values: Invalid value: ${jsonOrNull(values)}: must be a list of strings`);
       }
       requirements.push(newRequirement(expr.key, operator, [...(values as string[])]));
     }

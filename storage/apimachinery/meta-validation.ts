@@ -4,6 +4,7 @@
  * `{field, type, detail}` shape `invalid()` turns into a 422.
  */
 import { randomInt } from 'node:crypto';
+import { jsonOrNull } from './canonical-json.js';
 import type { FieldError } from './validation.js';
 import {
   fieldError, isDNS1123Label, isDNS1123Subdomain, isQualifiedName, isValidLabelValue, uniqueFieldErrors,
@@ -64,7 +65,7 @@ const sortedEntries = (m: Record<string, string> | undefined) => Object.entries(
  * request would call its `toString` member, which the data controls (`{"toString":1}` is a TypeError), so
  * anything but a string is measured and checked as its JSON.
  */
-const valueText = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v) ?? 'null');
+const valueText = (v: unknown): string => (typeof v === 'string' ? v : jsonOrNull(v));
 
 /** v1validation.ValidateLabels: keys and values, both reported on the labels field itself. */
 export function validateLabels(labels: Record<string, string> | undefined, field = 'metadata.labels'): FieldError[] {

@@ -522,7 +522,7 @@ export function format(q: Quantity): string {
       e++;
     }
     // Past Ei there is no suffix (upstream would drop the exponent); print such a value as decimal.
-    if (e < binarySuffixFor.length) return `${n}${binarySuffixFor[e]}`;
+    if (e < binarySuffixFor.length) return `${n}${binarySuffixFor[e] ?? ''}`;
     return formatDecimal(q, 'DecimalSI');
   }
   return formatDecimal(q, q.format === 'DecimalExponent' ? 'DecimalExponent' : 'DecimalSI');

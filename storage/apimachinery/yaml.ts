@@ -7,6 +7,7 @@
  * types follow yaml.v2's resolve(), for loading and for deciding which strings the dump must quote.
  */
 import { dump, FAILSAFE_SCHEMA, loadAll, Type } from 'js-yaml';
+import { jsonOrNull } from './canonical-json.js';
 import { goQuote } from './validation.js';
 
 type Plain = { tag: 'null'; value: null } | { tag: 'bool'; value: boolean } | { tag: 'int' | 'float'; value: number };
@@ -22,7 +23,7 @@ const SPECIAL_FLOATS: Record<string, number> = {
 };
 const YAML_STYLE_FLOAT = /^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/;
 const DOT_FLOAT = /^\.[0-9](_?[0-9])*([eE][-+]?[0-9](_?[0-9])*)?$/;
-const DIGITS: Record<number, RegExp> = { 2: /^[01]+$/, 8: /^[0-7]+$/, 10: /^[0-9]+$/, 16: /^[0-9a-fA-F]+$/ };
+const DIGITS: Record<2 | 8 | 10 | 16, RegExp> = { 2: /^[01]+$/, 8: /^[0-7]+$/, 10: /^[0-9]+$/, 16: /^[0-9a-fA-F]+$/ };
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 const UINT64_MAX = 2n ** 64n - 1n;
@@ -35,10 +36,10 @@ function goParseInt(s: string): number | undefined {
     sign = rest[0];
     rest = rest.slice(1);
   }
-  let base = 10;
+  let base: keyof typeof DIGITS = 10;
   let prefix = '';
   if (rest.length >= 2 && rest[0] === '0') {
-    const p = rest[1]!.toLowerCase();
+    const p = rest.charAt(1).toLowerCase();
     if (p === 'x' || p === 'o' || p === 'b') {
       base = p === 'x' ? 16 : p === 'o' ? 8 : 2;
       prefix = `0${p}`;
@@ -49,7 +50,7 @@ function goParseInt(s: string): number | undefined {
       rest = rest.slice(1);
     }
   }
-  if (!DIGITS[base]!.test(rest)) return undefined;
+  if (!DIGITS[base].test(rest)) return undefined;
   const magnitude = BigInt(prefix ? `${prefix}${rest}` : rest);
   const value = sign === '-' ? -magnitude : magnitude;
   if (value >= INT64_MIN && value <= INT64_MAX) return Number(value);
@@ -63,8 +64,9 @@ export function resolvePlainScalar(s: string): Plain | undefined {
   if (TRUE.has(s)) return { tag: 'bool', value: true };
   if (FALSE.has(s)) return { tag: 'bool', value: false };
   // Own keys only: `constructor` or `__proto__` must not find Object.prototype's members.
-  if (Object.hasOwn(SPECIAL_FLOATS, s)) return { tag: 'float', value: SPECIAL_FLOATS[s]! };
-  const first = s[0]!;
+  const special = Object.hasOwn(SPECIAL_FLOATS, s) ? SPECIAL_FLOATS[s] : undefined;
+  if (special !== undefined) return { tag: 'float', value: special };
+  const first = s.charAt(0);
   if (first === '.') {
     if (!DOT_FLOAT.test(s)) return undefined;
     const v = Number(s.replace(/_/g, ''));
@@ -96,8 +98,9 @@ const scalarType = (tag: string, accepts: Array<Plain['tag']>, options: {
 }) => new Type(`tag:yaml.org,2002:${tag}`, {
   kind: 'scalar',
   resolve: (data: unknown) => typeof data === 'string' && accepts.includes(resolvePlainScalar(data)?.tag as Plain['tag']),
-  construct: (data: string) => resolvePlainScalar(data)!.value,
-  predicate: options.predicate as (v: object) => boolean,
+  // js-yaml constructs only what resolve() accepted, so the scalar resolves.
+  construct: (data: string) => resolvePlainScalar(data)?.value,
+  predicate: options.predicate,
   represent: options.represent as (v: object) => string,
 });
 
@@ -188,8 +191,7 @@ function toJsonValue(root: unknown): unknown {
         const copy: Record<string, unknown> = {};
         const keys = Object.keys(source);
         for (const k of keys) defineKey(copy, k, undefined);
-        for (let i = keys.length - 1; i >= 0; i--) {
-          const k = keys[i]!;
+        for (const k of keys.toReversed()) {
           count(inAlias);
           tasks.push({ source: (source as Record<string, unknown>)[k], parent: copy, key: k, depth: depth + 1, inAlias });
         }
@@ -290,10 +292,10 @@ export function goJson(value: unknown): string {
     return `{${entries.map(([k, v]) => `${goJsonString(k)}:${goJson(v)}`).join(',')}}`;
   }
   if (typeof value === 'string') return goJsonString(value);
-  return JSON.stringify(value) ?? 'null';
+  return jsonOrNull(value);
 }
 
-const goJsonString = (s: string) => JSON.stringify(s).replace(/[<>&\u2028\u2029]/g, (c) => HTML_ESCAPES[c]!);
+const goJsonString = (s: string) => JSON.stringify(s).replace(/[<>&\u2028\u2029]/g, (c) => HTML_ESCAPES[c] ?? c);
 
 /** The name encoding/json gives a JSON value's type in `cannot unmarshal <type> into ...`. */
 export function goJsonTypeName(value: unknown): string {

@@ -121,9 +121,9 @@ export class ServiceAccountIssuer implements IssuerKeySource {
   }
 
   private async read(): Promise<IssuerKeys> {
-    const config = await this.client.request<OpenIdConfiguration>('GET', '/.well-known/openid-configuration', { timeoutMs: 10_000 });
+    const config = await this.client.request<OpenIdConfiguration | null>('GET', '/.well-known/openid-configuration', { timeoutMs: 10_000 });
     if (typeof config?.issuer !== 'string' || config.issuer === '') throw new Error('the discovery document names no issuer');
-    const jwks = await this.client.request<Jwks>('GET', '/openid/v1/jwks', { accept: 'application/jwk-set+json', timeoutMs: 10_000 });
+    const jwks = await this.client.request<Jwks | null>('GET', '/openid/v1/jwks', { accept: 'application/jwk-set+json', timeoutMs: 10_000 });
     const keys: IssuerKeys['keys'] = [];
     let complete = true;
     for (const jwk of jwks?.keys ?? []) {

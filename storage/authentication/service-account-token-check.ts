@@ -94,9 +94,11 @@ function verifyWith(token: string, key: KeyObject, issuer: string, nowMs: number
 function decodeJwt(token: string): { kid: string | undefined; payload: { iss?: unknown } } | undefined {
   try {
     const decoded = jwt.decode(token, { complete: true, json: true });
-    if (!decoded || typeof decoded.payload !== 'object' || decoded.payload === null) return undefined;
+    // The payload is whatever the token carried: its declared type does not rule out null.
+    const payload: unknown = decoded?.payload;
+    if (!decoded || typeof payload !== 'object' || payload === null) return undefined;
     const kid = decoded.header.kid;
-    return { kid: typeof kid === 'string' ? kid : undefined, payload: decoded.payload as { iss?: unknown } };
+    return { kid: typeof kid === 'string' ? kid : undefined, payload };
   } catch {
     return undefined;
   }

@@ -157,7 +157,7 @@ export class EventRecorder {
 
   constructor(private readonly client: EventClient, options: EventRecorderOptions, private readonly log: Logger) {
     const { now, ...given } = options;
-    const set = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) as Partial<EventRecorderOptions>;
+    const set = Object.fromEntries(Object.entries<unknown>(given).filter(([, v]) => v !== undefined)) as Partial<EventRecorderOptions>;
     this.options = {
       ...DEFAULTS, reportingController: REPORTING_CONTROLLER, ...set,
       reportingInstance: options.reportingInstance.slice(0, REPORTING_INSTANCE_LIMIT),
@@ -192,7 +192,8 @@ export class EventRecorder {
       this.enqueue(tracked);
     } catch (err) {
       this.stats.failed++;
-      this.log.error('recording an event failed', err, { reason: event?.reason });
+      // Never throws holds for bad input too (a test passes undefined): the catch must not read through it.
+      this.log.error('recording an event failed', err, { reason: (event as EventRecord | undefined)?.reason });
     }
   }
 
@@ -244,7 +245,10 @@ export class EventRecorder {
   private pump(): void {
     if (!this.running || this.writing || this.timer) return;
     // Entries whose count is already written (a write that raced a repeat) need no request and no token.
-    while (this.queue[0] && this.queue[0].count === this.queue[0].written) this.queue.shift()!.queued = false;
+    for (let head = this.queue[0]; head && head.count === head.written; head = this.queue[0]) {
+      this.queue.shift();
+      head.queued = false;
+    }
     const next = this.queue[0];
     if (!next) {
       this.dropping = false;

@@ -70,8 +70,12 @@ export class ClusterInformers<Account extends KubeObject = KubeObject> {
 
   /** Per-informer figures for metrics. */
   stats(): Array<{ name: string; objects: number; relists: number; errors: number; events: number; synced: boolean; current: boolean }> {
-    return this.all.map((i, n) => ({
-      name: ['namespaces', 'accounts', 'roles', 'clusterroles', 'rolebindings', 'clusterrolebindings'][n]!,
+    const named = {
+      namespaces: this.namespaces, accounts: this.accounts, roles: this.roles, clusterroles: this.clusterRoles,
+      rolebindings: this.roleBindings, clusterrolebindings: this.clusterRoleBindings,
+    };
+    return Object.entries(named).map(([name, i]) => ({
+      name,
       objects: i.size, relists: i.stats.relists, errors: i.stats.errors, events: i.stats.events, synced: i.synced(), current: i.isCurrent(),
     }));
   }

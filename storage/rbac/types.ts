@@ -17,7 +17,8 @@ export interface RbacSubject {
 
 export interface RoleRef {
   apiGroup: string;
-  kind: 'Role' | 'ClusterRole' | string;
+  /** 'Role' or 'ClusterRole', as read from the cluster. */
+  kind: string;
   name: string;
 }
 

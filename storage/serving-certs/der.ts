@@ -48,7 +48,7 @@ export function sequence(...children: Buffer[]): Buffer {
 
 /** DER requires the elements of a SET OF to be sorted by their encodings (X.690 11.6). */
 export function set(...children: Buffer[]): Buffer {
-  return tlv(TAG.set, Buffer.concat([...children].sort(Buffer.compare)));
+  return tlv(TAG.set, Buffer.concat([...children].sort((a, b) => Buffer.compare(a, b))));
 }
 
 /**

@@ -43,8 +43,9 @@ function encode(stored: Required<StoredCertificates>): Record<string, string> {
   return Object.fromEntries(Object.entries(stored).map(([k, v]) => [k, Buffer.from(v, 'utf8').toString('base64')]));
 }
 
-function served(stored: StoredCertificates): ServingCertificate {
-  return { certPem: stored['tls.crt']!, keyPem: stored['tls.key']!, caBundlePem: stored['ca.crt']! };
+/** What planRenewal kept: it keeps only a complete set, so every field is there. */
+function served(stored: StoredCertificates | undefined): ServingCertificate {
+  return { certPem: stored?.['tls.crt'] ?? '', keyPem: stored?.['tls.key'] ?? '', caBundlePem: stored?.['ca.crt'] ?? '' };
 }
 
 /**
@@ -83,7 +84,7 @@ export class SecretCertificateSource implements CertificateSource {
       bundle = [ca.certPem, ...validCertificates(stored?.['ca.crt'], now).slice(0, 2)].join('');
     }
     const serving = createServingCertificate(ca, {
-      commonName: this.options.dnsNames[0]!, dnsNames: this.options.dnsNames, notBefore, validityDays: SERVING_VALIDITY_DAYS,
+      commonName: this.options.dnsNames[0] ?? '', dnsNames: this.options.dnsNames, notBefore, validityDays: SERVING_VALIDITY_DAYS,
     });
     return { 'tls.crt': serving.certPem, 'tls.key': serving.keyPem, 'ca.crt': bundle, 'ca.key': ca.keyPem };
   }
@@ -104,7 +105,7 @@ export class SecretCertificateSource implements CertificateSource {
       const secret = await this.read();
       const stored = decode(secret);
       const plan = planRenewal(stored, this.options.dnsNames, this.now());
-      if (plan.action === 'keep') return served(stored!);
+      if (plan.action === 'keep') return served(stored);
       if (secret && secret.type !== undefined && secret.type !== 'kubernetes.io/tls') {
         // Never overwrite a Secret someone else made under this name: the admin must choose another name.
         throw new Error(`secret ${this.options.namespace}/${this.options.secretName} has type ${secret.type}, not kubernetes.io/tls: not replacing it`);

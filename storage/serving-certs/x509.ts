@@ -86,7 +86,7 @@ export function createServingCertificate(ca: KeyAndCert, opts: ServingCertificat
   const caCert = new X509Certificate(ca.certPem);
   const caKey = createPrivateKey(ca.keyPem);
   if (!caCert.ca) throw new Error('x509: the issuing certificate is not a CA');
-  if (caKey.asymmetricKeyType !== 'ec') throw new Error(`x509: the CA key must be ECDSA, not ${caKey.asymmetricKeyType}`);
+  if (caKey.asymmetricKeyType !== 'ec') throw new Error(`x509: the CA key must be ECDSA, not ${String(caKey.asymmetricKeyType)}`);
   if (!caCert.checkPrivateKey(caKey)) throw new Error('x509: the CA key does not match the CA certificate');
   const issuerFields = readIssuerFields(caCert.raw);
 

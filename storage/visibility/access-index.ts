@@ -37,7 +37,7 @@ export interface UserView {
   counter: GrantCounter;
 }
 
-const memberKeys = (o: KubeObject | undefined) => subjectKeys((o as AccountLike | undefined)?.spec?.subjects);
+const memberKeys = (o: AccountLike | undefined) => subjectKeys(o?.spec?.subjects);
 
 /**
  * The per-user access index. A single writer (the informer event handlers, which Node runs one at a

@@ -17,7 +17,7 @@ export class GrantIndex {
 
   set(binding: string, subjects: ReadonlySet<string>, grant: Grant | undefined): BindingDelta | undefined {
     const before = this.byBinding.get(binding);
-    const after = isEmptyGrant(grant) || subjects.size === 0 ? undefined : { subjects, grant: grant! };
+    const after = grant === undefined || isEmptyGrant(grant) || subjects.size === 0 ? undefined : { subjects, grant };
     if (!before && !after) return undefined;
     if (before && after && sameGrant(before.grant, after.grant) && sameSet(before.subjects, after.subjects)) return undefined;
     if (before) this.unindex(binding, before.subjects);
@@ -58,7 +58,8 @@ export class GrantIndex {
       for (const binding of this.bySubject.get(k) ?? []) {
         if (seen.has(binding)) continue;
         seen.add(binding);
-        counter.add(this.byBinding.get(binding)!.grant, 1);
+        const entry = this.byBinding.get(binding);
+        if (entry) counter.add(entry.grant, 1);
       }
     }
     return counter;

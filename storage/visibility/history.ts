@@ -28,7 +28,7 @@ export class History<T> {
   append(record: HistoryRecord<T>): void {
     this.records.push(record);
     if (this.records.length - this.start > this.capacity) {
-      this.floor = this.records[this.start]!.rv;
+      this.floor = this.records[this.start]?.rv ?? this.floor;
       this.start++;
       // Compact now and then instead of shifting on every append.
       if (this.start > this.capacity) {
@@ -52,8 +52,8 @@ export class History<T> {
     if (rv < this.floor) return undefined;
     const out: HistoryRecord<T>[] = [];
     for (let i = this.records.length - 1; i >= this.start; i--) {
-      const r = this.records[i]!;
-      if (r.rv <= rv) break;
+      const r = this.records[i];
+      if (!r || r.rv <= rv) break;
       out.push(r);
     }
     return out.reverse();

@@ -49,8 +49,14 @@ export class InformerReadConsistency implements ReadConsistency {
     return new Promise((resolve) => {
       const deadline = Date.now() + timeoutMs;
       const check = () => {
-        if (this.connected()) return done(true);
-        if (Date.now() >= deadline || signal?.aborted) return done(false);
+        if (this.connected()) {
+          done(true);
+          return undefined;
+        }
+        if (Date.now() >= deadline || signal?.aborted) {
+          done(false);
+          return undefined;
+        }
         for (const i of this.informers) if (!i.isConnected()) i.retryNow();
         return undefined;
       };

@@ -87,8 +87,7 @@ class WatcherState {
   /** Undo `records` (newest first) so that the state is as it was before the first of them. */
   rewind(records: HistoryRecord<KubeObject>[]): void {
     this.replaying = true;
-    for (let i = records.length - 1; i >= 0; i--) {
-      const change = records[i]!.change;
+    for (const { change } of records.toReversed()) {
       if (change.kind === 'object') {
         if (change.collection === this.collection) this.overlay.set(change.name, change.before);
       } else {
@@ -109,10 +108,11 @@ class WatcherState {
       if (this.replaying) this.overlay.set(change.name, change.after);
       const wasVisible = this.visible(change.name, change.before);
       const isVisible = this.visible(change.name, change.after);
-      if (!wasVisible && isVisible) sink({ type: 'ADDED', object: change.after!, rv: record.rv });
+      // visible() is false for a missing object, so a visible side is always there.
+      if (!wasVisible && isVisible && change.after) sink({ type: 'ADDED', object: change.after, rv: record.rv });
       // As kube-apiserver's watch cache: an object leaving the view is reported in its last visible state.
-      else if (wasVisible && !isVisible) sink({ type: 'DELETED', object: change.before!, rv: record.rv });
-      else if (wasVisible && isVisible) sink({ type: 'MODIFIED', object: change.after!, rv: record.rv });
+      else if (wasVisible && !isVisible && change.before) sink({ type: 'DELETED', object: change.before, rv: record.rv });
+      else if (wasVisible && isVisible && change.after) sink({ type: 'MODIFIED', object: change.after, rv: record.rv });
       return;
     }
     const deltas = change.deltas[this.collection].filter((d) => this.touches(d.subjectsBefore) || this.touches(d.subjectsAfter));

@@ -20,6 +20,7 @@ const READ_PATH_FILE = /^\d{4}-\d\d-\d\d(T\d{6})?\.json$/;
 const resultsDir = () => join(sourceRoot(), 'test', 'bench', 'results');
 
 /** The saved run with the latest startedAt among the files `match` accepts (unreadable files are skipped). */
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the type parameter is the cast of what JSON.parse returns
 function newest<T extends { startedAt: string }>(match: (name: string) => boolean): T | undefined {
   const dir = resultsDir();
   if (!existsSync(dir)) return undefined;
@@ -50,7 +51,7 @@ function bullets(doc: string, heading: string): string[] {
   for (const line of lines.slice(start + 1)) {
     if (line.startsWith('#')) break;
     if (line.startsWith('- ')) out.push(line.slice(2));
-    else if (line.trim() !== '' && out.length > 0) out[out.length - 1] += `\n${line}`;
+    else if (line.trim() !== '' && out.length > 0) out.push(`${out.pop() ?? ''}\n${line}`);
   }
   return out;
 }

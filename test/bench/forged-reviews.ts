@@ -80,6 +80,7 @@ async function main(): Promise<void> {
   let peak = { entries: 0, bytes: 0 };
   let sampling = true;
   const sampler = (async () => {
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- set from another callback, which TypeScript's narrowing does not see
     while (sampling) {
       const s = await ledgerSize(acct);
       if (s.bytes > peak.bytes) peak = s;
@@ -102,9 +103,11 @@ async function main(): Promise<void> {
   let attacking = true;
   let sent = 0;
   const attacker = (async () => {
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- set from another callback, which TypeScript's narrowing does not see
     for (let round = 0; attacking; round++) {
       await Promise.all([forgePodReview(devNs, `ghost-${round}-a`), forgePodReview(devNs, `ghost-${round}-b`)]);
       sent += 2;
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- set from another callback, which TypeScript's narrowing does not see
       for (let waited = 0; attacking && waited < EVERY_S * 1000; waited += 100) await sleep(100);
     }
   })();

@@ -23,7 +23,7 @@ const COLLECTION: Record<string, string> = {
 };
 
 export function collectionPath(obj: { kind: string; metadata: { namespace?: string } }): string {
-  if (obj.kind === 'RoleBinding') return `/apis/rbac.authorization.k8s.io/v1/namespaces/${obj.metadata.namespace}/rolebindings`;
+  if (obj.kind === 'RoleBinding') return `/apis/rbac.authorization.k8s.io/v1/namespaces/${String(obj.metadata.namespace)}/rolebindings`;
   const path = COLLECTION[obj.kind];
   if (!path) throw new Error(`no collection path for kind ${obj.kind}`);
   return path;

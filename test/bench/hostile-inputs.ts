@@ -36,7 +36,8 @@ export interface HostileResults {
   load: { before: number; after: number };
   runs: number;
   results: Measured[];
-  regexp: WorkerMeasure[];
+  /** Absent from runs saved before it was measured. */
+  regexp?: WorkerMeasure[];
 }
 
 export interface Measured {

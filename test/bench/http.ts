@@ -88,7 +88,7 @@ export class HttpsEndpoint {
         req.setTimeout(0);
         if (res.statusCode !== 200) {
           res.resume();
-          reject(new Error(`watch ${path}: ${res.statusCode}`));
+          reject(new Error(`watch ${path}: ${String(res.statusCode)}`));
           return;
         }
         resolve({ res, close: () => req.destroy() });

@@ -48,7 +48,7 @@ export async function waitForAggregator(clients: Clients, timeoutMs = 120_000): 
   for (;;) {
     const r = await clients.apiserver.request(SPACES_PATH, { headers: impersonate(BENCH_USER) }).catch(() => undefined);
     if (r?.status === 200) return (Date.now() - started) / 1000;
-    if (Date.now() - started > timeoutMs) throw new Error(`kube-apiserver did not proxy to our server within ${timeoutMs / 1000}s (last: ${r?.status} ${r?.body.slice(0, 200)})`);
+    if (Date.now() - started > timeoutMs) throw new Error(`kube-apiserver did not proxy to our server within ${timeoutMs / 1000}s (last: ${String(r?.status)} ${String(r?.body.slice(0, 200))})`);
     await sleep(200);
   }
 }

@@ -193,7 +193,7 @@ export async function podCount(apiserver: HttpsEndpoint): Promise<PodCount> {
 export async function waitForQuotaStatus(apiserver: HttpsEndpoint, pods: number, timeoutMs = 180_000): Promise<number> {
   const started = Date.now();
   const ok = await until(async () => podQuantity((await readQuota(apiserver)).status?.total?.used?.pods) >= pods, timeoutMs, 500);
-  if (!ok) throw new Error(`the AccountQuota's status did not count ${pods} pods within ${timeoutMs / 1000} s (now ${(await podCount(apiserver)).quotaUsed})`);
+  if (!ok) throw new Error(`the AccountQuota's status did not count ${pods} pods within ${timeoutMs / 1000} s (now ${String((await podCount(apiserver)).quotaUsed)})`);
   return (Date.now() - started) / 1000;
 }
 

@@ -49,6 +49,7 @@ export async function measureStartup(state: SandboxState, accounts: number): Pro
       const res = await probe(`https://127.0.0.1:${state.ports.server}/readyz`, { insecure: true }, 1000).catch(() => undefined);
       if (res?.status === 200) readySeconds = processAgeSeconds(fresh.pid);
     }
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- set from another callback, which TypeScript's narrowing does not see
     if (restartDone && readySeconds === undefined && !fresh) break;
     await sleep(POLL_MS);
   }

@@ -131,7 +131,7 @@ export function tenantBindings(i: number) {
 export function population(n: number): { users: number; groups: number } {
   const users = new Set<string>([BENCH_USER.username, WIDE_USER.username]);
   const groups = new Set<string>([...BENCH_USER.groups, ...WIDE_USER.groups]);
-  const add = (s: Subject) => (s.kind === 'Group' ? groups : users).add(s.kind === 'ServiceAccount' ? `sa:${s.namespace}:${s.name}` : s.name);
+  const add = (s: Subject) => (s.kind === 'Group' ? groups : users).add(s.kind === 'ServiceAccount' ? `sa:${String(s.namespace)}:${s.name}` : s.name);
   for (let i = 0; i < n; i++) for (const b of tenantBindings(i)) b.subjects.forEach(add);
   for (let a = 0; a < Math.ceil(n / NAMESPACES_PER_ACCOUNT); a++) accountSubjects(a).forEach(add);
   return { users: users.size, groups: groups.size };

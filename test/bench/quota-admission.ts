@@ -80,7 +80,7 @@ async function measure(state: SandboxState, cli: Cli, results: QuotaResults, fil
     results.pods.beforeMeasuring = await podCount(clients.apiserver);
     results.loadAverage = Math.round(loadavg()[0]! * 100) / 100;
     log(`quota status counted them ${statusCatchUpSeconds.toFixed(1)} s later; server RSS ${afterFill.rss} MiB (peak ${afterFill.peak}); ` +
-      `${results.pods.beforeMeasuring.listed} pods listed, status ${results.pods.beforeMeasuring.quotaUsed}`);
+      `${results.pods.beforeMeasuring.listed} pods listed, status ${String(results.pods.beforeMeasuring.quotaUsed)}`);
 
     log(`pod creates, ${options.createSamples} in the account and ${options.createSamples} in ${PLAIN_NAMESPACE}, alternately`);
     results.creates = await measureCreates(clients.apiserver, options, run, procs, log);
@@ -177,7 +177,7 @@ async function main(): Promise<number> {
   try {
     await measure(state, cli, results, file);
   } catch (err) {
-    results.notes.push(`The run failed: ${(err as Error).message.split('\n')[0]}`);
+    results.notes.push(`The run failed: ${String((err as Error).message.split('\n')[0])}`);
     results.finishedAt = new Date().toISOString();
     // Only a run that got as far as its first series is worth a results file.
     if (results.creates.viaWebhook.n > 0) save(results, file);
@@ -192,7 +192,7 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then((code) => process.exit(code), (err: Error) => {
-  log(`ERROR: ${err.stack ?? err.message}`);
+main().then((code) => process.exit(code), (err: unknown) => {
+  log(`ERROR: ${(err as Error).stack ?? (err as Error).message}`);
   process.exit(1);
 });

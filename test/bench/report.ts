@@ -204,7 +204,7 @@ function readPath(r: BenchResults): string[] {
   }
   out.push('## Results by size', '');
   for (const s of sizes) out.push(sizeSection(r, s, smallest));
-  if (r.notes.length > 0) out.push(`${READ_PATH_NOTES}`, '', ...r.notes.map((x) => `- ${x}`), '');
+  if (r.notes.length > 0) out.push(READ_PATH_NOTES, '', ...r.notes.map((x) => `- ${x}`), '');
   out.push(METHOD, HOW_TO_RUN);
   return out;
 }

@@ -85,13 +85,13 @@ async function measureSize(state: SandboxState, clients: Clients, from: number, 
   const steadyMem = memoryMiB(serverPid(state));
   const steadyHeap = await heapUsedMiB(clients);
   const roleBindingList = await pagedListSeconds(clients.apiserver, '/apis/rbac.authorization.k8s.io/v1/rolebindings');
-  log(`RSS after the burst: ${steadyMem.rss} MiB (heap ${steadyHeap} MiB); RoleBinding paged list ${roleBindingList.seconds} s; restarting the server`);
+  log(`RSS after the burst: ${steadyMem.rss} MiB (heap ${String(steadyHeap)} MiB); RoleBinding paged list ${roleBindingList.seconds} s; restarting the server`);
 
   clients.close();
   const restarted = await measureStartup(state, Math.ceil(size / NAMESPACES_PER_ACCOUNT));
   const fresh = connect(state);
   const startup = { ...restarted, heapUsedMiB: await heapUsedMiB(fresh), roleBindingList };
-  log(`ready in ${startup.readySeconds} s (index ${startup.indexBuildMs} ms), idle ${startup.settleSeconds.toFixed(0)} s later, RSS ${startup.rssMiB} MiB (heap ${startup.heapUsedMiB} MiB)`);
+  log(`ready in ${startup.readySeconds} s (index ${String(startup.indexBuildMs)} ms), idle ${startup.settleSeconds.toFixed(0)} s later, RSS ${startup.rssMiB} MiB (heap ${String(startup.heapUsedMiB)} MiB)`);
   const serverLog = state.components.find((c) => c.pid === serverPid(state))!.logFile;
   const lists = await measureLists(fresh, options, { pid: serverPid(state), log: serverLog });
   log(`list direct p50/p99 ${lists.direct.p50}/${lists.direct.p99} ms, via kube-apiserver ${lists.viaApiserver.p50}/${lists.viaApiserver.p99} ms`);
@@ -161,7 +161,7 @@ async function main(): Promise<number> {
       save(results, file);
     }
   } catch (err) {
-    results.notes.push(`The run failed: ${(err as Error).message.split('\n')[0]}`);
+    results.notes.push(`The run failed: ${String((err as Error).message.split('\n')[0])}`);
     results.finishedAt = new Date().toISOString();
     if (results.sizes.length > 0) save(results, file);
     throw err;
@@ -176,7 +176,7 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then((code) => process.exit(code), (err: Error) => {
-  log(`ERROR: ${err.stack ?? err.message}`);
+main().then((code) => process.exit(code), (err: unknown) => {
+  log(`ERROR: ${(err as Error).stack ?? (err as Error).message}`);
   process.exit(1);
 });

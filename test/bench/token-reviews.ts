@@ -89,9 +89,9 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   const rows: TokenReviewRow[] = [];
   for (const k of await kinds(n)) {
     // Fresh reviewers per kind and phase: nothing cached from an earlier phase.
-    const before = await counted(() => inBatches(k.tokens(), async (t) => void await new TokenReviewer(client).review(t)));
+    const before = await counted(() => inBatches(k.tokens(), async (t) => { await new TokenReviewer(client).review(t); }));
     const checked = new TokenReviewer(client, {}, new ServiceAccountTokenCheck(issuer));
-    const after = await counted(() => inBatches(k.tokens(), async (t) => void await checked.review(t)));
+    const after = await counted(() => inBatches(k.tokens(), async (t) => { await checked.review(t); }));
     const liveStatuses: Record<string, number> = {};
     const live = await counted(() => inBatches(k.tokens(), async (t) => {
       const res = await direct({ path: '/apis/tenancy.kiosk.sh/v1alpha1', headers: { Authorization: `Bearer ${t}` } });

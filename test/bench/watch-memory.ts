@@ -21,7 +21,7 @@ const PER_USER = 100;
 function openWatch(port: number, user: string, agent: ReturnType<typeof directAgent>, ca: Buffer): Promise<ClientRequest> {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port, path: SPACES, agent, ca, headers: asUser(user, ['system:masters', 'system:authenticated']) }, (res) => {
-      if (res.statusCode !== 200) reject(new Error(`watch answered ${res.statusCode}`));
+      if (res.statusCode !== 200) reject(new Error(`watch answered ${String(res.statusCode)}`));
       res.on('data', () => undefined);
       res.on('error', () => undefined);
       resolve(req);
@@ -129,7 +129,7 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: Error) => {
-  process.stderr.write(`${err.stack ?? err.message}\n`);
+main().catch((err: unknown) => {
+  process.stderr.write(`${(err as Error).stack ?? (err as Error).message}\n`);
   process.exit(1);
 });

@@ -58,7 +58,7 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then((code) => process.exit(code), (err: Error) => {
-  log(`ERROR: ${err.message}`);
+main().then((code) => process.exit(code), (err: unknown) => {
+  log(`ERROR: ${(err as Error).message}`);
   process.exit(1);
 });

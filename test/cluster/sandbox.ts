@@ -60,7 +60,7 @@ export function ensureBinaries(paths: SandboxPaths): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn('bash', [paths.buildScript], { stdio: ['ignore', 'inherit', 'inherit'] });
     child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`building the control-plane binaries failed (exit ${code})`))));
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`building the control-plane binaries failed (exit ${String(code)})`))));
   });
 }
 

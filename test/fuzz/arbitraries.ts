@@ -520,7 +520,9 @@ export function requestArbitrary(ctx: FuzzContext, scale: FuzzScale = 'server'):
       const resource = base?.request?.resource;
       const object = base?.request?.object ?? {};
       const path = resource?.group === 'config.kiosk.sh'
-        ? `/apis/config.kiosk.sh/v1alpha1/${resource.resource}`
+        ? `/apis/config.kiosk.sh/v1alpha1/${String(resource.resource)}`
+        // A fuzzed namespace may be anything: it is printed as it comes, as kube-apiserver would receive it.
+        // eslint-disable-next-line @typescript-eslint/no-base-to-string -- see above
         : `/api/v1/namespaces/${percentEncode(String((object as { metadata?: { namespace?: unknown } }).metadata?.namespace ?? ctx.quotaSpaces[0]))}/${resource?.resource ?? 'pods'}`;
       return {
         family: `webhook ${resource?.resource ?? 'pods'}`, target: 'apiserver', user, method: 'POST', path, query: [['dryRun', 'All']],

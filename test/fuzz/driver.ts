@@ -192,7 +192,7 @@ function startProbe(state: SandboxState): { stop: () => Promise<ProbeResult> } {
   const child = fork(script, [String(state.ports.server), pkiFiles(sandboxPaths().pki).extensionCaCert, SERVER_DNS_NAME, '50'], { stdio: 'ignore' as never, execArgv: [] });
   const result = new Promise<ProbeResult>((resolve, reject) => {
     child.once('message', (m) => resolve(m as ProbeResult));
-    child.once('exit', (code) => reject(new Error(`livez probe exited (${code}) before reporting`)));
+    child.once('exit', (code) => reject(new Error(`livez probe exited (${String(code)}) before reporting`)));
   });
   return {
     stop: () => {

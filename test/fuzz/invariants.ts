@@ -28,7 +28,7 @@ export function prototypeChanges(before: PrototypeSnapshot): string[] {
 export function restorePrototypes(before: PrototypeSnapshot): void {
   for (const [name, proto] of PROTOTYPES) {
     const was = new Set(before.get(name) ?? []);
-    for (const key of Reflect.ownKeys(proto)) if (!was.has(String(key))) delete (proto as Record<string | symbol, unknown>)[key];
+    for (const key of Reflect.ownKeys(proto)) if (!was.has(String(key))) Reflect.deleteProperty(proto, key);
   }
 }
 
@@ -60,7 +60,8 @@ export async function contractBreachAsync(fn: () => Promise<unknown>): Promise<s
 
 export function breachOf(err: unknown): string | undefined {
   if (err instanceof StatusError) return err.code >= 500 ? `StatusError ${err.code} ${err.reason}: ${err.message.slice(0, 300)}` : undefined;
-  const e = err as Error;
+  // Anything may be thrown, null and undefined included.
+  const e = err as Partial<Error> | null | undefined;
   const frame = (e?.stack ?? '').split('\n').slice(1, 4).map((l) => l.trim()).join(' | ');
   return `${e?.name ?? typeof err}: ${String(e?.message ?? err).slice(0, 300)} @ ${frame}`;
 }

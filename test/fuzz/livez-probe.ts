@@ -29,7 +29,7 @@ function once(): Promise<void> {
       res.on('end', () => {
         const ms = Number(process.hrtime.bigint() - started) / 1e6;
         if (res.statusCode === 200) result.latencies.push(ms);
-        else result.failures.push(`status ${res.statusCode} after ${ms.toFixed(1)} ms`);
+        else result.failures.push(`status ${String(res.statusCode)} after ${ms.toFixed(1)} ms`);
         resolve();
       });
     });

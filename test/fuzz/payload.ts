@@ -101,7 +101,7 @@ export function applyMutations(base: unknown, mutations: readonly Mutation[]): u
         if (Array.isArray(node)) node.splice(m.index % Math.max(node.length, 1), 1);
         else {
           const keys = Object.keys(node);
-          if (keys.length) delete node[keys[m.index % keys.length]!];
+          if (keys.length) Reflect.deleteProperty(node, keys[m.index % keys.length]!);
         }
         break;
       case 'replace':

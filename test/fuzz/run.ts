@@ -66,6 +66,6 @@ async function main(): Promise<void> {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) main().catch((err: unknown) => {
-  process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
+  process.stderr.write(`${String(err instanceof Error ? err.stack : String(err))}\n`);
   process.exitCode = 2;
 });

@@ -19,7 +19,6 @@ import { UsageIndex } from '../../registry/accountquota/usage-index.js';
 import { decodeContinue } from '../../registry/continue-token.js';
 import { badRequest, StatusError } from '../../storage/apimachinery/errors.js';
 import { namespaceToSpace } from '../../registry/space/convert.js';
-import type { NamespaceLike } from '../../registry/space/convert.js';
 import type { FieldValidation } from '../../apiserver/request/decode.js';
 import { decodeObject, unknownFields } from '../../apiserver/request/decode.js';
 import { validateNamespaceName, validateObjectMetaForCreate, validateSubdomainName } from '../../storage/apimachinery/meta-validation.js';
@@ -209,8 +208,8 @@ export const TARGETS: Record<string, Target> = {
     check: (input) => {
       const [account, space] = input as [Record<string, unknown>, Record<string, unknown>];
       const meta = (o: Record<string, unknown>) => ({ name: 'x', ...(o.metadata && typeof o.metadata === 'object' ? o.metadata : {}) });
-      configToTenancyAccount({ ...account, metadata: meta(account) } as Parameters<typeof configToTenancyAccount>[0], '7');
-      namespaceToSpace({ ...space, metadata: meta(space) } as NamespaceLike, '7');
+      configToTenancyAccount({ ...account, metadata: meta(account) }, '7');
+      namespaceToSpace({ ...space, metadata: meta(space) }, '7');
     },
   },
 };

@@ -57,9 +57,11 @@ describe('one pod budget across the spaces of an account', () => {
     expect(await eventually(async () => (await kubectl(['apply', '-f', '-'], { stdin: pod('three', a) })).code === 0, 5_000, 50)).toBe(true);
     expect(Date.now() - deleted).toBeLessThan(2_000);
     expect(await eventually(async () => {
-      const q = JSON.parse(await kubectlOk(['get', 'accountquota', `${acct}-quota`, '-o', 'json']));
+      const q = JSON.parse(await kubectlOk(['get', 'accountquota', `${acct}-quota`, '-o', 'json'])) as {
+        status?: { total?: { used?: { pods?: string }; hard: { pods?: string } }; namespaces: Array<{ namespace: string; status: { used: { pods: string } } }> };
+      };
       return q.status?.total?.used?.pods === '2' && q.status.total.hard.pods === '2'
-        && JSON.stringify(q.status.namespaces.map((n: { namespace: string; status: { used: { pods: string } } }) => [n.namespace, n.status.used.pods])) === JSON.stringify([[a, '1'], [b, '1']]);
+        && JSON.stringify(q.status.namespaces.map((n) => [n.namespace, n.status.used.pods])) === JSON.stringify([[a, '1'], [b, '1']]);
     })).toBe(true);
   }, 60_000);
 });

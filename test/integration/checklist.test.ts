@@ -30,8 +30,10 @@ metadata: {name: ${ns}-b, labels: {account: b, cl-run: ${run}}}
 
 describe('checklist rows 6-11: discovery and OpenAPI', () => {
   it('6: legacy discovery names the kind of every resource and its verbs', async () => {
-    const doc = JSON.parse(await kubectlOk(['get', '--raw', '/apis/tenancy.kiosk.sh/v1alpha1']));
-    expect(doc.resources.map((r: { name: string; kind: string; namespaced: boolean; verbs: string[] }) => [r.name, r.kind, r.namespaced, r.verbs]))
+    const doc = JSON.parse(await kubectlOk(['get', '--raw', '/apis/tenancy.kiosk.sh/v1alpha1'])) as {
+      resources: Array<{ name: string; kind: string; namespaced: boolean; verbs: string[] }>;
+    };
+    expect(doc.resources.map((r) => [r.name, r.kind, r.namespaced, r.verbs]))
       .toEqual([
         ['spaces', 'Space', false, ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch']],
         ['accounts', 'Account', false, ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch']],
@@ -47,7 +49,7 @@ describe('checklist rows 6-11: discovery and OpenAPI', () => {
 
   it('10: the OpenAPI v3 root lists only our group-version', async () => {
     // kube-apiserver's OpenAPI aggregation picks a (re)started backend up on its own schedule.
-    const ourKeys = async () => Object.keys(JSON.parse(await kubectlOk(['get', '--raw', '/openapi/v3'])).paths as object).filter((k) => k.includes('tenancy.kiosk.sh'));
+    const ourKeys = async () => Object.keys((JSON.parse(await kubectlOk(['get', '--raw', '/openapi/v3'])) as { paths: object }).paths).filter((k) => k.includes('tenancy.kiosk.sh'));
     expect(await eventually(async () => (await ourKeys()).length > 0, 90_000, 1_000)).toBe(true);
     expect(await ourKeys()).toEqual(['apis/tenancy.kiosk.sh/v1alpha1']);
     // Our own root carries nothing else: the aggregator merges every key of it into the cluster's root.
@@ -66,7 +68,7 @@ describe('checklist rows 6-11: discovery and OpenAPI', () => {
 
   it('47: a wrong OpenAPI hash gets the document, never a redirect', async () => {
     const out = await kubectlOk(['get', '--raw', '/openapi/v3/apis/tenancy.kiosk.sh/v1alpha1?hash=bogus']);
-    expect(JSON.parse(out).openapi).toMatch(/^3\./);
+    expect((JSON.parse(out) as { openapi: string }).openapi).toMatch(/^3\./);
   });
 });
 
@@ -98,7 +100,7 @@ describe('checklist rows 12-18: tables, objects, paging, selectors', () => {
   });
 
   it('16: object shape', async () => {
-    const space = JSON.parse(await kubectlOk(['get', 'space', ns, '-o', 'json']));
+    const space = JSON.parse(await kubectlOk(['get', 'space', ns, '-o', 'json'])) as { metadata: Record<string, string> };
     expect(space).toMatchObject({ apiVersion: 'tenancy.kiosk.sh/v1alpha1', kind: 'Space' });
     expect(space.metadata.uid).toMatch(/^[0-9a-f-]{36}$/);
     expect(space.metadata.resourceVersion).toMatch(/^\d+$/);
@@ -127,7 +129,7 @@ describe('checklist rows 12-18: tables, objects, paging, selectors', () => {
 describe('checklist rows 19-24: watch and content negotiation', () => {
   it('20: a watch from a resourceVersion older than the history gets an Expired ERROR event', async () => {
     const out = await kubectlOk(['get', '--raw', `${SPACES}?watch=true&resourceVersion=1&timeoutSeconds=5`]);
-    const event = JSON.parse(out.trim().split('\n')[0]!);
+    const event = JSON.parse(out.trim().split('\n')[0]!) as unknown;
     expect(event).toMatchObject({ type: 'ERROR', object: { kind: 'Status', reason: 'Expired', code: 410 } });
   });
 

@@ -44,7 +44,7 @@ function createSpace(name: string, account: string): Promise<Outcome> {
     method: 'POST', path: SPACES,
     headers: { 'X-Remote-User': USER, 'Content-Type': 'application/json' }, ...frontProxyCredentials(),
     body: JSON.stringify({ apiVersion: 'tenancy.kiosk.sh/v1alpha1', kind: 'Space', metadata: { name }, spec: { account } }),
-  }).then((r: DirectResponse) => ({ name, status: r.status }), (err: Error) => ({ name, error: err.message }));
+  }).then((r: DirectResponse) => ({ name, status: r.status }), (err: unknown) => ({ name, error: (err as Error).message }));
 }
 
 /** `kubectl get -A -w` printing one line per event: type, namespace, name, resourceVersion, status. */
@@ -130,6 +130,7 @@ subjects: [{kind: User, name: nobody, apiGroup: rbac.authorization.k8s.io}]
 }, 60_000);
 
 afterAll(async () => {
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unset if beforeAll failed
   for (const w of Object.values(watches ?? {})) w.stop();
   await kubectlOk(['delete', 'namespace', `crash-${run}-marker`, '--wait=false', '--ignore-not-found']);
   process.stdout.write(`crash-consistency recoveries (seed ${SEED}):\n${recoveries.join('\n')}\n`);

@@ -23,7 +23,7 @@ async function ledger(acct: string): Promise<Ledger> {
   if (r.code !== 0) return { bytes: 0, entries: {} };
   const annotations = (JSON.parse(r.stdout) as { metadata: { annotations?: Record<string, string> } }).metadata.annotations ?? {};
   const bytes = Object.entries(annotations).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
-  return { bytes, entries: JSON.parse(annotations['kiosk.sh/ledger'] ?? '{}') };
+  return { bytes, entries: JSON.parse(annotations['kiosk.sh/ledger'] ?? '{}') as Ledger['entries'] };
 }
 
 /** Waits until the wall clock is past every claim in the ledger (the server runs on this machine's clock). */

@@ -25,7 +25,7 @@ const RUNS = Number(process.env.FUZZ_RUNS ?? 10_000);
 const run = Date.now().toString(36);
 
 describe('fuzz: generated requests against the sandbox', () => {
-  let ctx: FuzzContext;
+  let ctx: FuzzContext | undefined;
   let summary: FuzzSummary;
 
   beforeAll(async () => {

@@ -23,7 +23,7 @@ function createSpace(name: string, port?: number): Promise<Outcome> {
     method: 'POST', path: SPACES, port,
     headers: { 'X-Remote-User': USER, 'Content-Type': 'application/json' }, ...frontProxyCredentials(),
     body: JSON.stringify({ apiVersion: 'tenancy.kiosk.sh/v1alpha1', kind: 'Space', metadata: { name }, spec: { account: ACCOUNT } }),
-  }).then((r: DirectResponse) => ({ name, status: r.status, message: r.status === 201 ? undefined : r.body }), (err: Error) => ({ name, error: err.message }));
+  }).then((r: DirectResponse) => ({ name, status: r.status, message: r.status === 201 ? undefined : r.body }), (err: unknown) => ({ name, error: (err as Error).message }));
 }
 
 function createPod(name: string): Promise<Outcome> {
@@ -101,7 +101,7 @@ subjects: [{kind: User, name: ${USER}, apiGroup: rbac.authorization.k8s.io}]
       ]);
       const takeoverMs = await tookOver;
       const answered = (list: Outcome[]) => list.filter((o) => 'status' in o).length;
-      process.stderr.write(`[high-availability] controllers moved ${takeoverMs} ms after SIGTERM to the leader; `
+      process.stderr.write(`[high-availability] controllers moved ${String(takeoverMs)} ms after SIGTERM to the leader; `
         + `stopping replica answered ${answered(viaLeader)}/15 creates (the rest refused), follower ${answered(viaFollower)}/15\n`);
       expect(takeoverMs).toBeDefined();
       expect(takeoverMs!).toBeLessThan(LEASE_DURATION_MS);
@@ -111,6 +111,7 @@ subjects: [{kind: User, name: ${USER}, apiGroup: rbac.authorization.k8s.io}]
       const created = [...viaLeader, ...viaFollower].filter((o): o is { name: string; status: number } => 'status' in o && o.status === 201).map((o) => o.name);
       expect(viaFollower.filter((o) => !('status' in o) || o.status !== 201)).toEqual([]);
       const refused = viaLeader.filter((o) => !('status' in o));
+      // eslint-disable-next-line @typescript-eslint/no-unsafe-assignment -- jest types its asymmetric matchers as any
       for (const o of refused) expect(o).toEqual({ name: o.name, error: expect.stringMatching(/ECONNREFUSED|ECONNRESET|EPIPE|socket hang up/) });
       expect(viaLeader.filter((o) => 'status' in o && o.status !== 201)).toEqual([]);
       expect(viaLeader.filter((o) => 'status' in o).length).toBeGreaterThan(0);
@@ -125,6 +126,7 @@ subjects: [{kind: User, name: ${USER}, apiGroup: rbac.authorization.k8s.io}]
       const admitted = pods.filter((p) => 'status' in p && p.status === 201);
       expect(admitted).toHaveLength(6);
       for (const p of pods.filter((x) => !admitted.includes(x))) {
+        // eslint-disable-next-line @typescript-eslint/no-unsafe-assignment -- jest types its asymmetric matchers as any
         expect(p).toEqual({ name: p.name, status: 403, message: expect.stringContaining(`exceeded quota: ${ACCOUNT}, requested: pods=1, used: pods=6, limited: pods=6`) });
       }
       const podNames = JSON.parse(await kubectlOk(['get', 'pods', '-n', `${ACCOUNT}-home`, '-o', 'json'])) as { items: unknown[] };
@@ -139,6 +141,7 @@ subjects: [{kind: User, name: ${USER}, apiGroup: rbac.authorization.k8s.io}]
       const quotaUsed = async () => (await kubectl(['get', 'accountquota', ACCOUNT, '-o', 'jsonpath={.status.total.used.pods}'])).stdout;
       expect(await eventually(async () => (await quotaUsed()) === '6', 20_000, 250)).toBe(true);
     } finally {
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- set from another callback, which TypeScript's narrowing does not see
       if (!leaderStopped) await leader.stop();
     }
   }, 180_000);

@@ -117,7 +117,7 @@ describe('bodies of any shape are a 4xx, never a 5xx (Kiosk\'s examples/space.ya
     // An admin's update with spec null takes the space out of its account (an ownerless space).
     const moved = `ht-u-${run}`;
     await apply(`apiVersion: tenancy.kiosk.sh/v1alpha1\nkind: Space\nmetadata: {name: ${moved}}\nspec: {account: ${acct}}\n`);
-    const current = (await viaApiserver({ path: `${SPACES}/${moved}` })).json<Record<string, unknown>>();
+    const current = (await viaApiserver({ path: `${SPACES}/${moved}` })).json();
     const put = await viaApiserver({
       method: 'PUT', path: `${SPACES}/${moved}`, headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify({ ...current, spec: null }),

@@ -71,7 +71,7 @@ describe('the container image layout', () => {
     expect(entrypoint).toEqual(['node', ...SERVER_NODE_FLAGS, 'dist/apiserver/main.js']);
     // With no flags the server loads every module, then refuses to start without a certificate.
     const started = await run(entrypoint[0] === 'node' ? process.execPath : entrypoint[0]!, entrypoint.slice(1), { cwd: app, timeout: 30_000 })
-      .then(() => ({ code: 0, stderr: '' }), (err: { code?: number; stderr?: string }) => ({ code: err.code, stderr: err.stderr ?? '' }));
+      .then(() => ({ code: 0, stderr: '' }), (err: unknown) => ({ code: (err as { code?: number }).code, stderr: (err as { stderr?: string }).stderr ?? '' }));
     expect(started.code).toBe(1);
     expect(started.stderr).toContain('a serving certificate is required: --cert-secret, or --tls-cert-file and --tls-private-key-file');
     expect(started.stderr).not.toContain('ERR_MODULE_NOT_FOUND');

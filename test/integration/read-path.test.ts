@@ -93,8 +93,9 @@ describe('spaces and accounts, per requesting user', () => {
   });
 
   it('returns a Space shaped like its namespace', async () => {
-    const space = JSON.parse(await kubectlOk(['get', 'space', 'rp-dev-space', '-o', 'json', '--as=rp-dev']));
-    const ns = JSON.parse(await kubectlOk(['get', 'ns', 'rp-dev-space', '-o', 'json']));
+    type Meta = { metadata: { uid: string; resourceVersion: string; creationTimestamp: string; labels: Record<string, string> } };
+    const space = JSON.parse(await kubectlOk(['get', 'space', 'rp-dev-space', '-o', 'json', '--as=rp-dev'])) as Meta;
+    const ns = JSON.parse(await kubectlOk(['get', 'ns', 'rp-dev-space', '-o', 'json'])) as Meta;
     expect(space).toMatchObject({ apiVersion: 'tenancy.kiosk.sh/v1alpha1', kind: 'Space', spec: { account: 'rp-dev-account' }, status: { phase: 'Active' } });
     expect(space.metadata.uid).toBe(ns.metadata.uid);
     expect(space.metadata.resourceVersion).toBe(ns.metadata.resourceVersion);
@@ -156,9 +157,9 @@ describe('an informer from @kubernetes/client-node as dev', () => {
     await informer.start();
     const freshList = async () => {
       const list = await api.listClusterCustomObject({ group: 'tenancy.kiosk.sh', version: 'v1alpha1', plural: 'spaces' }) as { items: Array<{ metadata: { name: string }; status: { phase?: string } }> };
-      return list.items.map((s) => `${s.metadata.name}/${s.status.phase}`).sort();
+      return list.items.map((s) => `${s.metadata.name}/${String(s.status.phase)}`).sort();
     };
-    const cached = () => informer.list().map((s) => `${s.metadata!.name}/${(s as unknown as { status: { phase?: string } }).status.phase}`).sort();
+    const cached = () => informer.list().map((s) => `${String(s.metadata!.name)}/${String((s as unknown as { status: { phase?: string } }).status.phase)}`).sort();
 
     // A seeded generator keeps the sequence the same from run to run.
     let seed = 42;

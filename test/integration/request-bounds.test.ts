@@ -19,6 +19,7 @@ describe('unauthenticated requests with long unique paths, straight to the port'
   });
 
   afterAll(async () => {
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unset if beforeAll failed
     await server?.stop();
   });
 

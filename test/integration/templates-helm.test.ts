@@ -76,9 +76,9 @@ spec:
     const space = `${acct}-s`;
     const created = await kubectl(['apply', '-f', '-'], { stdin: `apiVersion: tenancy.kiosk.sh/v1alpha1\nkind: Space\nmetadata: {name: ${space}}\nspec: {account: ${acct}}\n` });
     expect(created.stderr).toBe('');
-    const data = JSON.parse(await kubectlOk(['get', 'configmap', 'app-greeting', '-n', space, '-o', 'jsonpath={.data}']));
+    const data = JSON.parse(await kubectlOk(['get', 'configmap', 'app-greeting', '-n', space, '-o', 'jsonpath={.data}'])) as unknown;
     expect(data).toEqual({ greeting: `hello from ${space}`, color: 'blue', namespace: space });
-    const owner = JSON.parse(await kubectlOk(['get', 'configmap', 'app-greeting', '-n', space, '-o', 'jsonpath={.metadata.ownerReferences}']));
+    const owner = JSON.parse(await kubectlOk(['get', 'configmap', 'app-greeting', '-n', space, '-o', 'jsonpath={.metadata.ownerReferences}'])) as unknown[];
     expect(owner[0]).toMatchObject({ kind: 'TemplateInstance', controller: true });
   }, 120_000);
 
@@ -104,7 +104,7 @@ spec: {template: ${acct}}
 `,
     });
     const { eventually } = await import('../support/sandbox-access.js');
-    const status = async () => JSON.parse(await kubectlOk(['get', 'templateinstance', 'bad', '-n', `${acct}-ns`, '-o', 'jsonpath={.status}']) || '{}');
+    const status = async () => JSON.parse(await kubectlOk(['get', 'templateinstance', 'bad', '-n', `${acct}-ns`, '-o', 'jsonpath={.status}']) || '{}') as { status?: string };
     expect(await eventually(async () => (await status()).status === 'Failed', 10_000)).toBe(true);
     expect(await status()).toMatchObject({ reason: 'ErrorHelm', message: 'Error during helm template: repository url cannot be empty' });
   });

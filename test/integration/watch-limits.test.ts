@@ -91,7 +91,7 @@ describe('watches bounded per user', () => {
       const refused = outcomes.filter((o) => o.status !== 200);
       expect(refused).toHaveLength(ASKED - PER_USER);
       for (const o of refused) expectTooManyRequests(o);
-      expect(JSON.parse(refused[0]!.body).message).toBe(
+      expect((JSON.parse(refused[0]!.body) as { message: string }).message).toBe(
         `Too many requests, please try again later: user "watch-limits-dev" already has ${PER_USER} watches open, the most one user may hold`);
 
       // Another user lists and watches as before, while the first holds its watches.

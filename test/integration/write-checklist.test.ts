@@ -173,7 +173,7 @@ describe('bad input gets a 4xx Status with a clear message, never a 5xx', () => 
     ['a 4 MiB body', JSON.stringify({ apiVersion: 'tenancy.kiosk.sh/v1alpha1', kind: 'Space', metadata: { name: 'big', annotations: { a: 'x'.repeat(4 << 20) } } }), 413],
     ['a resourceVersion on create', JSON.stringify({ apiVersion: 'tenancy.kiosk.sh/v1alpha1', kind: 'Space', metadata: { name: 'rv', resourceVersion: '5' }, spec: { account: acct } }), 400],
   ])('%s', async (_what, body, code) => {
-    const res = await post(`${body}`);
+    const res = await post(body);
     const status = res.json<{ kind: string; code: number; message: string; reason: string }>();
     expect([res.status, status.kind, status.code]).toEqual([code, 'Status', code]);
     expect(status.message.length).toBeGreaterThan(10);

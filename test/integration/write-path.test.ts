@@ -32,8 +32,9 @@ describe('walkthrough: Create a Kiosk account for each tenant', () => {
 
   it('re-applies unchanged, and returns the stored object with a fresh resourceVersion', async () => {
     expect(await kubectlOk(['apply', '-f', `${files.dir}/node-account.yml`])).toBe('account.tenancy.kiosk.sh/node-account unchanged\n');
-    const viaTenancy = JSON.parse(await kubectlOk(['get', 'accounts.tenancy.kiosk.sh', 'node-account', '-o', 'json']));
-    const stored = JSON.parse(await kubectlOk(['get', 'accounts.config.kiosk.sh', 'node-account', '-o', 'json']));
+    type AccountJson = { metadata: { uid: string }; spec: unknown };
+    const viaTenancy = JSON.parse(await kubectlOk(['get', 'accounts.tenancy.kiosk.sh', 'node-account', '-o', 'json'])) as AccountJson;
+    const stored = JSON.parse(await kubectlOk(['get', 'accounts.config.kiosk.sh', 'node-account', '-o', 'json'])) as AccountJson;
     expect(viaTenancy.metadata.uid).toBe(stored.metadata.uid);
     expect(viaTenancy.spec).toEqual(stored.spec);
   });
@@ -65,9 +66,11 @@ spec:
   });
 
   it('labels the namespace with its account and binds the account subjects to admin in it', async () => {
-    const ns = JSON.parse(await kubectlOk(['get', 'ns', 'node-space', '-o', 'json']));
+    const ns = JSON.parse(await kubectlOk(['get', 'ns', 'node-space', '-o', 'json'])) as { metadata: { labels: Record<string, string> } };
     expect(ns.metadata.labels['kiosk.sh/account']).toBe('node-account');
-    const rb = JSON.parse(await kubectlOk(['get', 'rolebinding', 'kiosk-account-node-account', '-n', 'node-space', '-o', 'json']));
+    const rb = JSON.parse(await kubectlOk(['get', 'rolebinding', 'kiosk-account-node-account', '-n', 'node-space', '-o', 'json'])) as {
+      roleRef: unknown; subjects: unknown; metadata: { ownerReferences: unknown[] };
+    };
     expect(rb.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'admin' });
     expect(rb.subjects).toEqual([{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: 'dev' }]);
     expect(rb.metadata.ownerReferences[0]).toMatchObject({ kind: 'Account', name: 'node-account', controller: true });

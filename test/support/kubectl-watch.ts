@@ -34,7 +34,7 @@ export class KubectlWatch {
     const seen = this.lines.find((l) => re.test(l));
     if (seen) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no line matching ${re} within ${timeoutMs}ms; saw:\n${this.lines.join('\n')}`)), timeoutMs);
+      const timer = setTimeout(() => reject(new Error(`no line matching ${String(re)} within ${timeoutMs}ms; saw:\n${this.lines.join('\n')}`)), timeoutMs);
       this.waiters.push({ re, resolve: (l) => { clearTimeout(timer); resolve(l); } });
     });
   }

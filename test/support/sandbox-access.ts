@@ -17,6 +17,7 @@ export interface DirectResponse {
   status: number;
   headers: Record<string, string | string[] | undefined>;
   body: string;
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the type parameter is the cast of what JSON.parse returns
   json<T = Record<string, unknown>>(): T;
 }
 
@@ -51,6 +52,7 @@ export function direct(req: DirectRequest): Promise<DirectResponse> {
       res.on('data', (c: string) => (body += c));
       res.on('end', () => resolve({
         status: res.statusCode ?? 0, headers: res.headers, body,
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the type parameter is the cast of what JSON.parse returns
         json: <T>() => JSON.parse(body) as T,
       }));
     });
@@ -86,6 +88,7 @@ export function viaApiserver(req: DirectRequest & { as?: string; asGroups?: stri
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => (body += c));
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the type parameter is the cast of what JSON.parse returns
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body, json: <T>() => JSON.parse(body) as T }));
     });
     r.on('error', reject);

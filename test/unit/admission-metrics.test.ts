@@ -61,12 +61,12 @@ describe('admission decision metrics', () => {
   /** The decision counter's series, as "webhook operation allowed" -> value. */
   const decisions = async () => {
     const metric = await registry.getSingleMetric('kiosk_admission_decisions_total')!.get();
-    return Object.fromEntries(metric.values.map((v) => [`${v.labels.webhook} ${v.labels.operation} ${v.labels.allowed}`, v.value]));
+    return Object.fromEntries(metric.values.map((v) => [`${String(v.labels.webhook)} ${String(v.labels.operation)} ${String(v.labels.allowed)}`, v.value]));
   };
   const durationCounts = async () => {
     const metric = await registry.getSingleMetric('kiosk_admission_decision_duration_seconds')!.get();
     const values = metric.values as Array<{ labels: Record<string, string | number>; value: number; metricName?: string }>;
-    return Object.fromEntries(values.filter((v) => v.metricName?.endsWith('_count')).map((v) => [v.labels.webhook, v.value]));
+    return Object.fromEntries(values.filter((v) => v.metricName?.endsWith('_count')).map((v) => [String(v.labels.webhook), v.value] as const));
   };
 
   it('has a latency series per webhook from the start, and no decision yet', async () => {

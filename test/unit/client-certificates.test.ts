@@ -61,7 +61,7 @@ function call(certs: string[], headers: Record<string, string> = {}): Promise<{ 
     const req = request({
       host: '127.0.0.1', port: server.port, path: '/apis/whoami', method: 'GET', agent: false,
       ca: pem('serving-ca'), servername: 'localhost', headers: { 'X-Remote-User': 'admin', 'X-Remote-Group': 'team-x', ...headers },
-      ...(certs.length > 0 ? { cert: certs.map(pem).join(''), key: readFileSync(join(dir, `${certs[0]}.key`)) } : {}),
+      ...(certs.length > 0 ? { cert: certs.map(pem).join(''), key: readFileSync(join(dir, `${String(certs[0])}.key`)) } : {}),
     }, (res) => {
       res.resume();
       res.on('end', () => resolve({ status: res.statusCode ?? 0, ...(seen[0] ? { user: seen[0] } : {}) }));
@@ -116,6 +116,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unset if beforeAll failed
   await server?.stop(0);
   await rm(dir, { recursive: true, force: true });
 });

@@ -230,7 +230,7 @@ describe('AccountController events', () => {
     terminating.add('space-a');
     deployed.add('space-b');
     await reconcileOnce();
-    expect(applied.map((o) => `${o.kind} ${o.metadata.namespace}`).filter((k) => k.includes('space-'))).toEqual(['RoleBinding space-b']);
+    expect(applied.map((o) => `${o.kind} ${String(o.metadata.namespace)}`).filter((k) => k.includes('space-'))).toEqual(['RoleBinding space-b']);
     expect(sink.events).toEqual([]);
   });
 });

@@ -284,7 +284,7 @@ describe('event naming and fields', () => {
     await r.flush();
     const [a, b] = client.calls.map((c) => body(c).metadata.name);
     expect(a).not.toBe(b);
-    expect(BigInt(`0x${b!.split('.')[1]}`) - BigInt(`0x${a!.split('.')[1]}`)).toBe(1n);
+    expect(BigInt(`0x${String(b!.split('.')[1])}`) - BigInt(`0x${String(a!.split('.')[1])}`)).toBe(1n);
   });
 
   it.each<[string, Parameters<typeof eventPlacement>[0], string]>([

@@ -44,6 +44,7 @@ describe('parseFieldSelector', () => {
     // "!=" splits first and leaves an unescaped "=" in the value.
     ['metadata.name!==x', 'invalid field selector: unescaped character in value: 61'],
   ])('%j → 400 %j', (text, message) => {
+    // eslint-disable-next-line @typescript-eslint/no-unsafe-argument -- jest types its asymmetric matchers as any
     expect(() => parse(text)).toThrow(expect.objectContaining({ code: 400, reason: 'BadRequest', message }));
   });
 
@@ -128,6 +129,7 @@ describe('hostile field selectors', () => {
     ['commas', ','.repeat(MiB3)],
   ])('refuses 3 MiB of %s with a 400 before parsing', (_shape, text) => {
     expect(text.length).toBe(MiB3);
+    // eslint-disable-next-line @typescript-eslint/no-unsafe-argument -- jest types its asymmetric matchers as any
     expect(() => parse(text)).toThrow(expect.objectContaining({
       code: 400, reason: 'BadRequest', message: `field selector is too long: ${MiB3} bytes, at most ${MAX_FIELD_SELECTOR_LENGTH}`,
     }));
@@ -139,6 +141,7 @@ describe('hostile field selectors', () => {
   });
 
   it('treats __proto__ as a plain field name', () => {
+    // eslint-disable-next-line @typescript-eslint/no-unsafe-argument -- jest types its asymmetric matchers as any
     expect(() => parse('__proto__=x')).toThrow(expect.objectContaining({ code: 400 }));
     const fields = JSON.parse('{"__proto__":"x"}') as Record<string, string>;
     expect(parseFieldSelector('__proto__=x', ['__proto__']).matches(fields)).toBe(true);

@@ -107,7 +107,7 @@ describe('linear-time matching', () => {
     ['^(a+)+$', 'a'.repeat(33), true],
     ['(a|a)*b', 'a'.repeat(10_000), false],
     ['(a|aa)+$', `${'a'.repeat(10_000)}b`, false],
-    ['(a*)*$', `${'a'.repeat(10_000)}`, true],
+    ['(a*)*$', 'a'.repeat(10_000), true],
     ['^(a*)*$', `${'a'.repeat(10_000)}b`, false],
     ['(x+x+)+y', 'x'.repeat(10_000), false],
     ['(x+x+)+y', `${'x'.repeat(10_000)}y`, true],
@@ -140,7 +140,7 @@ describe('GoRegexpWorker', () => {
   it('answers as matchesGoRegexp does, from its thread', async () => {
     worker = new GoRegexpWorker();
     const sample = GO_ANSWERS.filter((_, i) => i % 7 === 0);
-    const answers = await Promise.all(sample.map(([p, v]) => worker.match(p, v).catch((err: Error) => err.message)));
+    const answers = await Promise.all(sample.map(([p, v]) => worker.match(p, v).catch((err: unknown) => (err as Error).message)));
     expect(answers).toEqual(sample.map(([, , expected]) => expected));
   });
 
@@ -160,6 +160,7 @@ describe('GoRegexpWorker', () => {
     let turns = 0;
     let settled = false;
     void costly.catch(() => undefined).finally(() => { settled = true; });
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- set from another callback, which TypeScript's narrowing does not see
     while (!settled) {
       await new Promise<void>((resolve) => setImmediate(resolve));
       turns++;

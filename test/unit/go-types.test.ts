@@ -43,7 +43,7 @@ describe('checkGoTypes: decoding into the Go struct of the kind', () => {
   });
 
   it('types the Account spec: limit is an int32, subjects a list of structs', () => {
-    const bad = (spec: unknown) => () => checkGoTypes({ kind: 'Account', metadata: {}, spec } as Record<string, unknown>, ACCOUNT, 'Account', catalogue);
+    const bad = (spec: unknown) => () => checkGoTypes({ kind: 'Account', metadata: {}, spec }, ACCOUNT, 'Account', catalogue);
     expect(bad({ space: { limit: '2' } })).toThrow('cannot unmarshal string into Go struct field Account.spec.space.limit of type int32');
     expect(bad({ space: { limit: 2 ** 31 } })).toThrow('cannot unmarshal number 2147483648 into Go struct field Account.spec.space.limit of type int32');
     expect(bad({ subjects: {} })).toThrow('cannot unmarshal object into Go struct field Account.spec.subjects of type []v1.Subject');

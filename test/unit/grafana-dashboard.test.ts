@@ -77,7 +77,7 @@ function metricNames(expr: string): string[] {
     const token = m[0];
     if (token.startsWith('$') || /^\d/.test(token)) continue; // Grafana variables, numbers (1e9, 0.99)
     if (PROMQL_KEYWORDS.has(token) || token === 'inf' || token === 'nan') continue;
-    const isCall = /^\s*\(/.test(bare.slice(m.index! + token.length));
+    const isCall = /^\s*\(/.test(bare.slice(m.index + token.length));
     if (isCall) {
       if (!PROMQL_FUNCTIONS.has(token)) throw new Error(`unknown PromQL function ${token}( in ${expr}`);
       continue;
@@ -125,7 +125,7 @@ const dashboardPath = join(root, 'manifests', 'grafana', 'kiosk-dashboard.json')
 const dashboard = JSON.parse(readFileSync(dashboardPath, 'utf8')) as Dashboard;
 const allPanels = (dashboard.panels ?? []).flatMap((p) => [p, ...(p.panels ?? [])]);
 const queryPanels = allPanels.filter((p) => p.type !== 'row' && p.type !== 'text');
-const exprs = queryPanels.flatMap((p) => (p.targets ?? []).map((t) => ({ panel: p.title ?? `#${p.id}`, expr: t.expr ?? '' })));
+const exprs = queryPanels.flatMap((p) => (p.targets ?? []).map((t) => ({ panel: p.title ?? `#${String(p.id)}`, expr: t.expr ?? '' })));
 const variableQueries = (dashboard.templating?.list ?? []).filter((v) => v.type === 'query').map((v) => {
   const q = typeof v.query === 'string' ? v.query : (v.query as { query?: string } | undefined)?.query ?? '';
   // label_values(<selector>, <label>): the selector is a series selector.
@@ -145,6 +145,7 @@ describe('the Grafana dashboard', () => {
     expect(new Set(ids).size).toBe(ids.length);
     for (const p of allPanels) {
       expect({ title: p.title, hasType: typeof p.type === 'string' && p.type !== '' }).toEqual({ title: p.title, hasType: true });
+      // eslint-disable-next-line @typescript-eslint/no-unsafe-assignment -- jest types its asymmetric matchers as any
       expect(p.gridPos).toEqual({ h: expect.any(Number), w: expect.any(Number), x: expect.any(Number), y: expect.any(Number) });
       expect(p.gridPos!.x + p.gridPos!.w).toBeLessThanOrEqual(24);
     }

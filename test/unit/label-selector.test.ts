@@ -91,7 +91,7 @@ describe('parseLabelSelector errors (apimachinery wording)', () => {
     ['A.b/c', `unable to parse requirement: <nil>: Invalid value: "A.b/c": prefix part ${subdomainRegexError}`],
     ['a/b/c', `unable to parse requirement: <nil>: Invalid value: "a/b/c": a valid label key ${nameRegexError}`
       + " with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')"],
-    [`${'k'.repeat(64)}`, `unable to parse requirement: <nil>: Invalid value: "${'k'.repeat(64)}": name part must be no more than 63 bytes`],
+    ['k'.repeat(64), `unable to parse requirement: <nil>: Invalid value: "${'k'.repeat(64)}": name part must be no more than 63 bytes`],
     ['a=-b', `unable to parse requirement: values[0][a]: Invalid value: "-b": ${valueRegexError}`],
     [`a=${'v'.repeat(64)}`, `unable to parse requirement: values[0][a]: Invalid value: "${'v'.repeat(64)}": must be no more than 63 bytes`],
     // Value errors are indexed in sorted order.
@@ -197,6 +197,7 @@ describe('labelSelectorAsSelector (metav1.LabelSelector)', () => {
     [{ matchLabels: { '-a': 'b' } }, `key: Invalid value: "-a": name part ${nameRegexError}`],
     [{ matchLabels: { a: '-b' } }, `values[0][a]: Invalid value: "-b": ${valueRegexError}`],
   ])('%j → 400 %j', (selector, message) => {
+    // eslint-disable-next-line @typescript-eslint/no-unsafe-argument -- jest types its asymmetric matchers as any
     expect(() => labelSelectorAsSelector(selector)).toThrow(expect.objectContaining({ code: 400, reason: 'BadRequest', message }));
   });
 });
@@ -278,6 +279,7 @@ describe('labelSelectorAsSelector on untyped data', () => {
   it('refuses values that are not a list of strings with a 400 instead of spreading them', () => {
     for (const values of ['abc', 5, [1], { length: 2 }]) {
       const selector = { matchExpressions: [{ key: 'a', operator: 'In', values }] } as unknown as MetaLabelSelector;
+      // eslint-disable-next-line @typescript-eslint/no-unsafe-argument -- jest types its asymmetric matchers as any
       expect(() => labelSelectorAsSelector(selector)).toThrow(expect.objectContaining({ code: 400 }));
     }
   });

@@ -8,7 +8,8 @@ import { KubeApiError } from '../../storage/client.js';
 import { LeaderElector } from '../../storage/leader-election.js';
 import { silentLogger } from '../../storage/logger.js';
 
-type Reply = unknown | KubeApiError;
+/** A body to answer with, or a KubeApiError to throw. */
+type Reply = unknown;
 
 /** Answers each request with the next scripted reply for its method. */
 function scriptedClient(replies: Record<string, Reply[]>): { client: KubeClient; calls: string[] } {

@@ -34,7 +34,28 @@ function call(router: ReturnType<typeof openapiRouter>, url: string, headers: Re
   });
 }
 
-const json = async (router: ReturnType<typeof openapiRouter>, url: string) => JSON.parse((await call(router, url)).body);
+/** The parts of the documents these tests read. */
+interface Operation {
+  parameters: Array<{ name: string }>;
+  requestBody: { content: Record<string, unknown> };
+}
+interface GroupVersionDocument {
+  openapi: string;
+  info: unknown;
+  paths: Record<string, Record<string, Operation>>;
+  components: { schemas: Record<string, Record<string, unknown> | undefined> };
+}
+interface RootDocument {
+  paths: Record<string, { serverRelativeURL: string }>;
+}
+const rootJson = async (router: ReturnType<typeof openapiRouter>) => JSON.parse((await call(router, '/openapi/v3')).body) as RootDocument;
+interface SwaggerDocument {
+  swagger: string;
+  definitions: Record<string, { 'x-kubernetes-group-version-kind'?: unknown; properties: { metadata: { $ref: string } } } | undefined>;
+  paths: Record<string, Record<string, { consumes: string[] }>>;
+}
+const swaggerJson = async (router: ReturnType<typeof openapiRouter>) => JSON.parse((await call(router, '/openapi/v2')).body) as SwaggerDocument;
+const gvJson = async (router: ReturnType<typeof openapiRouter>) => JSON.parse((await call(router, GV_PATH)).body) as GroupVersionDocument;
 const router = (resources: ResourceDescriptor[] = [spaceResource(ALL_VERBS), accountResource(ALL_VERBS)], patchTypes = PATCH_TYPES) =>
   openapiRouter(resources, { patchTypes });
 
@@ -53,7 +74,7 @@ function refs(value: unknown, out: string[] = []): string[] {
 describe('OpenAPI v3', () => {
   it('lists only our group-version in the root, with the hash of the document bytes', async () => {
     const r = router();
-    const root = await json(r, '/openapi/v3');
+    const root = await rootJson(r);
     expect(Object.keys(root)).toEqual(['paths']);
     expect(Object.keys(root.paths)).toEqual([GV_KEY]);
     const doc = await call(r, GV_PATH);
@@ -62,41 +83,42 @@ describe('OpenAPI v3', () => {
   });
 
   it('puts the GVK extension and action on the list and get operations of spaces', async () => {
-    const doc = await json(router(), GV_PATH);
+    const doc = await gvJson(router());
     expect(doc.openapi).toBe('3.0.0');
+    // eslint-disable-next-line @typescript-eslint/no-unsafe-assignment -- jest types its asymmetric matchers as any
     expect(doc.info).toEqual({ title: expect.any(String), version: expect.any(String) });
-    const list = doc.paths[SPACES].get;
-    const get = doc.paths[`${SPACES}/{name}`].get;
+    const list = doc.paths[SPACES]!.get!;
+    const get = doc.paths[`${SPACES}/{name}`]!.get;
     expect(list).toMatchObject({ operationId: 'listTenancyKioskShV1alpha1Space', 'x-kubernetes-action': 'list', 'x-kubernetes-group-version-kind': SPACE_GVK });
     expect(get).toMatchObject({ operationId: 'readTenancyKioskShV1alpha1Space', 'x-kubernetes-action': 'get', 'x-kubernetes-group-version-kind': SPACE_GVK });
-    expect(list.parameters.map((p: { name: string }) => p.name)).toEqual(expect.arrayContaining(
+    expect(list.parameters.map((p) => p.name)).toEqual(expect.arrayContaining(
       ['labelSelector', 'fieldSelector', 'limit', 'continue', 'resourceVersion', 'resourceVersionMatch', 'watch', 'allowWatchBookmarks', 'sendInitialEvents', 'timeoutSeconds']));
-    expect(doc.components.schemas['sh.kiosk.tenancy.v1alpha1.Space']['x-kubernetes-group-version-kind']).toEqual([SPACE_GVK]);
+    expect(doc.components.schemas['sh.kiosk.tenancy.v1alpha1.Space']!['x-kubernetes-group-version-kind']).toEqual([SPACE_GVK]);
   });
 
   it('advertises exactly the given patch types, with fieldValidation and force on PATCH', async () => {
-    const patch = (await json(router(), GV_PATH)).paths[`${SPACES}/{name}`].patch;
+    const patch = (await gvJson(router())).paths[`${SPACES}/{name}`]!.patch!;
     expect(Object.keys(patch.requestBody.content)).toEqual(PATCH_TYPES);
-    expect(patch.parameters.map((p: { name: string }) => p.name)).toEqual(['dryRun', 'fieldManager', 'fieldValidation', 'force']);
-    const other = (await json(router(undefined, ['application/merge-patch+json']), GV_PATH)).paths[`${SPACES}/{name}`].patch;
+    expect(patch.parameters.map((p) => p.name)).toEqual(['dryRun', 'fieldManager', 'fieldValidation', 'force']);
+    const other = (await gvJson(router(undefined, ['application/merge-patch+json']))).paths[`${SPACES}/{name}`]!.patch!;
     expect(Object.keys(other.requestBody.content)).toEqual(['application/merge-patch+json']);
   });
 
   it('is self-contained: every $ref resolves inside the document', async () => {
-    const doc = await json(router(), GV_PATH);
+    const doc = await gvJson(router());
     const dangling = refs(doc).filter((ref) => !doc.components.schemas[ref.replace('#/components/schemas/', '')]);
     expect(dangling).toEqual([]);
   });
 
   it('has a stable hash that changes with the content', async () => {
-    const hashOf = async (r: ReturnType<typeof router>) => (await json(r, '/openapi/v3')).paths[GV_KEY].serverRelativeURL;
+    const hashOf = async (r: ReturnType<typeof router>) => (await rootJson(r)).paths[GV_KEY]!.serverRelativeURL;
     expect(await hashOf(router())).toBe(await hashOf(router()));
     expect(await hashOf(router(undefined, ['application/merge-patch+json']))).not.toBe(await hashOf(router()));
   });
 
   it('serves a wrong or missing hash with 200 and no-cache; the right one as immutable', async () => {
     const r = router();
-    const url = (await json(r, '/openapi/v3')).paths[GV_KEY].serverRelativeURL;
+    const url = (await rootJson(r)).paths[GV_KEY]!.serverRelativeURL;
     const right = await call(r, url);
     expect(right.status).toBe(200);
     expect(right.headers['cache-control']).toBe('public, immutable');
@@ -124,30 +146,30 @@ describe('OpenAPI v3', () => {
   });
 
   it('publishes operations only for implemented verbs, and nothing for a resource without verbs', async () => {
-    const doc = await json(router([spaceResource(['get', 'list', 'watch']), accountResource([])]), GV_PATH);
+    const doc = await gvJson(router([spaceResource(['get', 'list', 'watch']), accountResource([])]));
     expect(Object.keys(doc.paths)).toEqual([SPACES, `${SPACES}/{name}`]);
-    expect(Object.keys(doc.paths[SPACES]).sort()).toEqual(['get', 'parameters']);
-    expect(Object.keys(doc.paths[`${SPACES}/{name}`]).sort()).toEqual(['get', 'parameters']);
+    expect(Object.keys(doc.paths[SPACES]!).sort()).toEqual(['get', 'parameters']);
+    expect(Object.keys(doc.paths[`${SPACES}/{name}`]!).sort()).toEqual(['get', 'parameters']);
     expect(doc.components.schemas['sh.kiosk.tenancy.v1alpha1.Account']).toBeUndefined();
-    const listOnly = await json(router([spaceResource(['list'])]), GV_PATH);
+    const listOnly = await gvJson(router([spaceResource(['list'])]));
     expect(Object.keys(listOnly.paths)).toEqual([SPACES]);
-    expect(listOnly.paths[SPACES].get.parameters.map((p: { name: string }) => p.name)).not.toContain('watch');
+    expect(listOnly.paths[SPACES]!.get!.parameters.map((p) => p.name)).not.toContain('watch');
   });
 
   it('lists no group-version when no resource has operations', async () => {
-    expect(await json(router([spaceResource([])]), '/openapi/v3')).toEqual({ paths: {} });
+    expect(await rootJson(router([spaceResource([])]))).toEqual({ paths: {} });
   });
 });
 
 describe('OpenAPI v2', () => {
   it('has the Space definition with its GVK, and PATCH consumes exactly the patch types', async () => {
     const r = router();
-    const doc = await json(r, '/openapi/v2');
+    const doc = await swaggerJson(r);
     expect(doc.swagger).toBe('2.0');
-    const space = doc.definitions['sh.kiosk.tenancy.v1alpha1.Space'];
+    const space = doc.definitions['sh.kiosk.tenancy.v1alpha1.Space']!;
     expect(space['x-kubernetes-group-version-kind']).toEqual([SPACE_GVK]);
     expect(space.properties.metadata.$ref).toBe('#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta');
-    expect(doc.paths[`${SPACES}/{name}`].patch.consumes).toEqual(PATCH_TYPES);
+    expect(doc.paths[`${SPACES}/{name}`]!.patch!.consumes).toEqual(PATCH_TYPES);
     expect(refs(doc).filter((ref) => !doc.definitions[ref.replace('#/definitions/', '')])).toEqual([]);
     const first = await call(r, '/openapi/v2');
     expect((await call(r, '/openapi/v2', { 'if-none-match': first.headers.etag! })).status).toBe(304);

@@ -165,7 +165,7 @@ describe('bounded in count and bytes', () => {
     } as unknown as KubeClient;
     const ledger = new LeaseLedger(client, 'kiosk-system');
     const big = 'x'.repeat(MAX_LEDGER_ANNOTATION_BYTES);
-    const err = await ledger.transact<string, void>('quota-acct', async (entries, t) => ({ write: { ...entries, b: { data: big, createdAt: t, expiresAt: t + 1 } }, result: undefined }))
+    const err = await ledger.transact<string, undefined>('quota-acct', async (entries, t) => ({ write: { ...entries, b: { data: big, createdAt: t, expiresAt: t + 1 } }, result: undefined }))
       .then(() => undefined, (e: unknown) => e);
     expect(err).toBeInstanceOf(LedgerFullError);
     expect((err as LedgerFullError).retryAfterMs).toBeGreaterThan(6_000);

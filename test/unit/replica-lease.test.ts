@@ -8,7 +8,7 @@ function leaseClient(lease: () => { renewTime: string; holder: string } | undefi
   const calls: string[] = [];
   const client = {
     request: async (method: string, path: string) => {
-      calls.push(`${method} ${path.split('/').pop()}`);
+      calls.push(`${method} ${String(path.split('/').pop())}`);
       const l = lease();
       if (method === 'GET') {
         if (!l) throw new KubeApiError(404, { reason: 'NotFound' }, 'not found');

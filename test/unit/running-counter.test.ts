@@ -13,7 +13,7 @@ describe('runningCounter', () => {
     });
     const scrape = async () => {
       const text = await registry.metrics();
-      return Object.fromEntries([...text.matchAll(/^test_views_total\{result="(\w+)"\} (\S+)$/gm)].map((m) => [m[1], Number(m[2])]));
+      return Object.fromEntries([...text.matchAll(/^test_views_total\{result="(\w+)"\} (\S+)$/gm)].map((m) => [m[1] ?? '', Number(m[2])] as const));
     };
     return { registry, counts, scrape };
   };

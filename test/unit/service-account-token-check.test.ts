@@ -16,7 +16,7 @@ const kid = (k: KeyObject) => createHash('sha256').update(k.export({ type: 'spki
 /** A key source whose on-demand fetch returns `next` (or fails), counting fetches. */
 class FakeSource implements IssuerKeySource {
   fetches = 0;
-  constructor(private keys: IssuerKeys | undefined, private readonly next: IssuerKeys | 'fail' | undefined = undefined) {}
+  constructor(private keys: IssuerKeys | undefined, private readonly next?: IssuerKeys | 'fail') {}
   current() {
     return this.keys;
   }

@@ -56,7 +56,7 @@ describe('decideSpace: the tenant is bound only where the mandatory templates ar
         mark: marked ? { creator: 'x' } : undefined, create: marked ? { live } : undefined, rollout,
       }));
       // Unmarked with roll-out disabled is the admin's explicit opt-out for existing spaces.
-      if (decision.kind === 'bind' && !(rollout === false && !marked)) expect(s).toBe('Deployed');
+      if (decision.kind === 'bind' && !(!rollout && !marked)) expect(s).toBe('Deployed');
     }
   });
 });

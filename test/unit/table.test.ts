@@ -57,7 +57,7 @@ describe('toTable', () => {
   it('omits the object for includeObject=None', () => {
     const table = toTable([space('x')], {}, spaceTable, { version: 'v1', includeObject: 'None', withHeaders: true, now });
     expect(table.rows[0]).toEqual({ cells: ['x', 'acc1', 'Active', '5m12s'] });
-    expect(JSON.parse(JSON.stringify(table)).rows[0]).not.toHaveProperty('object');
+    expect((JSON.parse(JSON.stringify(table)) as { rows: unknown[] }).rows[0]).not.toHaveProperty('object');
   });
 
   it('sends columnDefinitions: null without headers (watch events after the first)', () => {
@@ -119,6 +119,7 @@ describe('parseIncludeObject', () => {
   });
 
   it.each(['metadata', 'Foo', 'All'])('%j is a 400 with upstream wording', (value) => {
+    // eslint-disable-next-line @typescript-eslint/no-unsafe-argument -- jest types its asymmetric matchers as any
     expect(() => parseIncludeObject(value)).toThrow(expect.objectContaining({
       code: 400, reason: 'BadRequest',
       message: `Unable to convert to Table as requested: includeObject: Invalid value: "${value}": must be 'Metadata', 'Object', 'None', or empty`,
@@ -186,6 +187,7 @@ describe('negotiateOutput', () => {
     ['text/html', false],
     ['application/json;q=0', false],
   ])('%j is 406 NotAcceptable', (accept, isList) => {
+    // eslint-disable-next-line @typescript-eslint/no-unsafe-argument -- jest types its asymmetric matchers as any
     expect(() => negotiateOutput(accept, { isList })).toThrow(expect.objectContaining({
       code: 406, reason: 'NotAcceptable', message: `only the following media types are accepted: ${ACCEPTED_MEDIA_TYPES.join(', ')}`,
     }));
@@ -200,6 +202,7 @@ describe('negotiateOutput', () => {
     [`${metadataWatch},application/json`, true, '*v1alpha1.SpaceList', 'you requested PartialObjectMetadata, but the requested object is a list (*v1alpha1.SpaceList)'],
   ])('%j (list: %j) is 406 %j', (accept, isList, typeName, message) => {
     expect(() => negotiateOutput(accept, { isList, ...(typeName ? { typeName } : {}) }))
+      // eslint-disable-next-line @typescript-eslint/no-unsafe-argument -- jest types its asymmetric matchers as any
       .toThrow(expect.objectContaining({ code: 406, reason: 'NotAcceptable', message }));
   });
 });

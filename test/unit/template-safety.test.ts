@@ -12,6 +12,7 @@ import {
 import type { Template, TemplateInstance, TemplateParameter } from '../../registry/template/types.js';
 
 // Everything here reads data the way it arrives: parsed from JSON, where `__proto__` is an own key.
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the type parameter is the cast of what JSON.parse returns
 const fromJson = <T>(text: string): T => JSON.parse(text) as T;
 
 function template(parameters: TemplateParameter[], manifests: unknown[]): Template {

@@ -111,7 +111,7 @@ function randomOperation(c: Cluster, r: Rng): string {
   if (roll < 56 && roleBindings.length) {
     const b = r.pick(roleBindings);
     c.deleteRoleBinding(b.metadata.namespace!, b.metadata.name);
-    return `delete RoleBinding ${b.metadata.namespace}/${b.metadata.name}`;
+    return `delete RoleBinding ${String(b.metadata.namespace)}/${b.metadata.name}`;
   }
   if (roll < 68) {
     const name = r.pick(CLUSTER_ROLES);
@@ -170,13 +170,13 @@ interface Watcher {
 }
 
 const summary = (state: ReadonlyMap<string, KubeObject>) =>
-  [...state.keys()].sort().map((n) => `${n}@${state.get(n)!.metadata.resourceVersion}`);
+  [...state.keys()].sort().map((n) => `${n}@${String(state.get(n)!.metadata.resourceVersion)}`);
 
 function expectedState(c: Cluster, w: Watcher): string[] {
   const store = w.collection === 'namespaces' ? c.namespaces : c.accounts;
   return c.visible(w.collection, USERS[w.user]!)
     .filter((n) => !w.selector || w.selector(store.get(n)!))
-    .map((n) => `${n}@${store.get(n)!.metadata.resourceVersion}`);
+    .map((n) => `${n}@${String(store.get(n)!.metadata.resourceVersion)}`);
 }
 
 /** What the client held after its first `count` events. */

@@ -34,11 +34,11 @@ describe('openWatch: events', () => {
     const c = cluster();
     const w = new WatchClient(c.index, { user: alice });
     const rb = c.roleBinding('a', 'rb', 'ClusterRole/view', [userSubject('alice')]);
-    expect(w.log).toEqual([`ADDED a@${rb.metadata.resourceVersion}`]);
+    expect(w.log).toEqual([`ADDED a@${String(rb.metadata.resourceVersion)}`]);
     expect(w.events[0]!.object).toBe(c.namespaces.get('a'));
 
     const relabeled = c.namespace('a', { labels: { env: 'staging' } });
-    expect(w.log.slice(1)).toEqual([`MODIFIED a@${relabeled.metadata.resourceVersion}`]);
+    expect(w.log.slice(1)).toEqual([`MODIFIED a@${String(relabeled.metadata.resourceVersion)}`]);
     expect(w.events[1]!.object).toBe(relabeled);
 
     c.deleteRoleBinding('a', 'rb');
@@ -95,7 +95,7 @@ describe('openWatch: events', () => {
     const w = new WatchClient(c.index, { user: alice });
     const filled = c.clusterRole('agg', [rules.getNamespaces()]);
     const rv = filled.metadata.resourceVersion;
-    expect(w.log).toEqual([`ADDED a@${rv}`, `ADDED c@${rv}`]);
+    expect(w.log).toEqual([`ADDED a@${String(rv)}`, `ADDED c@${String(rv)}`]);
     c.clusterRole('agg', [rules.getNamespaces('a', 'b')]);
     expect(w.log.slice(2)).toEqual([`DELETED c@${c.rv}`]);
     c.deleteClusterRole('agg');
@@ -311,7 +311,7 @@ describe('openWatch: memory per watch', () => {
       expect(w.names()).toEqual(['b']);
       expect(w.violations).toEqual([]);
     }
-    expect(watches[0]!.log.slice(1)).toEqual([`ADDED b@${rb.metadata.resourceVersion}`, `DELETED a@${c.rv}`]);
+    expect(watches[0]!.log.slice(1)).toEqual([`ADDED b@${String(rb.metadata.resourceVersion)}`, `DELETED a@${c.rv}`]);
     expect(c.index.view('namespaces', alice).counter.allows('b')).toBe(true);
     expect(c.index.view('namespaces', alice).counter.allows('a')).toBe(false);
     // A new watch after the changes starts from the index's view, untouched by the watchers' replays.

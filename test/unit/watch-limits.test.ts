@@ -80,7 +80,7 @@ class FakeWatcher implements Watcher<Obj> {
     const obj: Obj = { metadata: { name: 'a', resourceVersion: '5' } };
     if (this.poison) Object.defineProperty(obj, 'metadata', { get: () => { throw new Error('cannot encode'); } });
     sink({ type: 'ADDED', object: obj });
-    return { close: () => void this.open-- };
+    return { close: () => { this.open--; } };
   }
 
   currentResourceVersion(): string {
@@ -98,7 +98,7 @@ async function serve(tracker: WatchTracker, storage: FakeWatcher): Promise<{ ser
   const app = express();
   const handler = watchHandler(storage, { columns: [], cells: () => [] }, { apiVersion: 'v1', kind: 'Thing' }, tracker);
   app.get('/watch', (req: Request, res: Response, next: NextFunction) => {
-    req.user = { username: String(req.query.user), groups: [], extra: {} };
+    req.user = { username: typeof req.query.user === 'string' ? req.query.user : '', groups: [], extra: {} };
     void handler(req, res, next, options);
   });
   app.use(errorHandler(silentLogger));
