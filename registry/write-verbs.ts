@@ -36,6 +36,11 @@ export interface Deleter<T> {
   delete(ctx: WriteContext, name: string, options: DeleteOptions): Promise<T>;
 }
 
+/** What a resource's REST storage writes through (the generic store over its strategy). */
+export interface WriteStore<T> extends Creater<T>, Deleter<T> {
+  update(ctx: WriteContext, name: string, obj: T): Promise<T>;
+}
+
 export const implementsCreater = <T>(s: object): s is Creater<T> => typeof (s as Creater<T>).create === 'function';
 export const implementsUpdater = <T>(s: object): s is Updater<T> => typeof (s as Updater<T>).update === 'function';
 export const implementsDeleter = <T>(s: object): s is Deleter<T> => typeof (s as Deleter<T>).delete === 'function';

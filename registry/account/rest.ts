@@ -1,11 +1,9 @@
 import type { KubeObject } from '../../storage/informers/informer.js';
 import type { VisibilitySource } from '../collection-view.js';
 import { CollectionView } from '../collection-view.js';
-import type { Creater, DeleteOptions, Deleter, Updater, WriteContext } from '../write-verbs.js';
+import type { Creater, DeleteOptions, Deleter, Updater, WriteContext, WriteStore } from '../write-verbs.js';
 import { configToTenancyAccount } from './convert.js';
 import type { Account } from './types.js';
-import type { GenericStore } from '../generic/store.js';
-import type { ConfigAccount } from './backend.js';
 import { ACCOUNTS } from './strategy.js';
 
 
@@ -13,7 +11,7 @@ import { ACCOUNTS } from './strategy.js';
 type TenancyAccount = Account<'tenancy.kiosk.sh/v1alpha1'>;
 
 export class AccountStorage extends CollectionView<TenancyAccount> implements Creater<TenancyAccount>, Updater<TenancyAccount>, Deleter<TenancyAccount> {
-  constructor(source: VisibilitySource, private readonly writer: GenericStore<TenancyAccount, ConfigAccount>) {
+  constructor(source: VisibilitySource, private readonly writer: WriteStore<TenancyAccount>) {
     super(source, 'accounts', ACCOUNTS,
       (obj: KubeObject, rv?: string) => configToTenancyAccount(obj as unknown as Parameters<typeof configToTenancyAccount>[0], rv),
       { apiVersion: 'tenancy.kiosk.sh/v1alpha1', kind: 'AccountList' });

@@ -1,17 +1,15 @@
 import type { KubeObject } from '../../storage/informers/informer.js';
 import type { VisibilitySource } from '../collection-view.js';
 import { CollectionView } from '../collection-view.js';
-import type { Creater, DeleteOptions, Deleter, Updater, WriteContext } from '../write-verbs.js';
+import type { Creater, DeleteOptions, Deleter, Updater, WriteContext, WriteStore } from '../write-verbs.js';
 import type { Space } from './types.js';
-import type { GenericStore } from '../generic/store.js';
 import { SPACES } from './account-placement.js';
-import type { NamespaceObject } from './backend.js';
 import type { NamespaceLike } from './convert.js';
 import { namespaceToSpace } from './convert.js';
 
 /** Spaces as the requesting user sees them: a Space for each namespace RBAC lets them `get`. */
 export class SpaceStorage extends CollectionView<Space> implements Creater<Space>, Updater<Space>, Deleter<Space> {
-  constructor(source: VisibilitySource, private readonly writer: GenericStore<Space, NamespaceObject>) {
+  constructor(source: VisibilitySource, private readonly writer: WriteStore<Space>) {
     super(source, 'namespaces', SPACES, (obj: KubeObject, rv?: string) => namespaceToSpace(obj as unknown as NamespaceLike, rv),
       { apiVersion: 'tenancy.kiosk.sh/v1alpha1', kind: 'SpaceList' });
   }

@@ -19,7 +19,7 @@ async function resettingServer(resetOn: number): Promise<{ server: Server; seen:
   const server = createServer({ key: serving.keyPem, cert: serving.certPem }, (req, res) => {
     const n = (perSocket.get(req.socket) ?? 0) + 1;
     perSocket.set(req.socket, n);
-    seen.push(`${req.method} #${n}`);
+    seen.push(`${req.method ?? ''} #${n}`);
     if (n === resetOn) return req.socket.destroy();
     req.resume();
     res.setHeader('Content-Type', 'application/json');

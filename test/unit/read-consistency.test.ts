@@ -65,7 +65,9 @@ describe('reads while the informers recover', () => {
     cluster = new Cluster();
     cluster.account('dev-account', [userSubject('dev')]);
     consistency = new ScriptedConsistency();
-    storage = new AccountStorage(new Visibility(cluster.index, consistency), {} as ConstructorParameters<typeof AccountStorage>[1]);
+    // Reads never write: a writer that would say so if they did.
+    const noWrites = () => Promise.reject(new Error('a read wrote'));
+    storage = new AccountStorage(new Visibility(cluster.index, consistency), { create: noWrites, update: noWrites, delete: noWrites });
   });
 
   it('answers from the index, without reading through, while it is current', async () => {
