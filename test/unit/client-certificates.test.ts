@@ -35,11 +35,17 @@ const pem = (name: string) => readFileSync(join(dir, `${name}.crt`), 'utf8');
 /** openssl's arguments for a new EC P-256 key. */
 const NEW_KEY = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1'];
 
+/**
+ * Serial numbers, one per certificate. Not -CAcreateserial: certificates signed by one CA at once would read
+ * and rewrite its shared .srl file concurrently, and openssl fails on one it reads half-written.
+ */
+let nextSerial = 1;
+
 /** A certificate signed by `<ca>`, with exactly the extensions given (openssl x509 -req -extfile). */
 async function sign(name: string, subject: string, ca: string, ext: string[], days = '365'): Promise<void> {
   await writeFile(join(dir, `${name}.ext`), ext.join('\n') + '\n');
   await run('openssl', ['req', '-new', ...NEW_KEY, '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', subject], { cwd: dir });
-  await run('openssl', ['x509', '-req', '-in', `${name}.csr`, '-CA', `${ca}.crt`, '-CAkey', `${ca}.key`, '-CAcreateserial',
+  await run('openssl', ['x509', '-req', '-in', `${name}.csr`, '-CA', `${ca}.crt`, '-CAkey', `${ca}.key`, '-set_serial', String(nextSerial++),
     '-days', days, '-sha256', '-extfile', `${name}.ext`, '-out', `${name}.crt`], { cwd: dir });
 }
 
