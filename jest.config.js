@@ -11,6 +11,9 @@ export default {
   // Integration tests drive a real control plane; namespace deletion alone takes several seconds.
   testTimeout: 120000,
   // Integration suites share one control plane (and one restarts kube-apiserver): run files one at a time.
+  // maxWorkers cannot differ per project, so one worker is the default that is safe for both, and
+  // `npm run test:unit` (which `npm test` runs before the integration project) asks for one per CPU: unit
+  // suites share nothing (temp folders from mkdtemp, port 0, no environment writes).
   maxWorkers: 1,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/dist/test/unit/**/*.test.js'] },
