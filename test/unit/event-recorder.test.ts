@@ -204,9 +204,9 @@ describe('EventRecorder', () => {
     client.answer = () => new Promise(() => undefined);
     const r = make();
     r.start();
-    const started = Date.now();
+    // record() is synchronous: that these 100 calls return at all, with the first write still hanging, is the
+    // property (a wall-clock bound would only measure how busy the machine is).
     for (let i = 0; i < 100; i++) r.record(failed(`attempt ${i}`));
-    expect(Date.now() - started).toBeLessThan(200);
     expect(client.calls).toHaveLength(1);
     expect(r.depth).toBe(99);
   });
