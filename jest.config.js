@@ -24,5 +24,7 @@ export default {
       globalSetup: '<rootDir>/dist/test/cluster/jest-global-setup.js',
       globalTeardown: '<rootDir>/dist/test/cluster/jest-global-teardown.js',
     },
+    // ESLint over the sources (type-checked): run beside the integration project, serially.
+    { ...common, displayName: 'lint', testMatch: ['<rootDir>/dist/test/lint/**/*.test.js'] },
   ],
 };
