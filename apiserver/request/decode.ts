@@ -13,7 +13,8 @@ import type { Schema } from '../../storage/apimachinery/openapi/schema.js';
 import { decodeYaml, MAX_NESTING_DEPTH } from '../../storage/apimachinery/yaml.js';
 import { checkGoTypes } from './go-types.js';
 import { MAX_RECORDED_WARNINGS } from './warnings.js';
-import { fieldError, goQuote } from '../../storage/apimachinery/validation.js';
+import { fieldError } from '../../storage/apimachinery/field-errors.js';
+import { goQuote } from '../../storage/apimachinery/go-quote.js';
 
 /** The group, version and kind a request body must have. */
 export interface ExpectedKind {

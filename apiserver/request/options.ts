@@ -5,8 +5,9 @@
  * on `<Kind>Options.meta.k8s.io ""`. Unknown parameters are ignored.
  */
 import { badRequest, invalid, unsupportedMediaType } from '../../storage/apimachinery/errors.js';
-import type { FieldError } from '../../storage/apimachinery/validation.js';
-import { fieldError, isGoPrintable, uniqueFieldErrors } from '../../storage/apimachinery/validation.js';
+import type { FieldError } from '../../storage/apimachinery/field-errors.js';
+import { fieldError, uniqueFieldErrors } from '../../storage/apimachinery/field-errors.js';
+import { isGoPrintable } from '../../storage/apimachinery/go-quote.js';
 import type { FieldValidation } from './decode.js';
 import { JsonSyntaxError, bodyMediaType, fieldValidation, goJsonType, isPlainObject, parseJson, parseYaml } from './decode.js';
 import type { PatchType } from './patch.js';

@@ -12,7 +12,7 @@
  */
 import { StatusError, badRequest, invalid, requestEntityTooLarge, unsupportedMediaType } from '../../storage/apimachinery/errors.js';
 import { sortedJson } from '../../storage/apimachinery/canonical-json.js';
-import { fieldError } from '../../storage/apimachinery/validation.js';
+import { fieldError } from '../../storage/apimachinery/field-errors.js';
 import type { FieldValidation } from './decode.js';
 import { JsonSyntaxError, MAX_JSON_DEPTH, MAX_JSON_PATCH_ENTRIES, goJsonType, isPlainObject, parseJson, strictDecodingErrors } from './decode.js';
 

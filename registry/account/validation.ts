@@ -1,11 +1,6 @@
+import type { FieldError } from '../../storage/apimachinery/field-errors.js';
 import type { Account, Subject } from './types.js';
 import { ACCOUNT_LABEL } from './types.js';
-
-export interface FieldError {
-  field: string;
-  type: string;
-  detail: string;
-}
 
 const RBAC_GROUP = 'rbac.authorization.k8s.io';
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;

@@ -4,10 +4,13 @@
  * (ValidateResourceQuotaSpec): an AccountQuota's `spec.quota` is checked exactly as a ResourceQuota's
  * `spec` is, so users get the same field errors from us as from kube-apiserver.
  */
-import { fieldError, isQualifiedName } from '../../storage/apimachinery/validation.js';
-import type { FieldError } from '../../storage/apimachinery/validation.js';
+import { fieldError } from '../../storage/apimachinery/field-errors.js';
+import { isQualifiedName } from '../../storage/apimachinery/validation.js';
+import type { FieldError } from '../../storage/apimachinery/field-errors.js';
+import type { GroupResource } from '../../storage/apimachinery/group-resource.js';
 import { format, isNegative, toQuantity, upstreamMilliValue } from '../../storage/apimachinery/quantity.js';
 import type { Quantity } from '../../storage/apimachinery/quantity.js';
+import type { QuotaSpec, ScopeSelector } from './types.js';
 
 /** corev1.DefaultResourceRequestsPrefix. */
 export const REQUESTS_PREFIX = 'requests.';
@@ -56,33 +59,8 @@ const quotaScopes = new Set(QUOTA_SCOPES);
 /** corev1.ScopeSelectorOperator values. */
 export const SCOPE_SELECTOR_OPERATORS: readonly string[] = Object.freeze(['In', 'NotIn', 'Exists', 'DoesNotExist']);
 
-/** corev1.ScopedResourceSelectorRequirement (JSON shape). */
-export interface ScopedResourceSelectorRequirement {
-  scopeName: string;
-  operator: string;
-  values?: string[] | null;
-}
-
-/** corev1.ScopeSelector (JSON shape). */
-export interface ScopeSelector {
-  matchExpressions?: ScopedResourceSelectorRequirement[] | null;
-}
-
-/** corev1.ResourceQuotaSpec (JSON shape); `hard` values are quantity strings (numbers are accepted too). */
-export interface QuotaSpec {
-  hard?: Record<string, unknown> | null;
-  scopes?: string[] | null;
-  scopeSelector?: ScopeSelector | null;
-}
-
-/** A group and resource, as in admission attributes (`{group: '', resource: 'pods'}`). */
-export interface GroupResourceRef {
-  group: string;
-  resource: string;
-}
-
 /** generic.ObjectCountQuotaResourceNameFor: `count/<resource>` (core group) or `count/<resource>.<group>`. */
-export function objectCountResourceName(gr: GroupResourceRef): string {
+export function objectCountResourceName(gr: GroupResource): string {
   return gr.group ? `count/${gr.resource}.${gr.group}` : `count/${gr.resource}`;
 }
 
@@ -162,7 +140,7 @@ const ignoredResources = new Set([
 ]);
 
 /** Whether quota admission skips this resource entirely, as kube-apiserver's does. */
-export function isQuotaIgnoredResource(gr: GroupResourceRef): boolean {
+export function isQuotaIgnoredResource(gr: GroupResource): boolean {
   return ignoredResources.has(`${gr.group}/${gr.resource}`);
 }
 

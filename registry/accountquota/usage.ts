@@ -10,16 +10,17 @@
  * are counted as objects only (upstream's claim evaluator, for device-class quotas, is not ported).
  */
 import { forbidden } from '../../storage/apimachinery/errors.js';
-import type { GroupResource, StatusError } from '../../storage/apimachinery/errors.js';
+import type { GroupResource } from '../../storage/apimachinery/group-resource.js';
+import type { StatusError } from '../../storage/apimachinery/errors.js';
 import { labelSelectorAsSelector } from '../../storage/apimachinery/label-selector.js';
-import { goQuote } from '../../storage/apimachinery/validation.js';
+import { goQuote } from '../../storage/apimachinery/go-quote.js';
 import { add, cmp, format, isNegative, isZero, newQuantity, parseQuantity, roundUp, sign, sub, toQuantity, ZERO } from '../../storage/apimachinery/quantity.js';
 import type { Quantity } from '../../storage/apimachinery/quantity.js';
 import {
   DEVICE_CLASS_PREFIX, HUGEPAGES_PREFIX, REQUESTS_HUGEPAGES_PREFIX, REQUESTS_PREFIX, STORAGE_CLASS_SUFFIX,
   isExtendedResourceName, isNativeResource, objectCountResourceName, storageClassResourceName,
 } from './resources.js';
-import type { GroupResourceRef, ScopeSelector, ScopedResourceSelectorRequirement } from './resources.js';
+import type { ScopeSelector, ScopedResourceSelectorRequirement } from './types.js';
 
 /** corev1.ResourceList: quota resource name to quantity. */
 export type ResourceList = Map<string, Quantity>;
@@ -465,7 +466,7 @@ function pvcMatchesScope(req: ScopedResourceSelectorRequirement, pvc: Persistent
   return selectorMatches(req, names);
 }
 
-const isCore = (kind: GroupResourceRef, resource: string) => kind.group === '' && kind.resource === resource;
+const isCore = (kind: GroupResource, resource: string) => kind.group === '' && kind.resource === resource;
 
 /** getScopeSelectorsFromQuota: each scope as an Exists requirement, then the selector's expressions. */
 function scopeSelectors(scopes: readonly string[] | null | undefined, scopeSelector: ScopeSelector | null | undefined): ScopedResourceSelectorRequirement[] {
@@ -480,7 +481,7 @@ function scopeSelectors(scopes: readonly string[] | null | undefined, scopeSelec
  * their scopes; claims match VolumeAttributesClass; any other object matches only a quota without
  * scopes, as upstream's MatchesNoScopeFunc. Throws on a selector upstream cannot convert.
  */
-export function matchesScopes(kind: GroupResourceRef, obj: unknown, scopes?: readonly string[] | null, scopeSelector?: ScopeSelector | null): boolean {
+export function matchesScopes(kind: GroupResource, obj: unknown, scopes?: readonly string[] | null, scopeSelector?: ScopeSelector | null): boolean {
   let matched = true;
   for (const req of scopeSelectors(scopes, scopeSelector)) {
     let m: boolean;
@@ -560,7 +561,7 @@ const legacyCountAliases = new Set(['configmaps', 'resourcequotas', 'replication
  * Everything the object is charged for, under every quota resource name it contributes to (not yet
  * masked by any quota's `hard`). Quantities in the object are parsed; an invalid one throws.
  */
-export function usageOf(kind: GroupResourceRef, obj: unknown, options: UsageOptions = {}): ResourceList {
+export function usageOf(kind: GroupResource, obj: unknown, options: UsageOptions = {}): ResourceList {
   if (kind.group === '') {
     switch (kind.resource) {
       case 'pods': return podUsage(asObj<Pod>(obj), options.now ?? Date.now());
@@ -575,7 +576,7 @@ export function usageOf(kind: GroupResourceRef, obj: unknown, options: UsageOpti
 }
 
 /** evaluator.MatchingResources: the names among `names` this kind's evaluator tracks. */
-export function matchingResources(kind: GroupResourceRef, names: Iterable<string>): string[] {
+export function matchingResources(kind: GroupResource, names: Iterable<string>): string[] {
   const out: string[] = [];
   for (const name of names) {
     let matches: boolean;
@@ -597,7 +598,7 @@ export function matchingResources(kind: GroupResourceRef, names: Iterable<string
 const namesOf = (hard: ResourceListLike | Obj) => (hard instanceof Map ? [...hard.keys()] : Object.keys(hard));
 
 /** evaluator.Matches: the quota names something this kind uses, and the object is in the quota's scopes. */
-export function quotaMatches(kind: GroupResourceRef, obj: unknown, hard: ResourceListLike | Obj,
+export function quotaMatches(kind: GroupResource, obj: unknown, hard: ResourceListLike | Obj,
   scopes?: readonly string[] | null, scopeSelector?: ScopeSelector | null): boolean {
   return matchingResources(kind, namesOf(hard)).length > 0 && matchesScopes(kind, obj, scopes, scopeSelector);
 }
@@ -606,7 +607,7 @@ export function quotaMatches(kind: GroupResourceRef, obj: unknown, hard: Resourc
  * evaluator.Handles for the main resource (subresources are not quota'd here): every create; updates
  * of services and claims; pod updates only when the pod moves in or out of the Terminating scope.
  */
-export function handles(kind: GroupResourceRef, newObj: unknown, oldObj?: unknown): boolean {
+export function handles(kind: GroupResource, newObj: unknown, oldObj?: unknown): boolean {
   if (oldObj === undefined) return true;
   if (isCore(kind, 'pods')) return podIsTerminating(oldObj) !== podIsTerminating(newObj);
   return isCore(kind, 'services') || isCore(kind, 'persistentvolumeclaims');
@@ -619,7 +620,7 @@ export function handles(kind: GroupResourceRef, newObj: unknown, oldObj?: unknow
  * (per name, never negative); otherwise the full usage. Masked to the names in `hard`, zeros removed.
  * Terminal pods are charged only `count/pods`.
  */
-export function quotaDelta(kind: GroupResourceRef, newObj: unknown, oldObj: unknown, hard: ResourceListLike | Obj,
+export function quotaDelta(kind: GroupResource, newObj: unknown, oldObj: unknown, hard: ResourceListLike | Obj,
   scopes?: readonly string[] | null, scopeSelector?: ScopeSelector | null, options: UsageOptions = {}): ResourceList {
   if (!handles(kind, newObj, oldObj)) return new Map();
   if (!quotaMatches(kind, newObj, hard, scopes, scopeSelector)) return new Map();
@@ -644,7 +645,7 @@ const validationSet = new Set(['cpu', 'memory', 'requests.cpu', 'requests.memory
  * text, `must specify limits.cpu for: a,b; requests.memory for: a` (resources and container names
  * sorted), or undefined when nothing is missing. Admission wraps it with `failedQuotaMessage`.
  */
-export function missingLimits(kind: GroupResourceRef, pod: unknown, hard: ResourceListLike | Obj): string | undefined {
+export function missingLimits(kind: GroupResource, pod: unknown, hard: ResourceListLike | Obj): string | undefined {
   if (!isCore(kind, 'pods')) return undefined;
   const p = asObj<Pod>(pod);
   if (isPodLevelResourcesSet(p)) return undefined;

@@ -4,7 +4,7 @@
  * `kubectl wait` depend on `metadata.name=<n>` working, and kubectl users on the exact 400 texts.
  */
 import { badRequest } from './errors.js';
-import { goQuote } from './validation.js';
+import { goQuote } from './go-quote.js';
 
 /** `=` and `==` are the same test; upstream keeps only Equals in Requirements(), so do we. */
 export type FieldOperator = '=' | '!=';

@@ -4,7 +4,9 @@
  * requirements are what SubjectAccessReview's labelSelector wants.
  */
 import { badRequest } from './errors.js';
-import { aggregate, fieldInvalid, goQuote, isQualifiedName, isValidLabelValue } from './validation.js';
+import { aggregate, fieldInvalid } from './field-errors.js';
+import { goQuote } from './go-quote.js';
+import { isQualifiedName, isValidLabelValue } from './validation.js';
 
 /** selection.Operator values, spelled as upstream spells them. */
 export type LabelOperator = 'in' | 'notin' | '=' | '==' | '!=' | 'exists' | '!' | 'gt' | 'lt';

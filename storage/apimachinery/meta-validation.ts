@@ -4,10 +4,9 @@
  * `{field, type, detail}` shape `invalid()` turns into a 422.
  */
 import { randomInt } from 'node:crypto';
-import type { FieldError } from './validation.js';
-import {
-  fieldError, isDNS1123Label, isDNS1123Subdomain, isQualifiedName, isValidLabelValue, uniqueFieldErrors,
-} from './validation.js';
+import type { FieldError } from './field-errors.js';
+import { fieldError, uniqueFieldErrors } from './field-errors.js';
+import { isDNS1123Label, isDNS1123Subdomain, isQualifiedName, isValidLabelValue } from './validation.js';
 
 /** A name validator as upstream's ValidateNameFunc: the problems with `name`, empty when valid. */
 export type NameValidator = (name: string, prefix?: boolean) => string[];

@@ -7,7 +7,7 @@
  * types follow yaml.v2's resolve(), for loading and for deciding which strings the dump must quote.
  */
 import { dump, FAILSAFE_SCHEMA, loadAll, Type } from 'js-yaml';
-import { goQuote } from './validation.js';
+import { goQuote } from './go-quote.js';
 
 type Plain = { tag: 'null'; value: null } | { tag: 'bool'; value: boolean } | { tag: 'int' | 'float'; value: number };
 

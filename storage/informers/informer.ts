@@ -1,26 +1,13 @@
 import type { KubeClient, WatchEvent } from '../client.js';
 import { KubeApiError } from '../client.js';
 import type { Logger } from '../logger.js';
+import type { ObjectMeta } from '../apimachinery/object-meta.js';
 
-export interface ObjectMeta {
-  name: string;
-  namespace?: string;
-  uid?: string;
-  resourceVersion?: string;
-  generation?: number;
-  creationTimestamp?: string;
-  deletionTimestamp?: string;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-  ownerReferences?: Array<Record<string, unknown>>;
-  finalizers?: string[];
-  [key: string]: unknown;
-}
-
+/** Any object kube-apiserver lists or watches: it always has a name (and a namespace, if namespaced). */
 export interface KubeObject {
   apiVersion?: string;
   kind?: string;
-  metadata: ObjectMeta;
+  metadata: ObjectMeta & { name: string };
 }
 
 export interface InformerHandlers<T> {

@@ -4,7 +4,7 @@ import {
   isQuotaIgnoredResource, isResourceQuotaScopeValidForResource, isStandardQuotaResourceName, isStandardResourceQuotaScope,
   objectCountResourceName, storageClassResourceName, validateQuotaSpec,
 } from '../../registry/accountquota/resources.js';
-import type { QuotaSpec } from '../../registry/accountquota/resources.js';
+import type { QuotaSpec } from '../../registry/accountquota/types.js';
 
 // Expected field errors were produced by k8s.io/kubernetes v1.36.3 ValidateResourceQuotaSpec (field path
 // spec.quota) on the same specs; upstream walks `hard` in Go map order, we in sorted order.
