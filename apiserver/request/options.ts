@@ -9,7 +9,8 @@ import type { FieldError } from '../../storage/apimachinery/field-errors.js';
 import { fieldError, uniqueFieldErrors } from '../../storage/apimachinery/field-errors.js';
 import { isGoPrintable } from '../../storage/apimachinery/go-quote.js';
 import type { FieldValidation } from './decode.js';
-import { JsonSyntaxError, bodyMediaType, fieldValidation, goJsonType, isPlainObject, parseJson, parseYaml } from './decode.js';
+import { JsonSyntaxError, goJsonType, isPlainObject, parseJson } from '../../storage/apimachinery/go-json.js';
+import { bodyMediaType, fieldValidation, parseYaml } from './decode.js';
 import type { PatchType } from './patch.js';
 
 export type Query = Record<string, string | string[] | undefined>;

@@ -14,7 +14,8 @@ import { StatusError, badRequest, invalid, requestEntityTooLarge, unsupportedMed
 import { sortedJson } from '../../storage/apimachinery/canonical-json.js';
 import { fieldError } from '../../storage/apimachinery/field-errors.js';
 import type { FieldValidation } from './decode.js';
-import { JsonSyntaxError, MAX_JSON_DEPTH, MAX_JSON_PATCH_ENTRIES, goJsonType, isPlainObject, parseJson, strictDecodingErrors } from './decode.js';
+import { JsonSyntaxError, MAX_JSON_DEPTH, MAX_JSON_PATCH_ENTRIES, goJsonType, isPlainObject, parseJson } from '../../storage/apimachinery/go-json.js';
+import { strictDecodingErrors } from './decode.js';
 
 /** The patch flavours, by Content-Type. */
 export type PatchType = 'json' | 'merge' | 'strategic' | 'apply';

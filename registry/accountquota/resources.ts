@@ -299,7 +299,7 @@ function validateScopeSelector(spec: QuotaSpec, fld: string): FieldError[] {
  * ValidateResourceQuotaSpec at `fieldPath` (`spec.quota` for an AccountQuota). Hard limits are checked
  * in sorted name order (upstream walks a Go map, so its order varies), then scopes, then the scope
  * selector. Errors are not de-duplicated (upstream's causes are not either; `uniqueFieldErrors` in
- * label-validation.ts does what its message summary does). A hard value that is not a quantity at all,
+ * field-errors.ts does what its message summary does). A hard value that is not a quantity at all,
  * which upstream rejects while decoding, is reported here as an Invalid value with the parser's message.
  */
 export function validateQuotaSpec(spec: QuotaSpec | null | undefined, fieldPath: string): FieldError[] {

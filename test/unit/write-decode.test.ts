@@ -1,10 +1,8 @@
 import { statusOf } from '../support/status-of.js';
 import { allSchemas, definitionName } from '../../registry/openapi/schemas.js';
 import type { Schema } from '../../storage/apimachinery/openapi/schema.js';
-import {
-  MAX_JSON_DEPTH, MAX_YAML_SEPARATORS, bodyMediaType, decodeBody, jsonDepthExceeds, decodeObject, duplicateFields, fieldValidation, parseGroupVersion, parseYaml, scanJson,
-  strictDecodingOutcome, summarizeData, unknownFields,
-} from '../../apiserver/request/decode.js';
+import { MAX_JSON_DEPTH, jsonDepthExceeds, duplicateFields, scanJson } from '../../storage/apimachinery/go-json.js';
+import { MAX_YAML_SEPARATORS, bodyMediaType, decodeBody, decodeObject, fieldValidation, parseGroupVersion, parseYaml, strictDecodingOutcome, summarizeData, unknownFields } from '../../apiserver/request/decode.js';
 import { MAX_RECORDED_WARNINGS, warningHeaders } from '../../apiserver/request/warnings.js';
 
 const SPACE = { group: 'tenancy.kiosk.sh', version: 'v1alpha1', kind: 'Space' };

@@ -3,7 +3,7 @@ import {
   MAX_JSON_PATCH_COPY_BYTES, applyJsonPatch, applyMergePatch, decodeJsonPatch, decodeMergePatch, goJsonMarshal, jsonEqual,
   patchContentType, patchStrictError, unsupportedPatchType,
 } from '../../apiserver/request/patch.js';
-import { MAX_JSON_DEPTH } from '../../apiserver/request/decode.js';
+import { MAX_JSON_DEPTH } from '../../storage/apimachinery/go-json.js';
 
 const NOT_APPLIED = 'the server rejected our request due to an error in our request';
 
