@@ -2,7 +2,7 @@ import type { KubeObject } from '../storage/informers/informer.js';
 import type { UserView } from '../storage/visibility/access-index.js';
 import type { ReadConsistency } from '../storage/visibility/read-consistency.js';
 import type { CollectionName } from '../storage/visibility/history.js';
-import type { WatchOptions, WatchStart } from '../storage/visibility/watch-hub.js';
+import type { WatchOptions, WatchStart } from '../storage/visibility/user-watch.js';
 import { decodeContinue, encodeContinue } from './continue-token.js';
 import type { GroupResource } from '../storage/apimachinery/group-resource.js';
 import { expired, notFound, StatusError, tooManyRequests } from '../storage/apimachinery/errors.js';

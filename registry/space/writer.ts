@@ -9,7 +9,7 @@ import { alreadyExists, conflict, forbidden, invalid, notFound, StatusError } fr
 import type { RequestContext } from '../rest.js';
 import type { DeleteOptions, WriteContext } from '../write-verbs.js';
 import { READ_YOUR_WRITES_MS } from '../write-verbs.js';
-import { isAccountMember, spaceClusterRole } from './access.js';
+import { isAccountMember, spaceClusterRole } from '../account/subjects.js';
 import type { NamespaceObject, SpaceBackend } from './backend.js';
 import { namespaceToSpace } from './convert.js';
 import type { NamespaceLike } from './convert.js';

@@ -1,6 +1,7 @@
+/** An Account's subjects: who is a member of it, and the role they get in each of its spaces (Kiosk's rules). */
 import { subjectKeys, userKeys } from '../../storage/rbac/subjects.js';
 import type { UserInfo } from '../../storage/user-info.js';
-import type { Account } from '../account/types.js';
+import type { Account } from './types.js';
 
 /** Whether the user is one of the account's subjects: by name, through a group, or as its ServiceAccount. */
 export function isAccountMember(user: Pick<UserInfo, 'username' | 'groups'>, account: Account): boolean {
