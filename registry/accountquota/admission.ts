@@ -1,5 +1,6 @@
 import type { AdmissionDecision, AdmissionRequest } from '../admission.js';
 import { badRequest, invalid, StatusError, tooManyRequests } from '../../storage/apimachinery/errors.js';
+import { isPlainObject } from '../../storage/apimachinery/go-json.js';
 import { LedgerRetryError } from '../../storage/lease-ledger.js';
 import type { CountedKind } from './counted-kinds.js';
 import { kindKey, kindsCountedBy, PODS } from './counted-kinds.js';
@@ -210,9 +211,10 @@ function unevaluable(err: unknown): StatusError {
 
 /** Validation of AccountQuota objects (quantities and the rest of a ResourceQuota spec), as 422 Invalid. */
 export function validateAccountQuota(request: AdmissionRequest): AdmissionDecision {
-  const quota = request.object as unknown as AccountQuota | undefined;
+  const quota = request.object;
   if (!quota?.spec) return { allowed: true };
-  const errors = validateQuotaSpec(quota.spec.quota ?? {}, 'spec.quota');
+  // validateQuotaSpec judges the JSON it is given; a spec that is no object holds no quota.
+  const errors = validateQuotaSpec((isPlainObject(quota.spec) ? quota.spec.quota : undefined) ?? {}, 'spec.quota');
   if (errors.length === 0) return { allowed: true };
   return { allowed: false, error: invalid('AccountQuota', 'config.kiosk.sh', quota.metadata?.name ?? '', errors) };
 }

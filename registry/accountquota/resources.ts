@@ -240,6 +240,13 @@ function quotaSpecShapeError(spec: unknown, fld: string): FieldError | undefined
   return undefined;
 }
 
+/** Whether `spec` has ResourceQuotaSpec's JSON types; if not, adds the field error saying where it departs from them. */
+function hasQuotaSpecShape(spec: unknown, fld: string, errs: FieldError[]): spec is QuotaSpec {
+  const malformed = quotaSpecShapeError(spec, fld);
+  if (malformed) errs.push(malformed);
+  return malformed === undefined;
+}
+
 /** The internal (untagged) core.ScopeSelector that upstream's error prints as JSON. */
 function internalScopeSelector(selector: ScopeSelector): unknown {
   const exprs = selector.matchExpressions;
@@ -302,11 +309,10 @@ function validateScopeSelector(spec: QuotaSpec, fld: string): FieldError[] {
  * field-errors.ts does what its message summary does). A hard value that is not a quantity at all,
  * which upstream rejects while decoding, is reported here as an Invalid value with the parser's message.
  */
-export function validateQuotaSpec(spec: QuotaSpec | null | undefined, fieldPath: string): FieldError[] {
+export function validateQuotaSpec(spec: unknown, fieldPath: string): FieldError[] {
   const errs: FieldError[] = [];
   if (spec == null) return errs;
-  const malformed = quotaSpecShapeError(spec, fieldPath);
-  if (malformed) return [malformed];
+  if (!hasQuotaSpecShape(spec, fieldPath, errs)) return errs;
   const hard = spec.hard ?? {};
   for (const name of sortedKeys(hard)) {
     const path = `${fieldPath}.hard[${name}]`;

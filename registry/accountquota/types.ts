@@ -14,7 +14,7 @@ export interface ScopeSelector {
 
 /** corev1.ResourceQuotaSpec (JSON shape); `hard` values are quantity strings (numbers are accepted too). */
 export interface QuotaSpec {
-  hard?: Record<string, string | number> | null;
+  hard?: Record<string, unknown> | null;
   scopes?: string[] | null;
   scopeSelector?: ScopeSelector | null;
 }

@@ -5,13 +5,12 @@ import type { Creater, DeleteOptions, Deleter, Updater, WriteContext } from '../
 import type { Space } from './types.js';
 import type { SpaceWriter } from './writer.js';
 import { SPACES } from './writer.js';
-import type { NamespaceLike } from './convert.js';
 import { namespaceToSpace } from './convert.js';
 
 /** Spaces as the requesting user sees them: a Space for each namespace RBAC lets them `get`. */
 export class SpaceStorage extends CollectionView<Space> implements Creater<Space>, Updater<Space>, Deleter<Space> {
   constructor(source: VisibilitySource, private readonly writer: SpaceWriter) {
-    super(source, 'namespaces', SPACES, (obj: KubeObject, rv?: string) => namespaceToSpace(obj as unknown as NamespaceLike, rv),
+    super(source, 'namespaces', SPACES, (obj: KubeObject, rv?: string) => namespaceToSpace(obj, rv),
       { apiVersion: 'tenancy.kiosk.sh/v1alpha1', kind: 'SpaceList' });
   }
 

@@ -266,7 +266,7 @@ export class Informer<T extends KubeObject> {
     // A server-side timeout between 5 and 10 minutes spreads re-watches of many informers apart.
     const timeoutSeconds = 300 + Math.floor(Math.random() * 300);
     let expired: KubeApiError | undefined;
-    await this.client.watch(this.options.path, {
+    await this.client.watch<T>(this.options.path, {
       resourceVersion: this.resourceVersion,
       allowWatchBookmarks: true,
       timeoutSeconds,
@@ -280,13 +280,13 @@ export class Informer<T extends KubeObject> {
   }
 
   /** Applies one watch event to the store; returns an error for an ERROR event (410 means relist). */
-  private apply(event: WatchEvent): KubeApiError | undefined {
+  private apply(event: WatchEvent<T>): KubeApiError | undefined {
     this.stats.events++;
     if (event.type === 'ERROR') {
-      const status = event.object as { code?: number; message?: string; reason?: string };
+      const status = event.object;
       return new KubeApiError(status.code ?? 500, status, `watch ${this.options.path}: ${status.message ?? 'error event'}`);
     }
-    const obj = slim(event.object as unknown as T);
+    const obj = slim(event.object);
     const rv = obj.metadata?.resourceVersion;
     if (rv) this.resourceVersion = rv;
     if (event.type === 'BOOKMARK') return undefined;
