@@ -32,7 +32,7 @@ const reinitializing = () => tooManyRequests('storage is (re)initializing', 1);
 /** How long a read asking for a resourceVersion newer than the index waits before 504 (as kube-apiserver). */
 const TOO_LARGE_RV_WAIT_MS = 3_000;
 
-export function tooLargeResourceVersion(requested: number, current: number): StatusError {
+function tooLargeResourceVersion(requested: number, current: number): StatusError {
   return new StatusError(504, 'Timeout', `Too large resource version: ${requested}, current: ${current}`,
     { causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }], retryAfterSeconds: 1 }, 1);
 }

@@ -28,7 +28,7 @@ export interface ExpectedKind {
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
 
 /** The media types a create or update body may have, in the order the 415 lists them. */
-export const BODY_MEDIA_TYPES = ['application/json', 'application/yaml'];
+const BODY_MEDIA_TYPES = ['application/json', 'application/yaml'];
 
 // ---------------------------------------------------------------------------------------------------------
 // YAML (application/yaml): sigs.k8s.io/yaml's YAML 1.1 reading, the reader in storage/apimachinery/yaml.ts, shared with templates.
@@ -70,7 +70,7 @@ export function parseYaml(text: string): { value: unknown; strictError?: string 
 }
 
 /** addStrictDecodingWarnings/parseYAMLWarnings: a multi-line go-yaml error becomes one warning per line. */
-export function yamlStrictWarnings(strictError: string): string[] {
+function yamlStrictWarnings(strictError: string): string[] {
   return strictError.split('\n').map((l) => l.trim()).filter((l) => l !== '' && l !== 'yaml: unmarshal errors:');
 }
 
@@ -363,12 +363,4 @@ export function assertGoTypes(object: Record<string, unknown>, expected: Pick<Ex
   } catch (err) {
     throw badRequest(`${expected.kind} in version "${expected.version}" cannot be handled as a ${expected.kind}: ${(err as Error).message}`);
   }
-}
-
-/**
- * decodeObject without the strict-decoding results: the decoded object of `expected`, or the upstream error.
- * Pass `options.fieldValidation` and a schema to have Strict requests fail on unknown and duplicate fields.
- */
-export function decodeBody(raw: Buffer, contentType: string | undefined, expected: ExpectedKind, options: DecodeOptions = {}): Record<string, unknown> {
-  return decodeObject(raw, contentType, expected, options).object;
 }

@@ -20,7 +20,7 @@ import { strictDecodingErrors } from './decode.js';
 /** The patch flavours, by Content-Type. */
 export type PatchType = 'json' | 'merge' | 'strategic' | 'apply';
 
-export const PATCH_MEDIA_TYPES: Readonly<Record<PatchType, string>> = {
+const PATCH_MEDIA_TYPES: Readonly<Record<PatchType, string>> = {
   json: 'application/json-patch+json',
   merge: 'application/merge-patch+json',
   strategic: 'application/strategic-merge-patch+json',
@@ -48,7 +48,7 @@ export function unsupportedPatchType(accepted: string[]): StatusError {
 }
 
 /** The 422 upstream answers a patch that does not apply with (NewGenericServerResponse: message fixed, details empty). */
-export function patchNotApplied(reason: string): StatusError {
+function patchNotApplied(reason: string): StatusError {
   const err = new StatusError(422, 'Invalid', 'the server rejected our request due to an error in our request', {});
   err.cause = new Error(reason);
   return err;

@@ -12,7 +12,7 @@ import {
 } from './reservations.js';
 import { reviewedName, reviewObjectErrors, shown } from './review-object.js';
 import type { AccountQuota } from './types.js';
-import { exceededMessage, failedQuotaMessage, missingLimits, quotaDelta, quotaForbidden, quotaMatches } from './usage.js';
+import { checkExceeded, failedQuotaMessage, missingLimits, quotaDelta, quotaForbidden, quotaMatches } from './usage.js';
 import { validateQuotaSpec } from './resources.js';
 import { objectKey, UsageIndex } from './usage-index.js';
 
@@ -154,14 +154,8 @@ export class AccountQuotaAdmission {
         const hard = hardOf(q);
         // The object's own earlier claim is what this request replaces: it is not usage besides it.
         const used = this.usedWithReservations(q, namespaces, entries, key);
-        const exceeded = [...delta.keys()].filter((n) => cmp(add(used.get(n) ?? parseQuantity('0'), delta.get(n)!), parseQuantity(hard[n]!)) > 0).sort();
-        if (exceeded.length > 0) {
-          const pick = (m: (n: string) => string) => Object.fromEntries(exceeded.map((n) => [n, m(n)]));
-          return {
-            result: forbidden(exceededMessage(q.metadata.name,
-              pick((n) => format(delta.get(n)!)), pick((n) => format(used.get(n) ?? parseQuantity('0'))), pick((n) => format(parseQuantity(hard[n]!))))),
-          };
-        }
+        const exceeded = checkExceeded(q.metadata.name, delta, used, hard);
+        if (exceeded !== undefined) return { result: forbidden(exceeded) };
       }
       if (request.dryRun) return { result: { allowed: true } };
       if (Object.keys(live).length - (previous ? 1 : 0) >= MAX_PENDING_RESERVATIONS) {

@@ -19,7 +19,7 @@ export const HUGEPAGES_PREFIX = 'hugepages-';
 /** corev1.ResourceRequestsHugePagesPrefix. */
 export const REQUESTS_HUGEPAGES_PREFIX = 'requests.hugepages-';
 /** corev1.ResourceDefaultNamespacePrefix. */
-export const DEFAULT_NAMESPACE_PREFIX = 'kubernetes.io/';
+const DEFAULT_NAMESPACE_PREFIX = 'kubernetes.io/';
 /** The per-storage-class infix of PVC quota names (`<class>.storageclass.storage.k8s.io/<resource>`). */
 export const STORAGE_CLASS_SUFFIX = '.storageclass.storage.k8s.io/';
 /** resourceapi.ResourceDeviceClassPrefix: implicit DRA extended resources. */
@@ -56,9 +56,6 @@ export const QUOTA_SCOPES: readonly string[] = Object.freeze([
 ]);
 const quotaScopes = new Set(QUOTA_SCOPES);
 
-/** corev1.ScopeSelectorOperator values. */
-export const SCOPE_SELECTOR_OPERATORS: readonly string[] = Object.freeze(['In', 'NotIn', 'Exists', 'DoesNotExist']);
-
 /** generic.ObjectCountQuotaResourceNameFor: `count/<resource>` (core group) or `count/<resource>.<group>`. */
 export function objectCountResourceName(gr: GroupResource): string {
   return gr.group ? `count/${gr.resource}.${gr.group}` : `count/${gr.resource}`;
@@ -84,13 +81,8 @@ export function isExtendedResourceName(name: string): boolean {
   return isQualifiedName(`${REQUESTS_PREFIX}${name}`).length === 0;
 }
 
-/** helper.IsHugePageResourceName. */
-export function isHugePageResourceName(name: string): boolean {
-  return name.startsWith(HUGEPAGES_PREFIX);
-}
-
 /** helper.IsQuotaHugePageResourceName. */
-export function isQuotaHugePageResourceName(name: string): boolean {
+function isQuotaHugePageResourceName(name: string): boolean {
   return name.startsWith(HUGEPAGES_PREFIX) || name.startsWith(REQUESTS_HUGEPAGES_PREFIX);
 }
 
@@ -100,7 +92,7 @@ export function isStandardQuotaResourceName(name: string): boolean {
 }
 
 /** helper.IsStandardResourceName. */
-export function isStandardResourceName(name: string): boolean {
+function isStandardResourceName(name: string): boolean {
   return standardResources.has(name) || isQuotaHugePageResourceName(name);
 }
 
@@ -131,19 +123,6 @@ export function isResourceQuotaScopeValidForResource(scope: string, resource: st
   }
 }
 
-/** pkg/quota/v1/install ignoredResources: virtual resources and events, never quota'd. */
-const ignoredResources = new Set([
-  '/bindings', '/componentstatuses', '/events', 'events.k8s.io/events',
-  'authentication.k8s.io/tokenreviews', 'authentication.k8s.io/selfsubjectreviews',
-  'authorization.k8s.io/subjectaccessreviews', 'authorization.k8s.io/selfsubjectaccessreviews',
-  'authorization.k8s.io/localsubjectaccessreviews', 'authorization.k8s.io/selfsubjectrulesreviews',
-]);
-
-/** Whether quota admission skips this resource entirely, as kube-apiserver's does. */
-export function isQuotaIgnoredResource(gr: GroupResource): boolean {
-  return ignoredResources.has(`${gr.group}/${gr.resource}`);
-}
-
 /**
  * Go's json.Marshal for the values field errors print that are not plain strings (named string types,
  * slices, structs): JSON with `<`, `>`, `&`, U+2028 and U+2029 escaped as Go escapes them.
@@ -164,7 +143,7 @@ const IS_NOT_INTEGER_ERROR_MSG = 'must be an integer';
 const IS_INVALID_QUOTA_RESOURCE = 'must be a standard resource for quota';
 
 /** ValidateResourceQuotaResourceName: `name` at `path` (e.g. `spec.quota.hard[pods]`). */
-export function validateQuotaResourceName(name: string, path: string): FieldError[] {
+function validateQuotaResourceName(name: string, path: string): FieldError[] {
   // validateResourceName
   let errs = isQualifiedName(name).map((msg) => invalidJSON(path, name, msg));
   if (errs.length === 0 && !name.includes('/') && !isStandardResourceName(name)) {
@@ -175,7 +154,7 @@ export function validateQuotaResourceName(name: string, path: string): FieldErro
 }
 
 /** ValidateResourceQuantityValue: non-negative, and a whole number for integer resources. */
-export function validateQuantityValue(name: string, q: Quantity, path: string): FieldError[] {
+function validateQuantityValue(name: string, q: Quantity, path: string): FieldError[] {
   const errs: FieldError[] = [];
   if (isNegative(q)) errs.push(fieldError.invalid(path, format(q), IS_NEGATIVE_ERROR_MSG));
   if (isIntegerResourceName(name)) {

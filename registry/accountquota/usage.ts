@@ -14,7 +14,7 @@ import type { GroupResource } from '../../storage/apimachinery/group-resource.js
 import type { StatusError } from '../../storage/apimachinery/errors.js';
 import { labelSelectorAsSelector } from '../../storage/apimachinery/label-selector.js';
 import { goQuote } from '../../storage/apimachinery/go-quote.js';
-import { add, cmp, format, isNegative, isZero, newQuantity, parseQuantity, roundUp, sign, sub, toQuantity, ZERO } from '../../storage/apimachinery/quantity.js';
+import { add, cmp, format, isZero, newQuantity, parseQuantity, roundUp, sign, sub, toQuantity, ZERO } from '../../storage/apimachinery/quantity.js';
 import type { Quantity } from '../../storage/apimachinery/quantity.js';
 import {
   DEVICE_CLASS_PREFIX, HUGEPAGES_PREFIX, REQUESTS_HUGEPAGES_PREFIX, REQUESTS_PREFIX, STORAGE_CLASS_SUFFIX,
@@ -148,11 +148,6 @@ export function maskResourceList(list: ResourceListLike, names: Iterable<string>
 /** quota.RemoveZeros. */
 export function removeZeros(list: ResourceListLike): ResourceList {
   return new Map([...toResourceList(list)].filter(([, q]) => !isZero(q)));
-}
-
-/** quota.IsNegative: the names with a negative quantity (admission denies those with `negativeUsageMessage`). */
-export function negativeResources(list: ResourceListLike): string[] {
-  return [...toResourceList(list)].filter(([, q]) => isNegative(q)).map(([name]) => name);
 }
 
 function addInto(list: ResourceList, other: ResourceList): void {
@@ -698,11 +693,6 @@ export function checkExceeded(quotaName: string, requested: ResourceListLike, us
   }
   if (exceeded.length === 0) return undefined;
   return exceededMessage(quotaName, maskResourceList(req, exceeded), maskResourceList(used, exceeded), maskResourceList(hardList, exceeded));
-}
-
-/** `status unknown for quota: <q>, resources: <sorted names>` (a matching quota has no usage for a hard name yet). */
-export function statusUnknownMessage(quotaName: string, resources: Iterable<string>): string {
-  return `status unknown for quota: ${quotaName}, resources: ${sortedNames(resources)}`;
 }
 
 /** `quota usage is negative for resource(s): <sorted names>`. */

@@ -151,11 +151,3 @@ function selectorOf(requirements: FieldRequirement[]): FieldSelector {
     toString: () => terms.map((r) => `${r.field}${r.operator}${escapeFieldValue(r.value)}`).join(','),
   });
 }
-
-/**
- * The terms as SubjectAccessReview's `resourceAttributes.fieldSelector.requirements`, converted as
- * kube-apiserver's webhook authorizer does (`=` → In, `!=` → NotIn, one value each).
- */
-export function fieldRequirementsForAuthorization(selector: FieldSelector): Array<{ key: string; operator: 'In' | 'NotIn'; values: string[] }> {
-  return selector.requirements.map((r) => ({ key: r.field, operator: r.operator === '=' ? 'In' : 'NotIn', values: [r.value] }));
-}

@@ -5,7 +5,7 @@ import { randomInt } from 'node:crypto';
 export const GENERATED_NAME_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 const RANDOM_LENGTH = 5;
 /** names.MaxGeneratedNameLength: 63 - 5, so that a generated namespace name is still a valid label. */
-export const MAX_GENERATED_NAME_PREFIX = 63 - RANDOM_LENGTH;
+const MAX_GENERATED_NAME_PREFIX = 63 - RANDOM_LENGTH;
 
 /**
  * SimpleNameGenerator.GenerateName: the prefix cut to 58 bytes, then 5 random characters from

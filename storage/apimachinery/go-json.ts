@@ -36,19 +36,6 @@ export const MAX_JSON_ENTRIES = 20_000;
 /** A JSON patch may hold kube-apiserver's 10,000 operations of four entries each, and some values. */
 export const MAX_JSON_PATCH_ENTRIES = 50_000;
 
-/** Whether `value` nests arrays and objects more than `max` levels deep (a scalar is 0 levels). Iterative. */
-export function jsonDepthExceeds(value: unknown, max: number): boolean {
-  const stack: Array<[unknown, number]> = [[value, 1]];
-  for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
-    const [v, depth] = top;
-    if (v === null || typeof v !== 'object') continue;
-    if (depth > max) return true;
-    for (const child of Array.isArray(v) ? v : Object.values(v)) {
-      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
-    }
-  }
-  return false;
-}
 // sigs.k8s.io/json stops collecting strict errors after 100.
 const MAX_STRICT_ERRORS = 100;
 
@@ -225,18 +212,6 @@ export function scanJson(text: string, maxEntries = MAX_JSON_ENTRIES): { duplica
         if (text[i] === ']') { i++; stack.pop(); continue; }
         throw fail('after array element');
     }
-  }
-}
-
-/**
- * The paths of duplicate keys in a JSON text (`metadata.name`, `spec.subjects[0].kind`), as a strict decode
- * reports them; none for a text that is not JSON (decoding reports that).
- */
-export function duplicateFields(text: string): string[] {
-  try {
-    return scanJson(text).duplicates;
-  } catch {
-    return [];
   }
 }
 

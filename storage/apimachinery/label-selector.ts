@@ -395,24 +395,3 @@ export function labelSelectorAsSelector(selector: MetaLabelSelector | null | und
   }
   return selectorOf(requirements);
 }
-
-/**
- * The requirements as SubjectAccessReview's `resourceAttributes.labelSelector.requirements`, converted
- * as kube-apiserver's webhook authorizer does: `=`/`==`/`in` → In, `!=`/`notin` → NotIn; Gt/Lt cannot
- * be expressed and are dropped (requirements are AND-ed, so the check only gets broader).
- */
-export function labelRequirementsForAuthorization(selector: LabelSelector): MetaLabelSelectorRequirement[] {
-  const out: MetaLabelSelectorRequirement[] = [];
-  for (const r of selector.requirements) {
-    let operator: MetaLabelSelectorRequirement['operator'];
-    switch (r.operator) {
-      case '=': case '==': case 'in': operator = 'In'; break;
-      case '!=': case 'notin': operator = 'NotIn'; break;
-      case 'exists': operator = 'Exists'; break;
-      case '!': operator = 'DoesNotExist'; break;
-      default: continue;
-    }
-    out.push({ key: r.key, operator, ...(r.values.length ? { values: [...r.values] } : {}) });
-  }
-  return out;
-}

@@ -25,7 +25,7 @@ export const validateNamespaceName: NameValidator = (name, prefix = false) => is
 export const validateSubdomainName: NameValidator = (name, prefix = false) => isDNS1123Subdomain(prefix ? maskTrailingDash(name) : name);
 
 /** TotalAnnotationSizeLimitB: 256 KiB of keys and values together. */
-export const TOTAL_ANNOTATION_SIZE_LIMIT = 256 * 1024;
+const TOTAL_ANNOTATION_SIZE_LIMIT = 256 * 1024;
 
 /** The metadata fields create validation reads. */
 export interface MetaForValidation {
@@ -69,7 +69,7 @@ export function validateAnnotations(annotations: Record<string, string> | undefi
 }
 
 /** ValidateFinalizers: each a qualified name, and never both `orphan` and `foregroundDeletion`. */
-export function validateFinalizers(finalizers: string[] | undefined, field = 'metadata.finalizers'): FieldError[] {
+function validateFinalizers(finalizers: string[] | undefined, field = 'metadata.finalizers'): FieldError[] {
   const errs: FieldError[] = [];
   for (const f of finalizers ?? []) {
     for (const msg of isQualifiedName(f)) errs.push(fieldError.invalid(field, f, msg));

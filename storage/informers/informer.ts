@@ -47,7 +47,7 @@ const key = (o: KubeObject) => (o.metadata.namespace ? `${o.metadata.namespace}/
  * the events kube-apiserver replays from the last seen resourceVersion arrive in the first moments of the
  * new stream, and reads that must not miss them (see isCurrent) go to kube-apiserver meanwhile.
  */
-export const RECOVERY_WINDOW_MS = 10_000;
+const RECOVERY_WINDOW_MS = 10_000;
 
 /** A read waiting for this informer cuts its retry back-off short, but at most this often. */
 const MIN_KICKED_RETRY_MS = 500;
