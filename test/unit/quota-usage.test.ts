@@ -1,11 +1,7 @@
 import { format, parseQuantity } from '../../storage/apimachinery/quantity.js';
-import {
-  addResourceLists, checkExceeded, exceededMessage, failedQuotaMessage, formatResourceList, handles, matchesScopes,
-  matchingResources, maskResourceList, missingLimits, negativeUsageMessage, podIsBestEffort, podIsTerminal,
-  podIsTerminating, podLimits, podQOSClass, podRequests, podUsesCrossNamespaceAffinity, pvcStorageClass, quotaDelta,
-  quotaForbidden, quotaMatches, removeZeros, subtractNonNegative, toResourceList, usageOf,
-} from '../../registry/accountquota/usage.js';
-import type { ResourceList } from '../../registry/accountquota/usage.js';
+import { addResourceLists, formatResourceList, maskResourceList, removeZeros, subtractNonNegative, toResourceList } from '../../registry/accountquota/resource-list.js';
+import { checkExceeded, exceededMessage, failedQuotaMessage, handles, matchesScopes, matchingResources, missingLimits, negativeUsageMessage, podIsBestEffort, podIsTerminal, podIsTerminating, podLimits, podQOSClass, podRequests, podUsesCrossNamespaceAffinity, pvcStorageClass, quotaDelta, quotaForbidden, quotaMatches, usageOf } from '../../registry/accountquota/usage.js';
+import type { ResourceList } from '../../registry/accountquota/resource-list.js';
 import type { ScopeSelector } from '../../registry/accountquota/types.js';
 import type { GroupResource } from '../../storage/apimachinery/group-resource.js';
 
