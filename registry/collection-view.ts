@@ -4,7 +4,7 @@ import type { ReadConsistency } from '../storage/visibility/read-consistency.js'
 import type { CollectionName } from '../storage/visibility/history.js';
 import type { WatchOptions, WatchStart } from '../storage/visibility/user-watch.js';
 import { decodeContinue, encodeContinue } from './continue-token.js';
-import type { GroupResource } from '../storage/apimachinery/group-resource.js';
+import type { GroupResource } from '../storage/apimachinery/group-version.js';
 import { expired, notFound, StatusError, tooManyRequests } from '../storage/apimachinery/errors.js';
 import type { Getter, ListOptions, ListResult, Lister, RequestContext, WatchEvent, WatchHandle, Watcher } from './rest.js';
 

@@ -9,6 +9,7 @@
  * Pure: no I/O, no clock.
  */
 import { badRequest, invalid, unsupportedMediaType } from '../../storage/apimachinery/errors.js';
+import type { GroupVersionKind } from '../../storage/apimachinery/group-version.js';
 import type { Schema } from '../../storage/apimachinery/openapi/schema.js';
 import { decodeYaml } from '../../storage/apimachinery/yaml.js';
 import { goJsonType, isPlainObject, JsonSyntaxError, MAX_JSON_DEPTH, parseJson } from '../../storage/apimachinery/go-json.js';
@@ -16,13 +17,6 @@ import { checkGoTypes } from './go-types.js';
 import { MAX_RECORDED_WARNINGS } from './warnings.js';
 import { fieldError } from '../../storage/apimachinery/field-errors.js';
 import { goQuote } from '../../storage/apimachinery/go-quote.js';
-
-/** The group, version and kind a request body must have. */
-export interface ExpectedKind {
-  group: string;
-  version: string;
-  kind: string;
-}
 
 /** metav1.FieldValidation directives. */
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
@@ -126,7 +120,7 @@ function interpret(value: unknown): { gv: GroupVersion; kind: string } {
 }
 
 /** json serializer gvkWithDefaults. */
-function withDefaults(actual: { gv: GroupVersion; kind: string }, defaults: ExpectedKind) {
+function withDefaults(actual: { gv: GroupVersion; kind: string }, defaults: GroupVersionKind) {
   const out = { group: actual.gv.group, version: actual.gv.version, kind: actual.kind || defaults.kind };
   if (!out.version && !out.group) {
     out.group = defaults.group;
@@ -282,7 +276,7 @@ export interface Decoded {
  * syntax and type of the document (400), a missing kind (400), strict decoding (400 under Strict, warnings
  * under Warn), apiVersion (400), kind (422).
  */
-export function decodeObject(raw: Buffer, contentType: string | undefined, expected: ExpectedKind, options: DecodeOptions = {}): Decoded {
+export function decodeObject(raw: Buffer, contentType: string | undefined, expected: GroupVersionKind, options: DecodeOptions = {}): Decoded {
   const mode = options.fieldValidation ?? 'Warn';
   const strict = mode !== 'Ignore';
   const mediaType = bodyMediaType(contentType);
@@ -357,7 +351,7 @@ export function decodeObject(raw: Buffer, contentType: string | undefined, expec
  * transformDecodeError words it, nulls are zero values). Also for a patch's result, which upstream decodes
  * into the struct the same way.
  */
-export function assertGoTypes(object: Record<string, unknown>, expected: Pick<ExpectedKind, 'version' | 'kind'>, schemaName: string, catalogue: Catalogue): void {
+export function assertGoTypes(object: Record<string, unknown>, expected: Pick<GroupVersionKind, 'version' | 'kind'>, schemaName: string, catalogue: Catalogue): void {
   try {
     checkGoTypes(object, schemaName, expected.kind, catalogue);
   } catch (err) {

@@ -1,6 +1,6 @@
 import { KubeApiError } from '../../storage/client.js';
 import { upstreamClientError } from '../generic/upstream-errors.js';
-import type { GroupResource } from '../../storage/apimachinery/group-resource.js';
+import type { GroupResource } from '../../storage/apimachinery/group-version.js';
 import { alreadyExists, conflict, invalid, notFound } from '../../storage/apimachinery/errors.js';
 import type { DeleteOptions, WriteContext } from '../write-verbs.js';
 import { READ_YOUR_WRITES_MS } from '../write-verbs.js';

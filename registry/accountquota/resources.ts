@@ -7,7 +7,7 @@
 import { fieldError } from '../../storage/apimachinery/field-errors.js';
 import { isQualifiedName } from '../../storage/apimachinery/validation.js';
 import type { FieldError } from '../../storage/apimachinery/field-errors.js';
-import type { GroupResource } from '../../storage/apimachinery/group-resource.js';
+import type { GroupResource } from '../../storage/apimachinery/group-version.js';
 import { format, isNegative, toQuantity, upstreamMilliValue } from '../../storage/apimachinery/quantity.js';
 import type { Quantity } from '../../storage/apimachinery/quantity.js';
 import type { QuotaSpec, ScopeSelector } from './types.js';

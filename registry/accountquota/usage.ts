@@ -10,7 +10,7 @@
  * are counted as objects only (upstream's claim evaluator, for device-class quotas, is not ported).
  */
 import { forbidden } from '../../storage/apimachinery/errors.js';
-import type { GroupResource } from '../../storage/apimachinery/group-resource.js';
+import type { GroupResource } from '../../storage/apimachinery/group-version.js';
 import type { StatusError } from '../../storage/apimachinery/errors.js';
 import { labelSelectorAsSelector } from '../../storage/apimachinery/label-selector.js';
 import { goQuote } from '../../storage/apimachinery/go-quote.js';

@@ -4,7 +4,7 @@
  * turns that into a 409 Conflict (interpretDeleteError / interpretUpdateError); a stale resourceVersion on
  * update is the optimistic-lock conflict.
  */
-import type { GroupResource } from '../../storage/apimachinery/group-resource.js';
+import type { GroupResource } from '../../storage/apimachinery/group-version.js';
 import type { StatusError } from '../../storage/apimachinery/errors.js';
 import { conflict } from '../../storage/apimachinery/errors.js';
 

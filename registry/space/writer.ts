@@ -4,7 +4,7 @@ import type { UserInfo } from '../../storage/user-info.js';
 import { spaceRoleBinding, spaceRoleBindingName } from '../account/rbac.js';
 import type { Account } from '../account/types.js';
 import { ACCOUNT_LABEL } from '../account/types.js';
-import type { GroupResource } from '../../storage/apimachinery/group-resource.js';
+import type { GroupResource } from '../../storage/apimachinery/group-version.js';
 import { alreadyExists, conflict, forbidden, invalid, notFound, StatusError } from '../../storage/apimachinery/errors.js';
 import type { RequestContext } from '../rest.js';
 import type { DeleteOptions, WriteContext } from '../write-verbs.js';

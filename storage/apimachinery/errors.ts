@@ -4,7 +4,7 @@
  * built-in resources.
  */
 import type { FieldError } from './field-errors.js';
-import type { GroupResource } from './group-resource.js';
+import type { GroupResource } from './group-version.js';
 
 export interface StatusCause {
   reason?: string;

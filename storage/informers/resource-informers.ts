@@ -1,4 +1,4 @@
-import type { GroupResource } from '../apimachinery/group-resource.js';
+import type { GroupResource } from '../apimachinery/group-version.js';
 import type { KubeClient } from '../client.js';
 import type { Logger } from '../logger.js';
 import type { InformerHandlers, KubeObject } from './informer.js';

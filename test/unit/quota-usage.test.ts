@@ -3,7 +3,7 @@ import { addResourceLists, formatResourceList, maskResourceList, removeZeros, su
 import { checkExceeded, exceededMessage, failedQuotaMessage, handles, matchesScopes, matchingResources, missingLimits, negativeUsageMessage, podIsBestEffort, podIsTerminal, podIsTerminating, podLimits, podQOSClass, podRequests, podUsesCrossNamespaceAffinity, pvcStorageClass, quotaDelta, quotaForbidden, quotaMatches, usageOf } from '../../registry/accountquota/usage.js';
 import type { ResourceList } from '../../registry/accountquota/resource-list.js';
 import type { ScopeSelector } from '../../registry/accountquota/types.js';
-import type { GroupResource } from '../../storage/apimachinery/group-resource.js';
+import type { GroupResource } from '../../storage/apimachinery/group-version.js';
 
 // Expected usages, messages and admission outcomes were produced by k8s.io/kubernetes v1.36.3 (the core
 // quota evaluators' Usage and Constraints, and resourcequota.CheckRequest) on the same objects.
