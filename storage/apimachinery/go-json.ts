@@ -3,6 +3,7 @@
  * nesting and size bounds we add in front of V8's JSON.parse, sigs.k8s.io/json's duplicate-field paths, and the
  * type names Go's unmarshal errors print. Pure: no I/O.
  */
+import { sortedJson } from './canonical-json.js';
 import { goQuote } from './go-quote.js';
 import { MAX_NESTING_DEPTH } from './yaml.js';
 
@@ -235,3 +236,11 @@ export function goJsonType(value: unknown): string {
 }
 
 export const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * Go's json.Marshal of a decoded document: map keys sorted, `<`, `>`, `&`, U+2028 and U+2029 escaped. Written
+ * without recursion, so a document of any depth can be quoted in an error.
+ */
+export function goJsonMarshal(value: unknown): string {
+  return sortedJson(value, true);
+}

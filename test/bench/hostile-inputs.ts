@@ -16,7 +16,8 @@ import { OBJECT_META_FIELDS, parseFieldSelector } from '../../storage/apimachine
 import { MAX_SELECTOR_LENGTH, parseLabelSelector } from '../../storage/apimachinery/label-selector.js';
 import { decodeObject } from '../../apiserver/request/decode.js';
 import { MAX_JSON_ENTRIES } from '../../storage/apimachinery/go-json.js';
-import { applyJsonPatch, applyMergePatch, decodeJsonPatch, MAX_JSON_PATCH_OPERATIONS } from '../../apiserver/request/patch.js';
+import { applyJsonPatch, applyMergePatch, MAX_JSON_PATCH_OPERATIONS } from '../../apiserver/request/apply-patch.js';
+import { decodeJsonPatch } from '../../apiserver/request/patch.js';
 import { GoRegexpWorker } from '../../storage/apimachinery/go-regexp/worker.js';
 import { HOSTILE_RESULTS_PREFIX, writeBenchmarksDoc } from './docs.js';
 import { machine, resultsFile } from './frozen-build.js';

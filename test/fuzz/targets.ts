@@ -25,7 +25,9 @@ import { decodeObject, unknownFields } from '../../apiserver/request/decode.js';
 import { validateNamespaceName, validateObjectMetaForCreate, validateSubdomainName } from '../../storage/apimachinery/meta-validation.js';
 import type { Query } from '../../apiserver/request/options.js';
 import { parseCreateOptions, parseDeleteOptions, parsePatchOptions, parseUpdateOptions } from '../../apiserver/request/options.js';
-import { applyJsonPatch, applyMergePatch, decodeJsonPatch, decodeMergePatch, goJsonMarshal, patchContentType, patchStrictError } from '../../apiserver/request/patch.js';
+import { applyJsonPatch, applyMergePatch } from '../../apiserver/request/apply-patch.js';
+import { decodeJsonPatch, decodeMergePatch, patchContentType, patchStrictError } from '../../apiserver/request/patch.js';
+import { goJsonMarshal } from '../../storage/apimachinery/go-json.js';
 import type { FuzzContext } from './arbitraries.js';
 import { YAML_SPECIALS } from './payload.js';
 import {
