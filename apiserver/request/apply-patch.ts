@@ -111,7 +111,7 @@ const pruneNulls = (v: unknown): unknown => copyJson(v, true);
 function mergeInto(doc: Record<string, unknown>, patch: Record<string, unknown>): void {
   for (const [k, v] of Object.entries(patch)) {
     if (v === null) {
-      delete doc[k];
+      Reflect.deleteProperty(doc, k);
       continue;
     }
     const cur = getOwn(doc, k);
@@ -226,7 +226,7 @@ function add(c: Container, key: string, value: unknown): void {
 function remove(c: Container, key: string): void {
   if (!Array.isArray(c)) {
     if (!Object.hasOwn(c, key)) throw missing(`Unable to remove nonexistent key: ${key}`);
-    delete c[key];
+    Reflect.deleteProperty(c, key);
     return;
   }
   let idx = atoi(key);

@@ -9,7 +9,6 @@ import fc from 'fast-check';
 import { parseListOptions } from '../../apiserver/handlers/list-options.js';
 import { validateConfigAccount } from '../../registry/account/admission.js';
 import { configToTenancyAccount } from '../../registry/account/convert.js';
-import type { Account } from '../../registry/account/types.js';
 import { validateAccount } from '../../registry/account/validation.js';
 import type { AdmissionDecision, AdmissionRequest } from '../../registry/admission.js';
 import type { QuotaLedger } from '../../registry/accountquota/admission.js';
@@ -73,7 +72,7 @@ function bodyTarget(kind: 'Space' | 'Account'): Target {
       // What the create handler runs next (apiserver/handlers/write.ts), and the Account rules.
       const meta = (decoded.object.metadata ?? {}) as Record<string, unknown>;
       validateObjectMetaForCreate(meta, { nameValidator: kind === 'Space' ? validateNamespaceName : validateSubdomainName });
-      if (kind === 'Account') validateAccount(decoded.object as unknown as Account);
+      if (kind === 'Account') validateAccount(decoded.object);
     },
   };
 }
