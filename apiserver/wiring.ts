@@ -35,7 +35,7 @@ export type InformedAccount = Informed<Account<'config.kiosk.sh/v1alpha1'>>;
 
 // The CRDs require no spec: an object an informer holds may lack it, whatever the registry's types say.
 const accountOfQuota = (q: { spec?: { account?: string } }) => q.spec?.account;
-const hardOfQuota = (q: { spec?: { quota?: { hard?: Record<string, unknown> } } }) => q.spec?.quota?.hard ?? {};
+const hardOfQuota = (q: { spec?: { quota?: { hard?: Record<string, unknown> | null } } }) => q.spec?.quota?.hard ?? {};
 const templateOfInstance = (ti: { spec?: { template?: string } }) => ti.spec?.template;
 
 /**

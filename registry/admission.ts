@@ -1,10 +1,11 @@
 import type { StatusError } from '../storage/apimachinery/errors.js';
+import type { GroupVersionKind, GroupVersionResource } from '../storage/apimachinery/group-version.js';
 
 /** admission.k8s.io/v1 AdmissionRequest, the parts decisions read. */
 export interface AdmissionRequest {
   uid: string;
-  kind: { group: string; version: string; kind: string };
-  resource: { group: string; version: string; resource: string };
+  kind: GroupVersionKind;
+  resource: GroupVersionResource;
   subResource?: string;
   namespace?: string;
   name?: string;

@@ -2,9 +2,9 @@ import type { KubeObject } from '../storage/informers/informer.js';
 import type { UserView } from '../storage/visibility/access-index.js';
 import type { ReadConsistency } from '../storage/visibility/read-consistency.js';
 import type { CollectionName } from '../storage/visibility/history.js';
-import type { WatchOptions, WatchStart } from '../storage/visibility/watch-hub.js';
+import type { WatchOptions, WatchStart } from '../storage/visibility/user-watch.js';
 import { decodeContinue, encodeContinue } from './continue-token.js';
-import type { GroupResource } from '../storage/apimachinery/errors.js';
+import type { GroupResource } from '../storage/apimachinery/group-version.js';
 import { expired, notFound, StatusError, tooManyRequests } from '../storage/apimachinery/errors.js';
 import type { Getter, ListOptions, ListResult, Lister, RequestContext, WatchEvent, WatchHandle, Watcher } from './rest.js';
 
@@ -32,7 +32,7 @@ const reinitializing = () => tooManyRequests('storage is (re)initializing', 1);
 /** How long a read asking for a resourceVersion newer than the index waits before 504 (as kube-apiserver). */
 const TOO_LARGE_RV_WAIT_MS = 3_000;
 
-export function tooLargeResourceVersion(requested: number, current: number): StatusError {
+function tooLargeResourceVersion(requested: number, current: number): StatusError {
   return new StatusError(504, 'Timeout', `Too large resource version: ${requested}, current: ${current}`,
     { causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }], retryAfterSeconds: 1 }, 1);
 }

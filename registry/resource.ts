@@ -18,4 +18,3 @@ export interface ResourceDescriptor {
 
 export const TENANCY_GROUP = 'tenancy.kiosk.sh';
 export const TENANCY_VERSION = 'v1alpha1';
-export const TENANCY_GROUP_VERSION = `${TENANCY_GROUP}/${TENANCY_VERSION}`;

@@ -145,7 +145,7 @@ export class KubeClient {
    * error occurs. Resolves when the stream ends normally; rejects on errors (including non-200 answers).
    * `onOpen` is called once kube-apiserver has accepted the watch (200), before any event.
    */
-  async watch(path: string, query: RequestParams['query'], onEvent: (event: WatchEvent) => void, signal: AbortSignal, onOpen?: () => void): Promise<void> {
+  async watch<T>(path: string, query: RequestParams['query'], onEvent: (event: WatchEvent<T>) => void, signal: AbortSignal, onOpen?: () => void): Promise<void> {
     const opts = await this.options('GET', {});
     const url = this.url(path, { ...query, watch: 'true' });
     return new Promise<void>((resolve, reject) => {
@@ -170,7 +170,7 @@ export class KubeClient {
           while ((newline = buffered.indexOf('\n')) >= 0) {
             const line = buffered.slice(0, newline);
             buffered = buffered.slice(newline + 1);
-            if (line.trim()) onEvent(JSON.parse(line) as WatchEvent);
+            if (line.trim()) onEvent(JSON.parse(line) as WatchEvent<T>);
           }
         });
         res.on('end', () => resolve());
@@ -187,7 +187,7 @@ export class KubeClient {
   }
 }
 
-export interface WatchEvent {
-  type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
-  object: Record<string, unknown>;
-}
+/** One line of a watch stream: an object of the watched resource, or (ERROR) the Status that ends the watch. */
+export type WatchEvent<T> =
+  | { type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK'; object: T }
+  | { type: 'ERROR'; object: KubeStatus };

@@ -17,7 +17,7 @@ interface Lease {
 }
 
 /** The label on every replica's own Lease (as kube-apiserver's `apiserver.kubernetes.io/identity`). */
-export const REPLICA_LEASE_LABEL = 'kiosk.sh/replica-identity';
+const REPLICA_LEASE_LABEL = 'kiosk.sh/replica-identity';
 
 /** Leases of replicas dead this long are deleted by the next replica that starts (kube-apiserver: 1 h). */
 const GARBAGE_AFTER_MS = 3_600_000;

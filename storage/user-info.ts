@@ -6,8 +6,8 @@ export interface UserInfo {
   extra: Record<string, string[]>;
 }
 
-export const SYSTEM_AUTHENTICATED = 'system:authenticated';
-export const SYSTEM_UNAUTHENTICATED = 'system:unauthenticated';
+const SYSTEM_AUTHENTICATED = 'system:authenticated';
+const SYSTEM_UNAUTHENTICATED = 'system:unauthenticated';
 export const SYSTEM_MASTERS = 'system:masters';
 export const ANONYMOUS_USER = 'system:anonymous';
 

@@ -11,7 +11,7 @@ import { subjectValues, verifiedPeer } from '../authn/verified-peer.js';
 export const ADMISSION_PATH = '/admission';
 
 /** The admission client CA's name in the server's ClientCaPool. */
-export const ADMISSION_CA = 'admission';
+const ADMISSION_CA = 'admission';
 
 /** The outcome for one request: the caller kube-apiserver's admission kubeconfig made, or why not. */
 export type AdmissionCallerResult = { user: UserInfo } | { error: string };
@@ -49,7 +49,7 @@ export class AdmissionClientAuthenticator {
 }
 
 /** Express routes ignore case (`/ADMISSION/accountquota` reaches the webhook): so does this check. */
-export function isAdmissionPath(path: string): boolean {
+function isAdmissionPath(path: string): boolean {
   const p = path.toLowerCase();
   return p === ADMISSION_PATH || p.startsWith(`${ADMISSION_PATH}/`);
 }

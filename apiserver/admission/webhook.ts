@@ -4,7 +4,7 @@ import { Counter, Histogram } from 'prom-client';
 import type { Registry } from 'prom-client';
 import type { AdmissionHandler, AdmissionRequest } from '../../registry/admission.js';
 import { badRequest, internal } from '../../storage/apimachinery/errors.js';
-import { parseJson } from '../request/decode.js';
+import { parseJson } from '../../storage/apimachinery/go-json.js';
 import type { Logger } from '../../storage/logger.js';
 
 export interface AdmissionMetrics {

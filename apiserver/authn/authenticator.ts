@@ -9,8 +9,8 @@ import { userFromRequestHeaders } from './request-header.js';
 import { subjectValues, verifiedPeer } from './verified-peer.js';
 
 /** The names of the two bundles of the extension-apiserver-authentication ConfigMap in the client CA pool. */
-export const FRONT_PROXY_CA = 'front-proxy';
-export const CLIENT_CA = 'client';
+const FRONT_PROXY_CA = 'front-proxy';
+const CLIENT_CA = 'client';
 
 export interface TokenAuthenticator {
   review(token: string): Promise<TokenReviewResult>;

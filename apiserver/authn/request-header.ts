@@ -38,11 +38,4 @@ export function userFromRequestHeaders(headers: DistinctHeaders, config: Request
   return { username, ...(uid ? { uid } : {}), groups, extra: Object.fromEntries(extra) };
 }
 
-/** The header names an authenticated front proxy may set; stripped from requests that fail the check. */
-export function requestHeaderNames(config: RequestHeaderConfig): (name: string) => boolean {
-  const exact = new Set([...config.usernameHeaders, ...config.groupHeaders, ...config.uidHeaders].map((h) => h.toLowerCase()));
-  const prefixes = config.extraHeaderPrefixes.map((p) => p.toLowerCase());
-  return (name) => exact.has(name) || prefixes.some((p) => name.startsWith(p));
-}
-
 export type { IncomingHttpHeaders };

@@ -24,7 +24,7 @@ declare module 'express-serve-static-core' {
  */
 const ALWAYS_ALLOWED_PATHS = new Set(['/healthz', '/livez', '/readyz', '/admission']);
 
-export function isAlwaysAllowedPath(path: string): boolean {
+function isAlwaysAllowedPath(path: string): boolean {
   return ALWAYS_ALLOWED_PATHS.has(path) || [...ALWAYS_ALLOWED_PATHS].some((p) => path.startsWith(`${p}/`));
 }
 
@@ -35,10 +35,10 @@ export function isAlwaysAllowedPath(path: string): boolean {
  * SubjectAccessReview: asking kube-apiserver about it would cost a review carrying the whole path (and a
  * 403 echoing it) for a path that cannot exist, and anyone who reaches the port can send such paths.
  */
-export const MAX_SERVED_PATH_CHARS = 4096;
+const MAX_SERVED_PATH_CHARS = 4096;
 
 /** The message kube-apiserver's RBAC denial carries, so kubectl shows the same words for our resources. */
-export function forbiddenReason(user: UserInfo, info: RequestInfo): string {
+function forbiddenReason(user: UserInfo, info: RequestInfo): string {
   if (!info.isResourceRequest) return `User "${user.username}" cannot ${info.verb} path "${info.path}"`;
   const resource = info.subresource ? `${info.resource}/${info.subresource}` : info.resource;
   const scope = info.namespace ? `in the namespace "${info.namespace}"` : 'at the cluster scope';

@@ -2,7 +2,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { requestEntityTooLarge } from '../../storage/apimachinery/errors.js';
 
 /** kube-apiserver's --max-request-body-bytes default for JSON bodies. */
-export const MAX_REQUEST_BODY_BYTES = 3 * 1024 * 1024;
+const MAX_REQUEST_BODY_BYTES = 3 * 1024 * 1024;
 
 declare module 'express-serve-static-core' {
   interface Request {

@@ -16,14 +16,14 @@ interface List<T> {
 }
 
 /** Sends JSON the way genericapiserver does: application/json whatever the conversion, `?pretty` indents. */
-export function sendJson(req: Request, res: Response, status: number, body: unknown): void {
+function sendJson(req: Request, res: Response, status: number, body: unknown): void {
   const pretty = req.query.pretty === 'true' || req.query.pretty === '1';
   res.status(status).setHeader('Content-Type', 'application/json');
   res.end(pretty ? JSON.stringify(body, null, 2) + '\n' : JSON.stringify(body));
 }
 
 /** Encodes one object as JSON, a one-row Table or PartialObjectMetadata, as the Accept header asks. */
-export function encodeObject<T extends Obj>(req: Request, target: OutputTarget, obj: T, convertor: TableConvertor<T>): unknown {
+function encodeObject<T extends Obj>(req: Request, target: OutputTarget, obj: T, convertor: TableConvertor<T>): unknown {
   if (target.kind === 'table') {
     return toTable([obj], { resourceVersion: obj.metadata.resourceVersion }, convertor,
       { version: target.version, includeObject: parseIncludeObject(req.query.includeObject as string | undefined), withHeaders: true, now: Date.now() });

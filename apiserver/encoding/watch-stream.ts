@@ -33,7 +33,7 @@ export class WatchBufferBudget {
 }
 
 /** The server's budget: 128 MiB of queued watch events, shares of 64 KiB never cut. */
-export const sharedWatchBuffers = new WatchBufferBudget(128 * 1024 * 1024, 64 * 1024);
+const sharedWatchBuffers = new WatchBufferBudget(128 * 1024 * 1024, 64 * 1024);
 
 /**
  * One watch response: newline-delimited JSON events, flushed as they come. Objects are converted per

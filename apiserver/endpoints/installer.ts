@@ -26,7 +26,7 @@ export interface InstallableResource<T extends Obj> {
 }
 
 /** The verbs a storage implements, in discovery's order. */
-export function verbsOf(storage: object): string[] {
+function verbsOf(storage: object): string[] {
   const verbs: string[] = [];
   if (implementsGetter(storage)) verbs.push('get');
   if (implementsLister(storage)) verbs.push('list');

@@ -1,4 +1,5 @@
 import { badRequest, invalid } from '../../storage/apimachinery/errors.js';
+import type { FieldError } from '../../storage/apimachinery/field-errors.js';
 import type { ListOptions } from '../../registry/rest.js';
 import { OBJECT_META_FIELDS, parseFieldSelector } from '../../storage/apimachinery/field-selector.js';
 import { parseLabelSelector } from '../../storage/apimachinery/label-selector.js';
@@ -25,7 +26,6 @@ function nonNegativeInteger(q: Query, key: string): number | undefined {
   return Number(v);
 }
 
-interface FieldError { field: string; type: string; detail: string }
 const forbiddenField = (field: string, detail: string): FieldError => ({ field, type: 'FieldValueForbidden', detail: `Forbidden: ${detail}` });
 const unsupported = (field: string, value: string, supported: string[]): FieldError => ({
   field, type: 'FieldValueNotSupported',

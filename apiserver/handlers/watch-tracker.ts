@@ -18,7 +18,7 @@ export interface WatchLimits {
  * Seconds a refused watch is told to wait, as kube-apiserver's max-in-flight filter answers. client-go
  * honours it (and retries a few times) before its reflector backs off on its own.
  */
-export const WATCH_RETRY_AFTER_SECONDS = 1;
+const WATCH_RETRY_AFTER_SECONDS = 1;
 
 /** The 429 a watch beyond a limit gets: upstream's words, then which limit it met. */
 export function tooManyWatches(user: string, limits: WatchLimits, perUserReached: boolean): StatusError {

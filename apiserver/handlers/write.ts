@@ -1,14 +1,17 @@
 import type { NextFunction, Request, Response } from 'express';
-import { badRequest, invalid, StatusError } from '../../storage/apimachinery/errors.js';
+import { badRequest, internal, invalid, StatusError } from '../../storage/apimachinery/errors.js';
 import type { ObjectMeta } from '../../storage/apimachinery/object-meta.js';
 import type { ResourceDescriptor } from '../../registry/resource.js';
 import type { TableConvertor } from '../../registry/table-convertor.js';
 import type { Creater, Deleter, Updater, WriteContext } from '../../registry/write-verbs.js';
-import { assertGoTypes, decodeObject, isPlainObject, strictDecodingErrors, unknownFields } from '../request/decode.js';
-import { generateName, validateObjectMetaForCreate } from '../../storage/apimachinery/meta-validation.js';
+import { assertGoTypes, decodeObject, strictDecodingErrors, unknownFields } from '../request/decode.js';
+import { isPlainObject } from '../../storage/apimachinery/go-json.js';
+import { generateName } from '../../storage/apimachinery/generate-name.js';
+import { validateObjectMetaForCreate } from '../../storage/apimachinery/meta-validation.js';
 import { parseCreateOptions, parseDeleteOptions, parsePatchOptions, parseUpdateOptions } from '../request/options.js';
 import type { WriteOptions } from '../request/options.js';
-import { applyJsonPatch, applyMergePatch, decodeJsonPatch, decodeMergePatch, patchContentType, patchStrictError, unsupportedPatchType } from '../request/patch.js';
+import { applyJsonPatch, applyMergePatch } from '../request/apply-patch.js';
+import { decodeJsonPatch, decodeMergePatch, patchContentType, patchStrictError, unsupportedPatchType } from '../request/patch.js';
 import { warningHeaders } from '../request/warnings.js';
 import { writeObject } from '../encoding/output.js';
 import { requestContext } from './context.js';
@@ -50,9 +53,20 @@ function decode<T extends Obj>(req: Request, r: WriteResource, mode: WriteOption
   const decoded = decodeObject(req.rawBody ?? Buffer.alloc(0), req.headers['content-type'], { group, version, kind },
     { fieldValidation: mode, schemaName: r.schemaName, catalogue: r.catalogue });
   ctx.warnings.push(...decoded.warnings);
-  const obj = decoded.object as unknown as T;
+  const obj = decoded.object;
   obj.metadata ??= {};
+  if (!isWritableObject<T>(obj)) throw internal(new Error(`the decoded ${r.descriptor.kind} is not an object with metadata`));
   return obj;
+}
+
+/**
+ * Whether a body, decoded and checked against the kind's schema (decodeObject, assertGoTypes), has the outline
+ * every handler relies on: an object with a metadata object and string apiVersion and kind, if any. The rest of
+ * T is what the kind's schema said; the resource's own validation judges the values.
+ */
+function isWritableObject<T extends Obj>(value: unknown): value is T {
+  return isPlainObject(value) && isPlainObject(value.metadata)
+    && (value.apiVersion === undefined || typeof value.apiVersion === 'string') && (value.kind === undefined || typeof value.kind === 'string');
 }
 
 /** WipeObjectMetaSystemFields, and the namespace of a cluster-scoped object cleared (not rejected). */
@@ -145,7 +159,8 @@ export function patchHandler<T extends Obj>(storage: Updater<T>, r: WriteResourc
       if (problems.length > 0 && options.fieldValidation === 'Strict') throw patchStrictError(result, problems);
       if (options.fieldValidation === 'Warn') ctx.warnings.push(...problems);
       assertGoTypes(result, r.descriptor, r.schemaName, r.catalogue);
-      const patched = result as unknown as T;
+      if (!isWritableObject<T>(result)) throw internal(new Error(`the patched ${r.descriptor.kind} is not an object with metadata`));
+      const patched = result;
       requireNameMatches(patched, name);
       send(req, res, 200, await storage.update(ctx, name, patched), ctx, convertor);
     } catch (err) {

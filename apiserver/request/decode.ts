@@ -9,46 +9,24 @@
  * Pure: no I/O, no clock.
  */
 import { badRequest, invalid, unsupportedMediaType } from '../../storage/apimachinery/errors.js';
+import type { GroupVersionKind } from '../../storage/apimachinery/group-version.js';
 import type { Schema } from '../../storage/apimachinery/openapi/schema.js';
-import { decodeYaml, MAX_NESTING_DEPTH } from '../../storage/apimachinery/yaml.js';
+import { decodeYaml } from '../../storage/apimachinery/yaml.js';
+import { goJsonType, isPlainObject, JsonSyntaxError, MAX_JSON_DEPTH, parseJson } from '../../storage/apimachinery/go-json.js';
 import { checkGoTypes } from './go-types.js';
 import { MAX_RECORDED_WARNINGS } from './warnings.js';
-import { fieldError, goQuote } from '../../storage/apimachinery/validation.js';
-
-/** The group, version and kind a request body must have. */
-export interface ExpectedKind {
-  group: string;
-  version: string;
-  kind: string;
-}
+import { fieldError } from '../../storage/apimachinery/field-errors.js';
+import { goQuote } from '../../storage/apimachinery/go-quote.js';
 
 /** metav1.FieldValidation directives. */
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
 
 /** The media types a create or update body may have, in the order the 415 lists them. */
-export const BODY_MEDIA_TYPES = ['application/json', 'application/yaml'];
+const BODY_MEDIA_TYPES = ['application/json', 'application/yaml'];
 
 // ---------------------------------------------------------------------------------------------------------
-// JSON text: Go's encoding/json syntax errors and sigs.k8s.io/json's duplicate-field detection.
+// YAML (application/yaml): sigs.k8s.io/yaml's YAML 1.1 reading, the reader in storage/apimachinery/yaml.ts, shared with templates.
 // ---------------------------------------------------------------------------------------------------------
-
-/** A syntax error worded as Go's encoding/json reports it (`invalid character 'x' looking for beginning of value`). */
-export class JsonSyntaxError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'JsonSyntaxError';
-  }
-}
-
-const UNEXPECTED_EOF = 'unexpected end of JSON input';
-
-/**
- * The deepest nesting of arrays and objects a body may have. Go's scanner allows 10000 and then fails with
- * `invalid character '[' exceeded max depth`; we fail the same way at 1000, because V8 cannot walk what Go
- * can: JSON.stringify gives up near 4500 levels and structuredClone near 2000, and a response, a log line or a
- * patch of a deeper object would be a 500. No Kubernetes object comes near 1000 levels (CBOR allows 64).
- */
-export const MAX_JSON_DEPTH = MAX_NESTING_DEPTH;
 
 /**
  * The most lines and flow separators (`,` `{` `[`) a YAML body may have: an upper bound on its values that costs
@@ -68,247 +46,6 @@ function yamlSeparators(text: string): number {
 }
 
 /**
- * The most objects, arrays and object fields a body may hold, together. Go decodes a 3 MiB body of 250,000
- * fields in tens of milliseconds; V8 needs about half a second for JSON.parse alone, and every other tenant
- * waits that long. A Space or an Account holds a few dozen (an Account with 4,000 subjects, about 20,000), so
- * past this the body is refused while it is being scanned, before any of that work. kube-apiserver has no such
- * bound; its 3 MiB size limit is what keeps its own cost down.
- */
-export const MAX_JSON_ENTRIES = 20_000;
-
-/** A JSON patch may hold kube-apiserver's 10,000 operations of four entries each, and some values. */
-export const MAX_JSON_PATCH_ENTRIES = 50_000;
-
-/** Whether `value` nests arrays and objects more than `max` levels deep (a scalar is 0 levels). Iterative. */
-export function jsonDepthExceeds(value: unknown, max: number): boolean {
-  const stack: Array<[unknown, number]> = [[value, 1]];
-  for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
-    const [v, depth] = top;
-    if (v === null || typeof v !== 'object') continue;
-    if (depth > max) return true;
-    for (const child of Array.isArray(v) ? v : Object.values(v)) {
-      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
-    }
-  }
-  return false;
-}
-// sigs.k8s.io/json stops collecting strict errors after 100.
-const MAX_STRICT_ERRORS = 100;
-
-/**
- * Go's quoteChar for the byte at `text[i]`: the scanner works on bytes, so a non-ASCII character is
- * reported by its first UTF-8 byte, printed as the Latin-1 rune of that byte.
- */
-function quoteChar(text: string, i: number): string {
-  const code = text.codePointAt(i) ?? 0;
-  if (code === 0x27) return "'\\''";
-  if (code === 0x22) return "'\"'";
-  const firstByte = code < 0x80 ? code : (Buffer.from(String.fromCodePoint(code), 'utf8')[0] ?? 0);
-  return `'${goQuote(String.fromCharCode(firstByte)).slice(1, -1)}'`;
-}
-
-type Frame = { kind: 'object'; keys: Set<string>; key: string } | { kind: 'array'; index: number };
-
-/** The sigs.k8s.io/json field path of `key` inside the innermost open object: `a.b`, `a[0].b`, `[0].b`. */
-function strictPath(stack: Frame[], key: string): string {
-  let path = '';
-  for (const frame of stack.slice(0, -1)) {
-    if (frame.kind === 'object') path = path ? `${path}.${frame.key}` : frame.key;
-    else path += `[${frame.index}]`;
-  }
-  return path ? `${path}.${key}` : key;
-}
-
-/**
- * Checks `text` with the grammar and messages of Go's encoding/json scanner, and returns the paths of
- * duplicate object keys (JSON.parse silently keeps the last one), de-duplicated and capped like
- * sigs.k8s.io/json. Iterative, so deep nesting cannot overflow the stack.
- * @throws JsonSyntaxError on the first syntax error.
- */
-export function scanJson(text: string, maxEntries = MAX_JSON_ENTRIES): { duplicates: string[] } {
-  const n = text.length;
-  const stack: Frame[] = [];
-  const duplicates: string[] = [];
-  let i = 0;
-  type State = 'value' | 'valueOrEnd' | 'key' | 'keyOrEnd' | 'colon' | 'after';
-  let state: State = 'value';
-
-  const eof = () => new JsonSyntaxError(UNEXPECTED_EOF);
-  const fail = (context: string) => (i >= n ? eof() : new JsonSyntaxError(`invalid character ${quoteChar(text, i)} ${context}`));
-  const isDigit = (c: string | undefined) => c !== undefined && c >= '0' && c <= '9';
-
-  // Runs of plain string characters are skipped in one step.
-  // eslint-disable-next-line no-control-regex
-  const plain = /[^"\\\u0000-\u001f]*/y;
-  const scanString = () => {
-    i++; // opening quote
-    for (;;) {
-      plain.lastIndex = i;
-      if (plain.test(text)) i = plain.lastIndex;
-      if (i >= n) throw eof();
-      const c = text.charCodeAt(i);
-      if (c === 0x22) { i++; return; }
-      if (c === 0x5c) {
-        i++;
-        if (i >= n) throw eof();
-        const e = text[i] ?? '';
-        if ('bfnrt"\\/'.includes(e)) { i++; continue; }
-        if (e !== 'u') throw fail('in string escape code');
-        i++;
-        for (let k = 0; k < 4; k++) {
-          if (i >= n) throw eof();
-          if (!/[0-9a-fA-F]/.test(text[i] ?? '')) throw fail('in \\u hexadecimal character escape');
-          i++;
-        }
-        continue;
-      }
-      if (c < 0x20) throw fail('in string literal');
-      i++;
-    }
-  };
-
-  const scanNumber = () => {
-    if (text[i] === '-') {
-      i++;
-      if (i >= n) throw eof();
-      if (!isDigit(text[i])) throw fail('in numeric literal');
-    }
-    if (text[i] === '0') i++;
-    else while (isDigit(text[i])) i++;
-    if (text[i] === '.') {
-      i++;
-      if (i >= n) throw eof();
-      if (!isDigit(text[i])) throw fail('after decimal point in numeric literal');
-      while (isDigit(text[i])) i++;
-    }
-    if (text[i] === 'e' || text[i] === 'E') {
-      i++;
-      if (text[i] === '+' || text[i] === '-') i++;
-      if (i >= n) throw eof();
-      if (!isDigit(text[i])) throw fail('in exponent of numeric literal');
-      while (isDigit(text[i])) i++;
-    }
-  };
-
-  const scanLiteral = (word: string) => {
-    for (let k = 0; k < word.length; k++) {
-      if (i >= n) throw eof();
-      if (text[i] !== word[k]) throw fail(`in literal ${word} (expecting ${quoteChar(word, k)})`);
-      i++;
-    }
-  };
-
-  let entries = 0;
-  const counted = () => {
-    if (++entries > maxEntries) throw new JsonSyntaxError(`too many values: a body may hold at most ${maxEntries} objects, arrays and fields`);
-  };
-
-  for (;;) {
-    while (i < n && (text[i] === ' ' || text[i] === '\t' || text[i] === '\n' || text[i] === '\r')) i++;
-    const top = stack[stack.length - 1];
-    switch (state) {
-      case 'valueOrEnd':
-        if (text[i] === ']') { i++; stack.pop(); state = 'after'; } else state = 'value';
-        continue;
-      case 'keyOrEnd':
-        if (text[i] === '}') { i++; stack.pop(); state = 'after'; } else state = 'key';
-        continue;
-      case 'value': {
-        if (i >= n) throw eof();
-        const c = text[i];
-        if ((c === '{' || c === '[') && stack.length >= MAX_JSON_DEPTH) throw fail('exceeded max depth');
-        if (c === '{') { counted(); i++; stack.push({ kind: 'object', keys: new Set(), key: '' }); state = 'keyOrEnd'; continue; }
-        if (c === '[') { counted(); i++; stack.push({ kind: 'array', index: 0 }); state = 'valueOrEnd'; continue; }
-        if (c === '"') scanString();
-        else if (c === '-' || isDigit(c)) scanNumber();
-        else if (c === 't') scanLiteral('true');
-        else if (c === 'f') scanLiteral('false');
-        else if (c === 'n') scanLiteral('null');
-        else throw fail('looking for beginning of value');
-        state = 'after';
-        continue;
-      }
-      case 'key': {
-        if (i >= n) throw eof();
-        if (text[i] !== '"') throw fail('looking for beginning of object key string');
-        const start = i;
-        scanString();
-        // Only a key with escapes needs decoding; the rest is the text between the quotes.
-        const raw = text.slice(start + 1, i - 1);
-        const key = raw.includes('\\') ? JSON.parse(text.slice(start, i)) as string : raw;
-        counted();
-        if (top?.kind === 'object') {
-          if (top.keys.has(key) && duplicates.length < MAX_STRICT_ERRORS) {
-            const path = strictPath(stack, key);
-            if (!duplicates.includes(path)) duplicates.push(path);
-          }
-          top.keys.add(key);
-          top.key = key;
-        }
-        state = 'colon';
-        continue;
-      }
-      case 'colon':
-        if (text[i] !== ':') throw fail('after object key');
-        i++;
-        state = 'value';
-        continue;
-      case 'after':
-        if (!top) {
-          if (i < n) throw fail('after top-level value');
-          return { duplicates };
-        }
-        if (i >= n) throw eof();
-        if (top.kind === 'object') {
-          if (text[i] === ',') { i++; state = 'key'; continue; }
-          if (text[i] === '}') { i++; stack.pop(); continue; }
-          throw fail('after object key:value pair');
-        }
-        if (text[i] === ',') { i++; top.index++; state = 'value'; continue; }
-        if (text[i] === ']') { i++; stack.pop(); continue; }
-        throw fail('after array element');
-    }
-  }
-}
-
-/**
- * The paths of duplicate keys in a JSON text (`metadata.name`, `spec.subjects[0].kind`), as a strict decode
- * reports them; none for a text that is not JSON (decoding reports that).
- */
-export function duplicateFields(text: string): string[] {
-  try {
-    return scanJson(text).duplicates;
-  } catch {
-    return [];
-  }
-}
-
-/** scanJson, then the value. @throws JsonSyntaxError */
-export function parseJson(text: string, maxEntries = MAX_JSON_ENTRIES): { value: unknown; duplicates: string[] } {
-  const { duplicates } = scanJson(text, maxEntries);
-  return { value: JSON.parse(text) as unknown, duplicates };
-}
-
-/** The JSON type name Go's UnmarshalTypeError prints (`array`, `object`, `string`, `number`, `bool`). */
-export function goJsonType(value: unknown): string {
-  if (Array.isArray(value)) return 'array';
-  if (value === null) return 'null';
-  switch (typeof value) {
-    case 'object': return 'object';
-    case 'string': return 'string';
-    case 'number': return 'number';
-    case 'boolean': return 'bool';
-    default: return typeof value;
-  }
-}
-
-export const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-// ---------------------------------------------------------------------------------------------------------
-// YAML (application/yaml): sigs.k8s.io/yaml's YAML 1.1 reading, shared with templates (registry/template/yaml.ts).
-// ---------------------------------------------------------------------------------------------------------
-
-/**
  * Parses a YAML document as kube-apiserver's YAML serializer does (YAML 1.1 scalars, timestamps kept as
  * written, alias expansion and depth bounded). Duplicate keys do not fail the parse (the last wins, as in
  * non-strict decoding); they come back as one go-yaml strict error text, which is what a strict decode reports.
@@ -317,7 +54,7 @@ export const isPlainObject = (v: unknown): v is Record<string, unknown> => typeo
 export function parseYaml(text: string): { value: unknown; strictError?: string } {
   const separators = yamlSeparators(text);
   if (separators > MAX_YAML_SEPARATORS) {
-    throw new JsonSyntaxError(`yaml: too many values: a YAML body may hold at most ${MAX_YAML_SEPARATORS} lines and flow separators, it has ${separators}`);
+    throw new JsonSyntaxError(`yaml: too many values: a YAML body may hold at most ${String(MAX_YAML_SEPARATORS)} lines and flow separators, it has ${String(separators)}`);
   }
   try {
     return decodeYaml(text);
@@ -327,7 +64,7 @@ export function parseYaml(text: string): { value: unknown; strictError?: string 
 }
 
 /** addStrictDecodingWarnings/parseYAMLWarnings: a multi-line go-yaml error becomes one warning per line. */
-export function yamlStrictWarnings(strictError: string): string[] {
+function yamlStrictWarnings(strictError: string): string[] {
   return strictError.split('\n').map((l) => l.trim()).filter((l) => l !== '' && l !== 'yaml: unmarshal errors:');
 }
 
@@ -383,7 +120,7 @@ function interpret(value: unknown): { gv: GroupVersion; kind: string } {
 }
 
 /** json serializer gvkWithDefaults. */
-function withDefaults(actual: { gv: GroupVersion; kind: string }, defaults: ExpectedKind) {
+function withDefaults(actual: { gv: GroupVersion; kind: string }, defaults: GroupVersionKind) {
   const out = { group: actual.gv.group, version: actual.gv.version, kind: actual.kind || defaults.kind };
   if (!out.version && !out.group) {
     out.group = defaults.group;
@@ -399,8 +136,8 @@ function withDefaults(actual: { gv: GroupVersion; kind: string }, defaults: Expe
 
 const REF_PREFIX = '#/components/schemas/';
 
-/** Component schemas by name, as `allSchemas()` returns them. */
-export type Catalogue = Readonly<Record<string, Schema | unknown>>;
+/** Component schemas by name, as `allSchemas()` returns them (typed loosely: upstream schemas come from JSON). */
+export type Catalogue = Readonly<Record<string, unknown>>;
 const PRESERVE = 'x-kubernetes-preserve-unknown-fields';
 
 export interface Resolved {
@@ -453,7 +190,7 @@ export function unknownFields(obj: unknown, schemaName: string, catalogue: Catal
     if (depth > MAX_JSON_DEPTH) return;
     const s = resolved(schema);
     if (Array.isArray(value)) {
-      if (s.items) value.forEach((item, i) => walk(item, s.items, `${path}[${i}]`, depth + 1));
+      if (s.items) value.forEach((item, i) => { walk(item, s.items, `${path}[${String(i)}]`, depth + 1); });
       return;
     }
     // An object schema that names no properties (FieldsV1, RawExtension, an unresolvable reference) is a map.
@@ -539,7 +276,7 @@ export interface Decoded {
  * syntax and type of the document (400), a missing kind (400), strict decoding (400 under Strict, warnings
  * under Warn), apiVersion (400), kind (422).
  */
-export function decodeObject(raw: Buffer, contentType: string | undefined, expected: ExpectedKind, options: DecodeOptions = {}): Decoded {
+export function decodeObject(raw: Buffer, contentType: string | undefined, expected: GroupVersionKind, options: DecodeOptions = {}): Decoded {
   const mode = options.fieldValidation ?? 'Warn';
   const strict = mode !== 'Ignore';
   const mediaType = bodyMediaType(contentType);
@@ -614,18 +351,10 @@ export function decodeObject(raw: Buffer, contentType: string | undefined, expec
  * transformDecodeError words it, nulls are zero values). Also for a patch's result, which upstream decodes
  * into the struct the same way.
  */
-export function assertGoTypes(object: Record<string, unknown>, expected: Pick<ExpectedKind, 'version' | 'kind'>, schemaName: string, catalogue: Catalogue): void {
+export function assertGoTypes(object: Record<string, unknown>, expected: Pick<GroupVersionKind, 'version' | 'kind'>, schemaName: string, catalogue: Catalogue): void {
   try {
     checkGoTypes(object, schemaName, expected.kind, catalogue);
   } catch (err) {
     throw badRequest(`${expected.kind} in version "${expected.version}" cannot be handled as a ${expected.kind}: ${(err as Error).message}`);
   }
-}
-
-/**
- * decodeObject without the strict-decoding results: the decoded object of `expected`, or the upstream error.
- * Pass `options.fieldValidation` and a schema to have Strict requests fail on unknown and duplicate fields.
- */
-export function decodeBody(raw: Buffer, contentType: string | undefined, expected: ExpectedKind, options: DecodeOptions = {}): Record<string, unknown> {
-  return decodeObject(raw, contentType, expected, options).object;
 }

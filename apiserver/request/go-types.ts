@@ -8,7 +8,8 @@
  * free-form parts (RawExtension, FieldsV1, preserve-unknown-fields) are not entered. Pure and in place.
  */
 import type { Schema } from '../../storage/apimachinery/openapi/schema.js';
-import { goJsonType, isPlainObject, resolveSchema } from './decode.js';
+import { goJsonType, isPlainObject } from '../../storage/apimachinery/go-json.js';
+import { resolveSchema } from './decode.js';
 import type { Catalogue, Resolved } from './decode.js';
 
 const REF_PREFIX = '#/components/schemas/';

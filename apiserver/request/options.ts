@@ -5,17 +5,19 @@
  * on `<Kind>Options.meta.k8s.io ""`. Unknown parameters are ignored.
  */
 import { badRequest, invalid, unsupportedMediaType } from '../../storage/apimachinery/errors.js';
-import type { FieldError } from '../../storage/apimachinery/validation.js';
-import { fieldError, isGoPrintable, uniqueFieldErrors } from '../../storage/apimachinery/validation.js';
+import type { FieldError } from '../../storage/apimachinery/field-errors.js';
+import { fieldError, uniqueFieldErrors } from '../../storage/apimachinery/field-errors.js';
+import { isGoPrintable } from '../../storage/apimachinery/go-quote.js';
 import type { FieldValidation } from './decode.js';
-import { JsonSyntaxError, bodyMediaType, fieldValidation, goJsonType, isPlainObject, parseJson, parseYaml } from './decode.js';
+import { JsonSyntaxError, goJsonType, isPlainObject, parseJson } from '../../storage/apimachinery/go-json.js';
+import { bodyMediaType, fieldValidation, parseYaml } from './decode.js';
 import type { PatchType } from './patch.js';
 
 export type Query = Record<string, string | string[] | undefined>;
 
 const META_GROUP = 'meta.k8s.io';
 /** validation.FieldManagerMaxLength. */
-export const FIELD_MANAGER_MAX_LENGTH = 128;
+const FIELD_MANAGER_MAX_LENGTH = 128;
 const DRY_RUN_VALUES = ['All'];
 const FIELD_VALIDATION_VALUES = ['', 'Ignore', 'Strict', 'Warn'];
 /** The values ValidateDeleteOptions lists (including its literal "nil"). */
@@ -73,7 +75,7 @@ function pointerInt64(q: Query, key: string): number | undefined {
 }
 
 /** ValidateFieldManager: at most 128 bytes, printable runes only (reported with their byte offset). */
-export function validateFieldManager(fieldManager: string, field = 'fieldManager'): FieldError[] {
+function validateFieldManager(fieldManager: string, field = 'fieldManager'): FieldError[] {
   const errs: FieldError[] = [];
   if (Buffer.byteLength(fieldManager, 'utf8') > FIELD_MANAGER_MAX_LENGTH) errs.push(fieldError.tooLong(field, FIELD_MANAGER_MAX_LENGTH));
   let offset = 0;
@@ -88,12 +90,12 @@ export function validateFieldManager(fieldManager: string, field = 'fieldManager
 }
 
 /** ValidateDryRun: every value must be `All`; the list is shown as JSON (`["x"]`). */
-export function validateDryRun(dryRun: string[], field = 'dryRun'): FieldError[] {
+function validateDryRun(dryRun: string[], field = 'dryRun'): FieldError[] {
   return dryRun.every((v) => DRY_RUN_VALUES.includes(v)) ? [] : [fieldError.notSupported(field, dryRun, DRY_RUN_VALUES)];
 }
 
 /** ValidateFieldValidation: empty, Ignore, Warn or Strict. */
-export function validateFieldValidation(value: string, field = 'fieldValidation'): FieldError[] {
+function validateFieldValidation(value: string, field = 'fieldValidation'): FieldError[] {
   return FIELD_VALIDATION_VALUES.includes(value) ? [] : [fieldError.notSupported(field, value, FIELD_VALIDATION_VALUES)];
 }
 

@@ -5,7 +5,7 @@ import type { WorkqueueMetricsProvider } from '../../storage/workqueue.js';
 import { canonicalJson } from '../../storage/apimachinery/canonical-json.js';
 import type { EventSink } from '../events.js';
 import { discardEvents, errorNote, referenceTo } from '../events.js';
-import { spaceClusterRole } from '../space/access.js';
+import { spaceClusterRole } from './subjects.js';
 import { accountClusterRole, accountClusterRoleBinding, rbacSubjects, spaceRoleBinding, spaceRoleBindingName } from './rbac.js';
 import type { Account } from './types.js';
 import { ACCOUNT_LABEL } from './types.js';

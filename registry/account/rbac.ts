@@ -1,7 +1,7 @@
 import type { Account, Subject } from './types.js';
 
 /** ClusterRole and ClusterRoleBinding names of an account: deterministic, so replicas and retries converge. */
-export function accountRbacName(account: string): string {
+function accountRbacName(account: string): string {
   const name = `kiosk-account-${account}`;
   // Object names may be 253 characters; an account name close to that gets a hashed tail instead.
   if (name.length <= 253) return name;

@@ -1,5 +1,5 @@
 import type { PreparedWrite, StoredDeleteOptions, WriteStrategy } from '../generic/strategy.js';
-import type { GroupResource } from '../../storage/apimachinery/errors.js';
+import type { GroupResource } from '../../storage/apimachinery/group-version.js';
 import type { RequestContext } from '../rest.js';
 import type { AccountBackend, ConfigAccount } from './backend.js';
 import { configToTenancyAccount } from './convert.js';

@@ -17,8 +17,8 @@ export interface TemplateInstanceSpec {
 export interface AccountSpec {
   subjects?: Subject[];
   space?: {
-    /** ClusterRole bound in every space for the subjects; unset means "admin", "" means none. */
-    clusterRole?: string;
+    /** ClusterRole bound in every space for the subjects; unset (or null) means "admin", "" means none. */
+    clusterRole?: string | null;
     /** Most spaces the account may own; unset means unlimited. */
     limit?: number;
     templateInstances?: Array<{ metadata?: ObjectMeta; spec: TemplateInstanceSpec }>;

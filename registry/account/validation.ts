@@ -1,15 +1,13 @@
-import type { Account, Subject } from './types.js';
+import type { FieldError } from '../../storage/apimachinery/field-errors.js';
+import { isPlainObject } from '../../storage/apimachinery/go-json.js';
+import type { Subject } from './types.js';
 import { ACCOUNT_LABEL } from './types.js';
-
-export interface FieldError {
-  field: string;
-  type: string;
-  detail: string;
-}
 
 const RBAC_GROUP = 'rbac.authorization.k8s.io';
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const q = (v: unknown) => JSON.stringify(v);
+/** A field of a JSON object; nothing of anything else (the Account may come from a review, with any JSON types). */
+const member = (v: unknown, key: string): unknown => (isPlainObject(v) ? v[key] : undefined);
 
 function validateSubject(s: Subject, path: string): FieldError[] {
   const errors: FieldError[] = [];
@@ -39,36 +37,39 @@ function validateSubject(s: Subject, path: string): FieldError[] {
  * copied into RoleBindings), a non-negative space limit, and no account label forged through the space
  * template (it would move every new space into another account).
  */
-export function validateAccount(account: Account): FieldError[] {
+export function validateAccount(account: unknown): FieldError[] {
   const errors: FieldError[] = [];
   // kube-apiserver checks the CRD schema before it calls the webhook; a review that did not come from it
   // (or an object decoded without types) still gets field errors, never a TypeError.
-  const subjects: unknown = account.spec?.subjects;
+  const spec = member(account, 'spec');
+  const subjects = member(spec, 'subjects');
   if (subjects !== undefined && subjects !== null && !Array.isArray(subjects)) {
     errors.push({ field: 'spec.subjects', type: 'FieldValueTypeInvalid', detail: 'Invalid value: must be a list of subjects' });
   } else {
-    (subjects as unknown[] | null | undefined ?? []).forEach((s, i) => {
+    (subjects ?? []).forEach((s, i) => {
       if (typeof s !== 'object' || s === null || Array.isArray(s)) {
-        errors.push({ field: `spec.subjects[${i}]`, type: 'FieldValueTypeInvalid', detail: 'Invalid value: must be a subject object' });
-      } else errors.push(...validateSubject(s as Subject, `spec.subjects[${i}]`));
+        errors.push({ field: `spec.subjects[${String(i)}]`, type: 'FieldValueTypeInvalid', detail: 'Invalid value: must be a subject object' });
+      } else errors.push(...validateSubject(s as Subject, `spec.subjects[${String(i)}]`));
     });
   }
-  const space = account.spec?.space;
-  if (space?.limit !== undefined && space.limit !== null && (!Number.isInteger(space.limit) || space.limit < 0)) {
-    errors.push({ field: 'spec.space.limit', type: 'FieldValueInvalid', detail: `Invalid value: ${space.limit}: must be greater than or equal to 0` });
+  const space = member(spec, 'space');
+  const limit = member(space, 'limit');
+  if (limit !== undefined && limit !== null && (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 0)) {
+    // Printed as JavaScript prints it, as this message always has: any JSON value may arrive here from a review.
+    errors.push({ field: 'spec.space.limit', type: 'FieldValueInvalid', detail: `Invalid value: ${String(limit)}: must be greater than or equal to 0` });
   }
-  const forged = space?.spaceTemplate?.metadata?.labels?.[ACCOUNT_LABEL];
+  const forged = member(member(member(member(space, 'spaceTemplate'), 'metadata'), 'labels'), ACCOUNT_LABEL);
   if (forged) {
     errors.push({
       field: `spec.space.spaceTemplate.metadata.labels[${ACCOUNT_LABEL}]`, type: 'FieldValueForbidden',
       detail: 'Forbidden: the account label is set by the server from spec.account and cannot be set by a template',
     });
   }
-  const instances: unknown = space?.templateInstances;
+  const instances = member(space, 'templateInstances');
   if (instances !== undefined && instances !== null && !Array.isArray(instances)) {
     errors.push({ field: 'spec.space.templateInstances', type: 'FieldValueTypeInvalid', detail: 'Invalid value: must be a list' });
-  } else (space?.templateInstances ?? []).forEach((t, i) => {
-    if (!t?.spec?.template) errors.push({ field: `spec.space.templateInstances[${i}].spec.template`, type: 'FieldValueRequired', detail: 'Required value' });
+  } else (instances ?? []).forEach((t, i) => {
+    if (!member(member(t, 'spec'), 'template')) errors.push({ field: `spec.space.templateInstances[${String(i)}].spec.template`, type: 'FieldValueRequired', detail: 'Required value' });
   });
   return errors;
 }

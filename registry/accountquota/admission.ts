@@ -1,5 +1,6 @@
 import type { AdmissionDecision, AdmissionRequest } from '../admission.js';
 import { badRequest, invalid, StatusError, tooManyRequests } from '../../storage/apimachinery/errors.js';
+import { isPlainObject } from '../../storage/apimachinery/go-json.js';
 import { LedgerRetryError } from '../../storage/lease-ledger.js';
 import type { CountedKind } from './counted-kinds.js';
 import { kindKey, kindsCountedBy, PODS } from './counted-kinds.js';
@@ -11,7 +12,7 @@ import {
 } from './reservations.js';
 import { reviewedName, reviewObjectErrors, shown } from './review-object.js';
 import type { AccountQuota } from './types.js';
-import { exceededMessage, failedQuotaMessage, missingLimits, quotaDelta, quotaForbidden, quotaMatches } from './usage.js';
+import { checkExceeded, failedQuotaMessage, missingLimits, quotaDelta, quotaForbidden, quotaMatches } from './usage.js';
 import { validateQuotaSpec } from './resources.js';
 import { objectKey, UsageIndex } from './usage-index.js';
 
@@ -153,14 +154,8 @@ export class AccountQuotaAdmission {
         const hard = hardOf(q);
         // The object's own earlier claim is what this request replaces: it is not usage besides it.
         const used = this.usedWithReservations(q, namespaces, entries, key);
-        const exceeded = [...delta.keys()].filter((n) => cmp(add(used.get(n) ?? parseQuantity('0'), delta.get(n)!), parseQuantity(hard[n]!)) > 0).sort();
-        if (exceeded.length > 0) {
-          const pick = (m: (n: string) => string) => Object.fromEntries(exceeded.map((n) => [n, m(n)]));
-          return {
-            result: forbidden(exceededMessage(q.metadata.name,
-              pick((n) => format(delta.get(n)!)), pick((n) => format(used.get(n) ?? parseQuantity('0'))), pick((n) => format(parseQuantity(hard[n]!))))),
-          };
-        }
+        const exceeded = checkExceeded(q.metadata.name, delta, used, hard);
+        if (exceeded !== undefined) return { result: forbidden(exceeded) };
       }
       if (request.dryRun) return { result: { allowed: true } };
       if (Object.keys(live).length - (previous ? 1 : 0) >= MAX_PENDING_RESERVATIONS) {
@@ -210,9 +205,10 @@ function unevaluable(err: unknown): StatusError {
 
 /** Validation of AccountQuota objects (quantities and the rest of a ResourceQuota spec), as 422 Invalid. */
 export function validateAccountQuota(request: AdmissionRequest): AdmissionDecision {
-  const quota = request.object as unknown as AccountQuota | undefined;
+  const quota = request.object;
   if (!quota?.spec) return { allowed: true };
-  const errors = validateQuotaSpec(quota.spec.quota ?? {}, 'spec.quota');
+  // validateQuotaSpec judges the JSON it is given; a spec that is no object holds no quota.
+  const errors = validateQuotaSpec((isPlainObject(quota.spec) ? quota.spec.quota : undefined) ?? {}, 'spec.quota');
   if (errors.length === 0) return { allowed: true };
   return { allowed: false, error: invalid('AccountQuota', 'config.kiosk.sh', quota.metadata?.name ?? '', errors) };
 }

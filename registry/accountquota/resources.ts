@@ -4,10 +4,13 @@
  * (ValidateResourceQuotaSpec): an AccountQuota's `spec.quota` is checked exactly as a ResourceQuota's
  * `spec` is, so users get the same field errors from us as from kube-apiserver.
  */
-import { fieldError, isQualifiedName } from '../../storage/apimachinery/validation.js';
-import type { FieldError } from '../../storage/apimachinery/validation.js';
+import { fieldError } from '../../storage/apimachinery/field-errors.js';
+import { isQualifiedName } from '../../storage/apimachinery/validation.js';
+import type { FieldError } from '../../storage/apimachinery/field-errors.js';
+import type { GroupResource } from '../../storage/apimachinery/group-version.js';
 import { format, isNegative, toQuantity, upstreamMilliValue } from '../../storage/apimachinery/quantity.js';
 import type { Quantity } from '../../storage/apimachinery/quantity.js';
+import type { QuotaSpec, ScopeSelector } from './types.js';
 
 /** corev1.DefaultResourceRequestsPrefix. */
 export const REQUESTS_PREFIX = 'requests.';
@@ -16,7 +19,7 @@ export const HUGEPAGES_PREFIX = 'hugepages-';
 /** corev1.ResourceRequestsHugePagesPrefix. */
 export const REQUESTS_HUGEPAGES_PREFIX = 'requests.hugepages-';
 /** corev1.ResourceDefaultNamespacePrefix. */
-export const DEFAULT_NAMESPACE_PREFIX = 'kubernetes.io/';
+const DEFAULT_NAMESPACE_PREFIX = 'kubernetes.io/';
 /** The per-storage-class infix of PVC quota names (`<class>.storageclass.storage.k8s.io/<resource>`). */
 export const STORAGE_CLASS_SUFFIX = '.storageclass.storage.k8s.io/';
 /** resourceapi.ResourceDeviceClassPrefix: implicit DRA extended resources. */
@@ -53,36 +56,8 @@ export const QUOTA_SCOPES: readonly string[] = Object.freeze([
 ]);
 const quotaScopes = new Set(QUOTA_SCOPES);
 
-/** corev1.ScopeSelectorOperator values. */
-export const SCOPE_SELECTOR_OPERATORS: readonly string[] = Object.freeze(['In', 'NotIn', 'Exists', 'DoesNotExist']);
-
-/** corev1.ScopedResourceSelectorRequirement (JSON shape). */
-export interface ScopedResourceSelectorRequirement {
-  scopeName: string;
-  operator: string;
-  values?: string[] | null;
-}
-
-/** corev1.ScopeSelector (JSON shape). */
-export interface ScopeSelector {
-  matchExpressions?: ScopedResourceSelectorRequirement[] | null;
-}
-
-/** corev1.ResourceQuotaSpec (JSON shape); `hard` values are quantity strings (numbers are accepted too). */
-export interface QuotaSpec {
-  hard?: Record<string, unknown> | null;
-  scopes?: string[] | null;
-  scopeSelector?: ScopeSelector | null;
-}
-
-/** A group and resource, as in admission attributes (`{group: '', resource: 'pods'}`). */
-export interface GroupResourceRef {
-  group: string;
-  resource: string;
-}
-
 /** generic.ObjectCountQuotaResourceNameFor: `count/<resource>` (core group) or `count/<resource>.<group>`. */
-export function objectCountResourceName(gr: GroupResourceRef): string {
+export function objectCountResourceName(gr: GroupResource): string {
   return gr.group ? `count/${gr.resource}.${gr.group}` : `count/${gr.resource}`;
 }
 
@@ -106,13 +81,8 @@ export function isExtendedResourceName(name: string): boolean {
   return isQualifiedName(`${REQUESTS_PREFIX}${name}`).length === 0;
 }
 
-/** helper.IsHugePageResourceName. */
-export function isHugePageResourceName(name: string): boolean {
-  return name.startsWith(HUGEPAGES_PREFIX);
-}
-
 /** helper.IsQuotaHugePageResourceName. */
-export function isQuotaHugePageResourceName(name: string): boolean {
+function isQuotaHugePageResourceName(name: string): boolean {
   return name.startsWith(HUGEPAGES_PREFIX) || name.startsWith(REQUESTS_HUGEPAGES_PREFIX);
 }
 
@@ -122,7 +92,7 @@ export function isStandardQuotaResourceName(name: string): boolean {
 }
 
 /** helper.IsStandardResourceName. */
-export function isStandardResourceName(name: string): boolean {
+function isStandardResourceName(name: string): boolean {
   return standardResources.has(name) || isQuotaHugePageResourceName(name);
 }
 
@@ -153,19 +123,6 @@ export function isResourceQuotaScopeValidForResource(scope: string, resource: st
   }
 }
 
-/** pkg/quota/v1/install ignoredResources: virtual resources and events, never quota'd. */
-const ignoredResources = new Set([
-  '/bindings', '/componentstatuses', '/events', 'events.k8s.io/events',
-  'authentication.k8s.io/tokenreviews', 'authentication.k8s.io/selfsubjectreviews',
-  'authorization.k8s.io/subjectaccessreviews', 'authorization.k8s.io/selfsubjectaccessreviews',
-  'authorization.k8s.io/localsubjectaccessreviews', 'authorization.k8s.io/selfsubjectrulesreviews',
-]);
-
-/** Whether quota admission skips this resource entirely, as kube-apiserver's does. */
-export function isQuotaIgnoredResource(gr: GroupResourceRef): boolean {
-  return ignoredResources.has(`${gr.group}/${gr.resource}`);
-}
-
 /**
  * Go's json.Marshal for the values field errors print that are not plain strings (named string types,
  * slices, structs): JSON with `<`, `>`, `&`, U+2028 and U+2029 escaped as Go escapes them.
@@ -186,7 +143,7 @@ const IS_NOT_INTEGER_ERROR_MSG = 'must be an integer';
 const IS_INVALID_QUOTA_RESOURCE = 'must be a standard resource for quota';
 
 /** ValidateResourceQuotaResourceName: `name` at `path` (e.g. `spec.quota.hard[pods]`). */
-export function validateQuotaResourceName(name: string, path: string): FieldError[] {
+function validateQuotaResourceName(name: string, path: string): FieldError[] {
   // validateResourceName
   let errs = isQualifiedName(name).map((msg) => invalidJSON(path, name, msg));
   if (errs.length === 0 && !name.includes('/') && !isStandardResourceName(name)) {
@@ -197,7 +154,7 @@ export function validateQuotaResourceName(name: string, path: string): FieldErro
 }
 
 /** ValidateResourceQuantityValue: non-negative, and a whole number for integer resources. */
-export function validateQuantityValue(name: string, q: Quantity, path: string): FieldError[] {
+function validateQuantityValue(name: string, q: Quantity, path: string): FieldError[] {
   const errs: FieldError[] = [];
   if (isNegative(q)) errs.push(fieldError.invalid(path, format(q), IS_NEGATIVE_ERROR_MSG));
   if (isIntegerResourceName(name)) {
@@ -262,6 +219,13 @@ function quotaSpecShapeError(spec: unknown, fld: string): FieldError | undefined
   return undefined;
 }
 
+/** Whether `spec` has ResourceQuotaSpec's JSON types; if not, adds the field error saying where it departs from them. */
+function hasQuotaSpecShape(spec: unknown, fld: string, errs: FieldError[]): spec is QuotaSpec {
+  const malformed = quotaSpecShapeError(spec, fld);
+  if (malformed) errs.push(malformed);
+  return malformed === undefined;
+}
+
 /** The internal (untagged) core.ScopeSelector that upstream's error prints as JSON. */
 function internalScopeSelector(selector: ScopeSelector): unknown {
   const exprs = selector.matchExpressions;
@@ -321,14 +285,13 @@ function validateScopeSelector(spec: QuotaSpec, fld: string): FieldError[] {
  * ValidateResourceQuotaSpec at `fieldPath` (`spec.quota` for an AccountQuota). Hard limits are checked
  * in sorted name order (upstream walks a Go map, so its order varies), then scopes, then the scope
  * selector. Errors are not de-duplicated (upstream's causes are not either; `uniqueFieldErrors` in
- * label-validation.ts does what its message summary does). A hard value that is not a quantity at all,
+ * field-errors.ts does what its message summary does). A hard value that is not a quantity at all,
  * which upstream rejects while decoding, is reported here as an Invalid value with the parser's message.
  */
-export function validateQuotaSpec(spec: QuotaSpec | null | undefined, fieldPath: string): FieldError[] {
+export function validateQuotaSpec(spec: unknown, fieldPath: string): FieldError[] {
   const errs: FieldError[] = [];
   if (spec == null) return errs;
-  const malformed = quotaSpecShapeError(spec, fieldPath);
-  if (malformed) return [malformed];
+  if (!hasQuotaSpecShape(spec, fieldPath, errs)) return errs;
   const hard = spec.hard ?? {};
   for (const name of sortedKeys(hard)) {
     const path = `${fieldPath}.hard[${name}]`;

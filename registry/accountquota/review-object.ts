@@ -7,8 +7,9 @@
  * claim that its object could never come to fill, nor fill the ledger with a name of 130,000 characters.
  */
 import type { AdmissionRequest } from '../admission.js';
-import type { FieldError } from '../../storage/apimachinery/validation.js';
-import { fieldError, isDNS1123Label, isDNS1123Subdomain, maxLenError, regexError } from '../../storage/apimachinery/validation.js';
+import type { FieldError } from '../../storage/apimachinery/field-errors.js';
+import { fieldError } from '../../storage/apimachinery/field-errors.js';
+import { isDNS1123Label, isDNS1123Subdomain, maxLenError, regexError } from '../../storage/apimachinery/validation.js';
 import type { CountedKind } from './counted-kinds.js';
 
 const DNS1035_LABEL_MAX_LENGTH = 63;

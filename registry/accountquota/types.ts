@@ -1,13 +1,22 @@
 import type { ObjectMeta } from '../../storage/apimachinery/object-meta.js';
 
-export interface ScopeSelector {
-  matchExpressions?: Array<{ scopeName: string; operator: string; values?: string[] }>;
+/** corev1.ScopedResourceSelectorRequirement (JSON shape). */
+export interface ScopedResourceSelectorRequirement {
+  scopeName: string;
+  operator: string;
+  values?: string[] | null;
 }
 
+/** corev1.ScopeSelector (JSON shape). */
+export interface ScopeSelector {
+  matchExpressions?: ScopedResourceSelectorRequirement[] | null;
+}
+
+/** corev1.ResourceQuotaSpec (JSON shape); `hard` values are quantity strings (numbers are accepted too). */
 export interface QuotaSpec {
-  hard?: Record<string, string | number>;
-  scopes?: string[];
-  scopeSelector?: ScopeSelector;
+  hard?: Record<string, unknown> | null;
+  scopes?: string[] | null;
+  scopeSelector?: ScopeSelector | null;
 }
 
 /** config.kiosk.sh/v1alpha1 AccountQuota. */

@@ -10,22 +10,19 @@
  * are counted as objects only (upstream's claim evaluator, for device-class quotas, is not ported).
  */
 import { forbidden } from '../../storage/apimachinery/errors.js';
-import type { GroupResource, StatusError } from '../../storage/apimachinery/errors.js';
+import type { GroupResource } from '../../storage/apimachinery/group-version.js';
+import type { StatusError } from '../../storage/apimachinery/errors.js';
 import { labelSelectorAsSelector } from '../../storage/apimachinery/label-selector.js';
-import { goQuote } from '../../storage/apimachinery/validation.js';
-import { add, cmp, format, isNegative, isZero, newQuantity, parseQuantity, roundUp, sign, sub, toQuantity, ZERO } from '../../storage/apimachinery/quantity.js';
+import { goQuote } from '../../storage/apimachinery/go-quote.js';
+import { add, cmp, isZero, newQuantity, parseQuantity, roundUp, sign, ZERO } from '../../storage/apimachinery/quantity.js';
 import type { Quantity } from '../../storage/apimachinery/quantity.js';
 import {
   DEVICE_CLASS_PREFIX, HUGEPAGES_PREFIX, REQUESTS_HUGEPAGES_PREFIX, REQUESTS_PREFIX, STORAGE_CLASS_SUFFIX,
   isExtendedResourceName, isNativeResource, objectCountResourceName, storageClassResourceName,
 } from './resources.js';
-import type { GroupResourceRef, ScopeSelector, ScopedResourceSelectorRequirement } from './resources.js';
-
-/** corev1.ResourceList: quota resource name to quantity. */
-export type ResourceList = Map<string, Quantity>;
-
-/** A resource list as callers may hold one: parsed, or as JSON (quantity strings). */
-export type ResourceListLike = ReadonlyMap<string, Quantity> | Readonly<Record<string, Quantity | string>>;
+import type { ScopeSelector, ScopedResourceSelectorRequirement } from './types.js';
+import type { ResourceList, ResourceListLike } from './resource-list.js';
+import { addInto, addResourceLists, formatResourceList, maskResourceList, maxInto, maxOf, removeZeros, subtractNonNegative, toResourceList } from './resource-list.js';
 
 export interface UsageOptions {
   /** The current time in milliseconds, for pods stuck terminating past their grace period (default: now). */
@@ -100,81 +97,6 @@ interface PersistentVolumeClaim {
 // The one cast from a decoded object to the shape read from it: every field is optional there, so reading is safe.
 // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the type parameter is the cast
 const asObj = <T>(v: unknown): T => (v !== null && typeof v === 'object' ? v : {}) as T;
-
-// ---- resource list helpers (k8s.io/apiserver/pkg/quota/v1/resources.go)
-
-/** A JSON resource list (`{cpu: "100m"}`) parsed. */
-export function toResourceList(list: ResourceListLike | Obj | null | undefined): ResourceList {
-  const out: ResourceList = new Map();
-  if (list == null) return out;
-  const entries: Iterable<[string, unknown]> = list instanceof Map ? list.entries() : Object.entries(list);
-  for (const [name, q] of entries) out.set(name, isQuantity(q) ? q : toQuantity(q));
-  return out;
-}
-
-function isQuantity(v: unknown): v is Quantity {
-  return v !== null && typeof v === 'object' && typeof (v as Quantity).coefficient === 'bigint';
-}
-
-/** quota.Add: the union, summing names in both. */
-export function addResourceLists(a: ResourceListLike, b: ResourceListLike): ResourceList {
-  const result = toResourceList(a);
-  for (const [name, q] of toResourceList(b)) {
-    const existing = result.get(name);
-    result.set(name, existing === undefined ? q : add(existing, q));
-  }
-  return result;
-}
-
-/** quota.SubtractWithNonNegativeResult: a - b per name, floored at zero (names only in b are zero). */
-export function subtractNonNegative(a: ResourceListLike, b: ResourceListLike): ResourceList {
-  const bl = toResourceList(b);
-  const zero = parseQuantity('0');
-  const result: ResourceList = new Map();
-  for (const [name, q] of toResourceList(a)) {
-    const other = bl.get(name);
-    const diff = other === undefined ? q : sub(q, other);
-    result.set(name, sign(diff) > 0 ? diff : zero);
-  }
-  for (const name of bl.keys()) if (!result.has(name)) result.set(name, zero);
-  return result;
-}
-
-/** quota.Mask: only the given names. */
-export function maskResourceList(list: ResourceListLike, names: Iterable<string>): ResourceList {
-  const keep = new Set(names);
-  return new Map([...toResourceList(list)].filter(([name]) => keep.has(name)));
-}
-
-/** quota.RemoveZeros. */
-export function removeZeros(list: ResourceListLike): ResourceList {
-  return new Map([...toResourceList(list)].filter(([, q]) => !isZero(q)));
-}
-
-/** quota.IsNegative: the names with a negative quantity (admission denies those with `negativeUsageMessage`). */
-export function negativeResources(list: ResourceListLike): string[] {
-  return [...toResourceList(list)].filter(([, q]) => isNegative(q)).map(([name]) => name);
-}
-
-function addInto(list: ResourceList, other: ResourceList): void {
-  for (const [name, q] of other) {
-    const existing = list.get(name);
-    list.set(name, existing === undefined ? q : add(existing, q));
-  }
-}
-
-function maxInto(list: ResourceList, other: ResourceList): void {
-  for (const [name, q] of other) {
-    const existing = list.get(name);
-    if (existing === undefined || cmp(q, existing) > 0) list.set(name, q);
-  }
-}
-
-function maxOf(first: ResourceList, ...rest: ResourceList[]): ResourceList {
-  const result = new Map(first);
-  for (const other of rest) maxInto(result, other);
-  return result;
-}
 
 // ---- pods
 
@@ -469,7 +391,7 @@ function pvcMatchesScope(req: ScopedResourceSelectorRequirement, pvc: Persistent
   return selectorMatches(req, names);
 }
 
-const isCore = (kind: GroupResourceRef, resource: string) => kind.group === '' && kind.resource === resource;
+const isCore = (kind: GroupResource, resource: string) => kind.group === '' && kind.resource === resource;
 
 /** getScopeSelectorsFromQuota: each scope as an Exists requirement, then the selector's expressions. */
 function scopeSelectors(scopes: readonly string[] | null | undefined, scopeSelector: ScopeSelector | null | undefined): ScopedResourceSelectorRequirement[] {
@@ -484,7 +406,7 @@ function scopeSelectors(scopes: readonly string[] | null | undefined, scopeSelec
  * their scopes; claims match VolumeAttributesClass; any other object matches only a quota without
  * scopes, as upstream's MatchesNoScopeFunc. Throws on a selector upstream cannot convert.
  */
-export function matchesScopes(kind: GroupResourceRef, obj: unknown, scopes?: readonly string[] | null, scopeSelector?: ScopeSelector | null): boolean {
+export function matchesScopes(kind: GroupResource, obj: unknown, scopes?: readonly string[] | null, scopeSelector?: ScopeSelector | null): boolean {
   let matched = true;
   for (const req of scopeSelectors(scopes, scopeSelector)) {
     let m: boolean;
@@ -564,7 +486,7 @@ const legacyCountAliases = new Set(['configmaps', 'resourcequotas', 'replication
  * Everything the object is charged for, under every quota resource name it contributes to (not yet
  * masked by any quota's `hard`). Quantities in the object are parsed; an invalid one throws.
  */
-export function usageOf(kind: GroupResourceRef, obj: unknown, options: UsageOptions = {}): ResourceList {
+export function usageOf(kind: GroupResource, obj: unknown, options: UsageOptions = {}): ResourceList {
   if (kind.group === '') {
     switch (kind.resource) {
       case 'pods': return podUsage(asObj<Pod>(obj), options.now ?? Date.now());
@@ -579,7 +501,7 @@ export function usageOf(kind: GroupResourceRef, obj: unknown, options: UsageOpti
 }
 
 /** evaluator.MatchingResources: the names among `names` this kind's evaluator tracks. */
-export function matchingResources(kind: GroupResourceRef, names: Iterable<string>): string[] {
+export function matchingResources(kind: GroupResource, names: Iterable<string>): string[] {
   const out: string[] = [];
   for (const name of names) {
     let matches: boolean;
@@ -601,7 +523,7 @@ export function matchingResources(kind: GroupResourceRef, names: Iterable<string
 const namesOf = (hard: ResourceListLike | Obj): string[] => (hard instanceof Map ? [...(hard as ReadonlyMap<string, unknown>).keys()] : Object.keys(hard));
 
 /** evaluator.Matches: the quota names something this kind uses, and the object is in the quota's scopes. */
-export function quotaMatches(kind: GroupResourceRef, obj: unknown, hard: ResourceListLike | Obj,
+export function quotaMatches(kind: GroupResource, obj: unknown, hard: ResourceListLike | Obj,
   scopes?: readonly string[] | null, scopeSelector?: ScopeSelector | null): boolean {
   return matchingResources(kind, namesOf(hard)).length > 0 && matchesScopes(kind, obj, scopes, scopeSelector);
 }
@@ -610,7 +532,7 @@ export function quotaMatches(kind: GroupResourceRef, obj: unknown, hard: Resourc
  * evaluator.Handles for the main resource (subresources are not quota'd here): every create; updates
  * of services and claims; pod updates only when the pod moves in or out of the Terminating scope.
  */
-export function handles(kind: GroupResourceRef, newObj: unknown, oldObj?: unknown): boolean {
+export function handles(kind: GroupResource, newObj: unknown, oldObj?: unknown): boolean {
   if (oldObj === undefined) return true;
   if (isCore(kind, 'pods')) return podIsTerminating(oldObj) !== podIsTerminating(newObj);
   return isCore(kind, 'services') || isCore(kind, 'persistentvolumeclaims');
@@ -623,7 +545,7 @@ export function handles(kind: GroupResourceRef, newObj: unknown, oldObj?: unknow
  * (per name, never negative); otherwise the full usage. Masked to the names in `hard`, zeros removed.
  * Terminal pods are charged only `count/pods`.
  */
-export function quotaDelta(kind: GroupResourceRef, newObj: unknown, oldObj: unknown, hard: ResourceListLike | Obj,
+export function quotaDelta(kind: GroupResource, newObj: unknown, oldObj: unknown, hard: ResourceListLike | Obj,
   scopes?: readonly string[] | null, scopeSelector?: ScopeSelector | null, options: UsageOptions = {}): ResourceList {
   if (!handles(kind, newObj, oldObj)) return new Map();
   if (!quotaMatches(kind, newObj, hard, scopes, scopeSelector)) return new Map();
@@ -648,7 +570,7 @@ const validationSet = new Set(['cpu', 'memory', 'requests.cpu', 'requests.memory
  * text, `must specify limits.cpu for: a,b; requests.memory for: a` (resources and container names
  * sorted), or undefined when nothing is missing. Admission wraps it with `failedQuotaMessage`.
  */
-export function missingLimits(kind: GroupResourceRef, pod: unknown, hard: ResourceListLike | Obj): string | undefined {
+export function missingLimits(kind: GroupResource, pod: unknown, hard: ResourceListLike | Obj): string | undefined {
   if (!isCore(kind, 'pods')) return undefined;
   const p = asObj<Pod>(pod);
   if (isPodLevelResourcesSet(p)) return undefined;
@@ -674,11 +596,6 @@ export function failedQuotaMessage(quotaName: string, detail: string): string {
   return `failed quota: ${quotaName}: ${detail}`;
 }
 
-/** prettyPrint: `name=value` sorted by name, comma-joined, values as Quantity.String(). */
-export function formatResourceList(list: ResourceListLike): string {
-  return [...toResourceList(list)].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, q]) => `${name}=${format(q)}`).join(',');
-}
-
 const sortedNames = (names: Iterable<string>) => [...names].sort().join(',');
 
 /** `exceeded quota: <q>, requested: …, used: …, limited: …` (each list sorted, comma-joined). */
@@ -701,11 +618,6 @@ export function checkExceeded(quotaName: string, requested: ResourceListLike, us
   }
   if (exceeded.length === 0) return undefined;
   return exceededMessage(quotaName, maskResourceList(req, exceeded), maskResourceList(used, exceeded), maskResourceList(hardList, exceeded));
-}
-
-/** `status unknown for quota: <q>, resources: <sorted names>` (a matching quota has no usage for a hard name yet). */
-export function statusUnknownMessage(quotaName: string, resources: Iterable<string>): string {
-  return `status unknown for quota: ${quotaName}, resources: ${sortedNames(resources)}`;
 }
 
 /** `quota usage is negative for resource(s): <sorted names>`. */

@@ -4,7 +4,8 @@
  * before storage is touched, so the message carries no StorageError), and the optimistic-lock conflict of
  * an update whose resourceVersion is stale (storage.OptimisticLockErrorMsg).
  */
-import type { GroupResource, StatusError } from '../../storage/apimachinery/errors.js';
+import type { GroupResource } from '../../storage/apimachinery/group-version.js';
+import type { StatusError } from '../../storage/apimachinery/errors.js';
 import { conflict } from '../../storage/apimachinery/errors.js';
 
 /** storage.OptimisticLockErrorMsg: the one definition of it. */

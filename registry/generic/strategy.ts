@@ -1,4 +1,5 @@
-import type { GroupResource, invalid } from '../../storage/apimachinery/errors.js';
+import type { invalid } from '../../storage/apimachinery/errors.js';
+import type { GroupResource } from '../../storage/apimachinery/group-version.js';
 import type { ObjectMeta } from '../../storage/apimachinery/object-meta.js';
 import type { RequestContext } from '../rest.js';
 import type { WriteContext } from '../write-verbs.js';

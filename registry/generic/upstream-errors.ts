@@ -1,5 +1,5 @@
 import { KubeApiError } from '../../storage/client.js';
-import type { GroupResource } from '../../storage/apimachinery/errors.js';
+import type { GroupResource } from '../../storage/apimachinery/group-version.js';
 import { alreadyExists, invalid, notFound, StatusError } from '../../storage/apimachinery/errors.js';
 import { optimisticLockConflict } from './preconditions.js';
 

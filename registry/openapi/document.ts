@@ -1,7 +1,8 @@
 import type { ResourceDescriptor } from '../resource.js';
 import type { Operation, OperationOptions, Parameter, PathItem } from './operations.js';
 import { resourcePaths } from './operations.js';
-import type { GroupVersionKind, Schema } from '../../storage/apimachinery/openapi/schema.js';
+import type { GroupVersionKind } from '../../storage/apimachinery/group-version.js';
+import type { Schema } from '../../storage/apimachinery/openapi/schema.js';
 import { GVK_EXTENSION, ref, toSwaggerV2 } from '../../storage/apimachinery/openapi/schema.js';
 import { DELETE_OPTIONS, PATCH, STATUS, WATCH_EVENT } from '../../storage/apimachinery/openapi/upstream.js';
 

@@ -1,5 +1,5 @@
 import type { ResourceDescriptor } from '../resource.js';
-import type { GroupVersionKind } from '../../storage/apimachinery/openapi/schema.js';
+import type { GroupVersionKind } from '../../storage/apimachinery/group-version.js';
 import { DELETE_OPTIONS, PATCH, STATUS } from '../../storage/apimachinery/openapi/upstream.js';
 
 /*

@@ -190,7 +190,7 @@ const account = (): Schema => ({
 });
 
 /** Space, SpaceList, Account and AccountList of tenancy.kiosk.sh/v1alpha1, by definition name. */
-export function tenancySchemas(): Record<string, Schema> {
+function tenancySchemas(): Record<string, Schema> {
   const name = (kind: string) => definitionName(TENANCY_GROUP, TENANCY_VERSION, kind);
   return {
     [name('Account')]: account(),

@@ -1,11 +1,11 @@
 import { KubeApiError } from '../../storage/client.js';
 import type { UserInfo } from '../../storage/user-info.js';
-import type { GroupResource } from '../../storage/apimachinery/errors.js';
+import type { GroupResource } from '../../storage/apimachinery/group-version.js';
 import { forbidden, invalid } from '../../storage/apimachinery/errors.js';
 import { spaceRoleBinding } from '../account/rbac.js';
 import type { Account } from '../account/types.js';
 import type { RequestContext } from '../rest.js';
-import { isAccountMember, spaceClusterRole } from './access.js';
+import { isAccountMember, spaceClusterRole } from '../account/subjects.js';
 import type { SpaceBackend } from './backend.js';
 
 export const SPACES: GroupResource = { group: 'tenancy.kiosk.sh', resource: 'spaces' };

@@ -4,13 +4,12 @@ import { CollectionView } from '../collection-view.js';
 import type { Creater, DeleteOptions, Deleter, Updater, WriteContext, WriteStore } from '../write-verbs.js';
 import type { Space } from './types.js';
 import { SPACES } from './account-placement.js';
-import type { NamespaceLike } from './convert.js';
 import { namespaceToSpace } from './convert.js';
 
 /** Spaces as the requesting user sees them: a Space for each namespace RBAC lets them `get`. */
 export class SpaceStorage extends CollectionView<Space> implements Creater<Space>, Updater<Space>, Deleter<Space> {
   constructor(source: VisibilitySource, private readonly writer: WriteStore<Space>) {
-    super(source, 'namespaces', SPACES, (obj: KubeObject, rv?: string) => namespaceToSpace(obj as unknown as NamespaceLike, rv),
+    super(source, 'namespaces', SPACES, (obj: KubeObject, rv?: string) => namespaceToSpace(obj, rv),
       { apiVersion: 'tenancy.kiosk.sh/v1alpha1', kind: 'SpaceList' });
   }
 

@@ -8,7 +8,7 @@ import { discardEvents, errorNote, referenceTo } from '../events.js';
 import { GoRegexpWorker } from '../../storage/apimachinery/go-regexp/worker.js';
 import { helmSecretRefs, helmTemplateArgs, parseHelmOutput } from './helm.js';
 import { getOwn, isPlainObject } from './plain-data.js';
-import { forceNamespace, RenderError, renderManifests, substituteInValues, validateParameters } from './render.js';
+import { forceNamespace, RenderError, renderManifests, substituteInValues, templateNotFoundMessage, validateParameters } from './render.js';
 import type { Template, TemplateInstance } from './types.js';
 import { TEMPLATE_INSTANCE_NO_OWNER_ANNOTATION } from './types.js';
 
@@ -237,7 +237,7 @@ export class TemplateInstanceController {
   private async deploy(ti: TemplateInstance, namespace: string): Promise<void> {
     const template = this.source.template(ti.spec.template) ?? await this.source.liveTemplate(ti.spec.template);
     if (ti.status?.status === 'Deployed' && (!ti.spec.sync || ti.status.templateResourceVersion === template?.metadata.resourceVersion)) return;
-    if (!template) return this.fail(ti, 'TemplateNotFound', `The specified template '${ti.spec.template}' couldn't be found.`);
+    if (!template) return this.fail(ti, 'TemplateNotFound', templateNotFoundMessage(ti.spec.template));
 
     const ns = this.source.namespace(namespace);
     const accountName = ns?.metadata.labels?.['kiosk.sh/account'];

@@ -169,7 +169,7 @@ export function resolvePredefined(name: string, instance: TemplateInstance, cont
  * The lookup behind every `${X}`: predefined parameters, then the instance's parameters, then the
  * Template's declared ones (a declared parameter without a default is ''), else `${X}` is left as it is.
  */
-export function variableResolver(template: Template, instance: TemplateInstance, context: RenderContext): ReplaceVarFn {
+function variableResolver(template: Template, instance: TemplateInstance, context: RenderContext): ReplaceVarFn {
   return (name) => {
     const predefined = resolvePredefined(name, instance, context);
     if (predefined !== undefined) return predefined;
@@ -179,11 +179,6 @@ export function variableResolver(template: Template, instance: TemplateInstance,
     if (declared) return declared.value ?? '';
     return `\${${name}}`;
   };
-}
-
-/** replaceVariable: one string value after substitution (typed for a `${{X}}` value). Throws plain Errors. */
-export function replaceVariable(value: string, template: Template, instance: TemplateInstance, context: RenderContext): unknown {
-  return parseString(value, variableResolver(template, instance, context));
 }
 
 // ---------------------------------------------------------------------------------------------------------

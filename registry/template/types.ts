@@ -135,6 +135,3 @@ export type TemplateFailureReason =
 /** On a TemplateInstance: set no owner references on the deployed objects. */
 export const TEMPLATE_INSTANCE_NO_OWNER_ANNOTATION = 'templateinstance.config.kiosk.sh/no-owner';
 
-/** True for Kiosk's Pending ('' or unset) and the 'Pending' synonym. */
-export const isPending = (status: TemplateInstanceStatus | undefined): boolean =>
-  !status?.status || status.status === 'Pending';

@@ -3,6 +3,9 @@
  * (k8s.io/apimachinery/pkg/api/errors), so clients and kubectl print exactly what they print for
  * built-in resources.
  */
+import type { FieldError } from './field-errors.js';
+import type { GroupResource } from './group-version.js';
+
 export interface StatusCause {
   reason?: string;
   message?: string;
@@ -27,12 +30,6 @@ export interface Status {
   reason: string;
   details?: StatusDetails;
   code: number;
-}
-
-/** A group and resource, as in `spaces.tenancy.kiosk.sh`. */
-export interface GroupResource {
-  group: string;
-  resource: string;
 }
 
 const qualified = (gr: GroupResource) => (gr.group ? `${gr.resource}.${gr.group}` : gr.resource);
@@ -106,17 +103,17 @@ export function tooManyRequests(message: string, retryAfterSeconds: number): Sta
   return new StatusError(429, 'TooManyRequests', message, { retryAfterSeconds }, retryAfterSeconds);
 }
 
-export function serviceUnavailable(message: string): StatusError {
-  return new StatusError(503, 'ServiceUnavailable', message);
-}
-
 export function internal(err: unknown): StatusError {
   const message = err instanceof Error ? err.message : String(err);
   return new StatusError(500, 'InternalError', `Internal error occurred: ${message}`, { causes: [{ message }] });
 }
 
-/** 422 with one cause per field error, in apimachinery's `<Kind> "<name>" is invalid: <field>: <detail>, ...` form. */
-export function invalid(kind: string, group: string, name: string, causes: Array<{ field: string; type: string; detail: string }>): StatusError {
+/**
+ * 422 with one cause per field error, in apimachinery's `<Kind> "<name>" is invalid: <field>: <detail>, ...` form.
+ * A cause relayed from kube-apiserver's own 422 keeps whatever reason it carried, hence `type: string`.
+ */
+export function invalid(kind: string, group: string, name: string,
+  causes: ReadonlyArray<Omit<FieldError, 'type'> & { type: string }>): StatusError {
   const summary = causes.map((c) => `${c.field}: ${c.detail}`).join(', ');
   const message = `${kind}${group ? `.${group}` : ''} "${name}" is invalid: ${causes.length > 1 ? `[${summary}]` : summary}`;
   return new StatusError(422, 'Invalid', message, {

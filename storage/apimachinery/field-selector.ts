@@ -4,7 +4,7 @@
  * `kubectl wait` depend on `metadata.name=<n>` working, and kubectl users on the exact 400 texts.
  */
 import { badRequest } from './errors.js';
-import { goQuote } from './validation.js';
+import { goQuote } from './go-quote.js';
 
 /** `=` and `==` are the same test; upstream keeps only Equals in Requirements(), so do we. */
 export type FieldOperator = '=' | '!=';
@@ -150,12 +150,4 @@ function selectorOf(requirements: FieldRequirement[]): FieldSelector {
     },
     toString: () => terms.map((r) => `${r.field}${r.operator}${escapeFieldValue(r.value)}`).join(','),
   });
-}
-
-/**
- * The terms as SubjectAccessReview's `resourceAttributes.fieldSelector.requirements`, converted as
- * kube-apiserver's webhook authorizer does (`=` → In, `!=` → NotIn, one value each).
- */
-export function fieldRequirementsForAuthorization(selector: FieldSelector): Array<{ key: string; operator: 'In' | 'NotIn'; values: string[] }> {
-  return selector.requirements.map((r) => ({ key: r.field, operator: r.operator === '=' ? 'In' : 'NotIn', values: [r.value] }));
 }

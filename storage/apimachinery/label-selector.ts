@@ -5,7 +5,9 @@
  */
 import { jsonOrNull } from './canonical-json.js';
 import { badRequest } from './errors.js';
-import { aggregate, fieldInvalid, goQuote, isQualifiedName, isValidLabelValue } from './validation.js';
+import { aggregate, fieldInvalid } from './field-errors.js';
+import { goQuote } from './go-quote.js';
+import { isQualifiedName, isValidLabelValue } from './validation.js';
 
 /** selection.Operator values, spelled as upstream spells them. */
 export type LabelOperator = 'in' | 'notin' | '=' | '==' | '!=' | 'exists' | '!' | 'gt' | 'lt';
@@ -396,25 +398,4 @@ export function labelSelectorAsSelector(selector: MetaLabelSelector | null | und
     throw err;
   }
   return selectorOf(requirements);
-}
-
-/**
- * The requirements as SubjectAccessReview's `resourceAttributes.labelSelector.requirements`, converted
- * as kube-apiserver's webhook authorizer does: `=`/`==`/`in` → In, `!=`/`notin` → NotIn; Gt/Lt cannot
- * be expressed and are dropped (requirements are AND-ed, so the check only gets broader).
- */
-export function labelRequirementsForAuthorization(selector: LabelSelector): MetaLabelSelectorRequirement[] {
-  const out: MetaLabelSelectorRequirement[] = [];
-  for (const r of selector.requirements) {
-    let operator: MetaLabelSelectorRequirement['operator'];
-    switch (r.operator) {
-      case '=': case '==': case 'in': operator = 'In'; break;
-      case '!=': case 'notin': operator = 'NotIn'; break;
-      case 'exists': operator = 'Exists'; break;
-      case '!': operator = 'DoesNotExist'; break;
-      default: continue;
-    }
-    out.push({ key: r.key, operator, ...(r.values.length ? { values: [...r.values] } : {}) });
-  }
-  return out;
 }

@@ -1,14 +1,12 @@
 /**
  * Object names and metadata on create, worded as k8s.io/apimachinery's api/validation (objectmeta.go,
- * generic.go) and apiserver's storage/names (generate.go): the errors come back as field errors in the
- * `{field, type, detail}` shape `invalid()` turns into a 422.
+ * generic.go): the errors come back as field errors in the `{field, type, detail}` shape `invalid()` turns
+ * into a 422. Names made from generateName are in generate-name.ts.
  */
-import { randomInt } from 'node:crypto';
 import { jsonOrNull } from './canonical-json.js';
-import type { FieldError } from './validation.js';
-import {
-  fieldError, isDNS1123Label, isDNS1123Subdomain, isQualifiedName, isValidLabelValue, uniqueFieldErrors,
-} from './validation.js';
+import type { FieldError } from './field-errors.js';
+import { fieldError, uniqueFieldErrors } from './field-errors.js';
+import { isDNS1123Label, isDNS1123Subdomain, isQualifiedName, isValidLabelValue } from './validation.js';
 
 /** A name validator as upstream's ValidateNameFunc: the problems with `name`, empty when valid. */
 export type NameValidator = (name: string, prefix?: boolean) => string[];
@@ -27,26 +25,8 @@ export const validateNamespaceName: NameValidator = (name, prefix = false) => is
 /** NameIsDNSSubdomain, the rule of most kinds (and of custom resources): a DNS-1123 subdomain of at most 253 characters. */
 export const validateSubdomainName: NameValidator = (name, prefix = false) => isDNS1123Subdomain(prefix ? maskTrailingDash(name) : name);
 
-/** utilrand's alphabet: no vowels (no words), no confusable 0/1/3. */
-export const GENERATED_NAME_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
-const RANDOM_LENGTH = 5;
-/** names.MaxGeneratedNameLength: 63 - 5, so that a generated namespace name is still a valid label. */
-export const MAX_GENERATED_NAME_PREFIX = 63 - RANDOM_LENGTH;
-
-/**
- * SimpleNameGenerator.GenerateName: the prefix cut to 58 bytes, then 5 random characters from
- * `bcdfghjklmnpqrstvwxz2456789`. `random(n)` returns an integer in [0, n).
- */
-export function generateName(prefix: string, random: (n: number) => number = (n) => randomInt(n)): string {
-  const bytes = Buffer.from(prefix, 'utf8');
-  const base = bytes.length > MAX_GENERATED_NAME_PREFIX ? bytes.subarray(0, MAX_GENERATED_NAME_PREFIX).toString('utf8') : prefix;
-  let suffix = '';
-  for (let i = 0; i < RANDOM_LENGTH; i++) suffix += GENERATED_NAME_ALPHABET[random(GENERATED_NAME_ALPHABET.length)] ?? '';
-  return `${base}${suffix}`;
-}
-
 /** TotalAnnotationSizeLimitB: 256 KiB of keys and values together. */
-export const TOTAL_ANNOTATION_SIZE_LIMIT = 256 * 1024;
+const TOTAL_ANNOTATION_SIZE_LIMIT = 256 * 1024;
 
 /** The metadata fields create validation reads. */
 export interface MetaForValidation {
@@ -90,7 +70,7 @@ export function validateAnnotations(annotations: Record<string, string> | undefi
 }
 
 /** ValidateFinalizers: each a qualified name, and never both `orphan` and `foregroundDeletion`. */
-export function validateFinalizers(finalizers: string[] | undefined, field = 'metadata.finalizers'): FieldError[] {
+function validateFinalizers(finalizers: string[] | undefined, field = 'metadata.finalizers'): FieldError[] {
   const errs: FieldError[] = [];
   for (const f of finalizers ?? []) {
     for (const msg of isQualifiedName(f)) errs.push(fieldError.invalid(field, f, msg));

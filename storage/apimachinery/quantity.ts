@@ -386,11 +386,6 @@ export function newQuantity(value: bigint | number, format: QuantityFormat = 'De
   return make(BigInt(value), 0, format);
 }
 
-/** resource.NewMilliQuantity(value, format). */
-export function newMilliQuantity(value: bigint | number, format: QuantityFormat = 'DecimalSI'): Quantity {
-  return make(BigInt(value), -3, format);
-}
-
 /** The zero quantity (`resource.Quantity{Format: DecimalSI}`), printed as `0`. */
 export const ZERO: Quantity = make(0n, 0, 'DecimalSI');
 
@@ -460,7 +455,7 @@ export function roundUp(q: Quantity, scale = 0): { quantity: Quantity; exact: bo
  * Quantity.ScaledValue(scale): ceil(q / 10^scale) rounded away from zero, or undefined where upstream's
  * int64 would overflow.
  */
-export function scaledValue(q: Quantity, scale: number): bigint | undefined {
+function scaledValue(q: Quantity, scale: number): bigint | undefined {
   if (isZero(q)) return 0n;
   const diff = q.exponent - scale;
   let v: bigint;
@@ -471,11 +466,6 @@ export function scaledValue(q: Quantity, scale: number): bigint | undefined {
     v = divRoundAway(q.coefficient, -diff);
   }
   return v < MIN_INT64 || v > MAX_INT64 ? undefined : v;
-}
-
-/** Quantity.MilliValue(), or undefined where upstream's int64 would overflow. */
-export function milliValue(q: Quantity): bigint | undefined {
-  return scaledValue(q, -3);
 }
 
 /** Quantity.Value(), or undefined where upstream's int64 would overflow. */

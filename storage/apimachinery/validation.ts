@@ -1,8 +1,7 @@
 /**
- * Label key and value rules, and the Go message formatting around them, worded exactly as
- * k8s.io/apimachinery/pkg/api/validate/content (kube.go, dns.go, errors.go) and
- * pkg/util/validation/field (errors.go): selectors echo these messages back to kubectl, and later
- * object validation can reuse them for metadata.labels.
+ * Label key and value rules and DNS-1123 names, worded exactly as k8s.io/apimachinery/pkg/api/validate/content
+ * (kube.go, dns.go, errors.go): selectors echo these messages back to kubectl, and object validation reuses
+ * them for metadata.name and metadata.labels. The field.Error around them is in field-errors.ts.
  */
 
 const LABEL_KEY_MAX_LENGTH = 63;
@@ -52,7 +51,7 @@ const dns1123SubdomainRegexp = {
 const byteLength = (s: string) => Buffer.byteLength(s, 'utf8');
 
 /** content.MaxLenError. */
-export const maxLenError = (length: number) => `must be no more than ${length} bytes`;
+export const maxLenError = (length: number) => `must be no more than ${String(length)} bytes`;
 
 /** content.RegexError, including its odd `'a',  or 'b', ` punctuation, which kubectl users see verbatim. */
 export function regexError(msg: string, re: string, ...examples: string[]): string {
@@ -105,55 +104,6 @@ export function isValidLabelValue(value: string): string[] {
   if (!labelValueRegexp.test(value)) errs.push(regexError(labelValueErrMsg, labelValueFmt, 'MyValue', 'my_value', '12345'));
   return errs;
 }
-
-const goEscapes: Record<string, string> = {
-  '"': '\\"', '\\': '\\\\', '\x07': '\\a', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\v': '\\v',
-};
-
-// unicode.IsPrint: letters, marks, numbers, punctuation, symbols and the ASCII space; every other space,
-// control, format, private-use or unassigned rune is not printable.
-const goPrintable = /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]$/u;
-
-/** Go's unicode.IsPrint for one code point (a string of one character). */
-export function isGoPrintable(ch: string): boolean {
-  return goPrintable.test(ch);
-}
-
-/**
- * Go's `%q` (strconv.Quote) for the strings our messages echo back: printable Unicode stays as is, the rest
- * is escaped as `\x..` (below U+0080), `\u....` or `\U........`.
- */
-export function goQuote(s: string): string {
-  // Printable ASCII other than `"` and `\` stays as is: most texts need no per-character work.
-  if (/^[\x20\x21\x23-\x5b\x5d-\x7e]*$/.test(s)) return `"${s}"`;
-  let out = '"';
-  for (const ch of s) {
-    const code = ch.codePointAt(0) ?? 0;
-    const escaped = goEscapes[ch];
-    if (escaped !== undefined) out += escaped;
-    else if (code < 0x20 || code === 0x7f) out += `\\x${code.toString(16).padStart(2, '0')}`;
-    else if (isGoPrintable(ch)) out += ch;
-    else if (code < 0x10000) out += `\\u${code.toString(16).padStart(4, '0')}`;
-    else out += `\\U${code.toString(16).padStart(8, '0')}`;
-  }
-  return `${out}"`;
-}
-
-/**
- * field.Invalid(path, value, detail).Error(): strings are `%q`-quoted, anything else is JSON, as
- * field.Error.ErrorBody prints it. A nil *field.Path prints as `<nil>`, which selector messages show.
- */
-export function fieldInvalid(path: string, value: unknown, detail: string): string {
-  const shown = typeof value === 'string' ? goQuote(value) : JSON.stringify(value === undefined ? null : value);
-  return `${path}: Invalid value: ${shown}${detail ? `: ${detail}` : ''}`;
-}
-
-/** utilerrors.Aggregate.Error() over field.ErrorList.ToAggregate(): de-duplicated, `[a, b]` when more than one. */
-export function aggregate(messages: string[]): string {
-  const unique = [...new Set(messages)];
-  return unique.length === 1 ? (unique[0] ?? '') : `[${unique.join(', ')}]`;
-}
-
 const DNS1123_LABEL_MAX_LENGTH = 63;
 const dns1123LabelErrMsg = "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character";
 
@@ -169,65 +119,4 @@ export function isDNS1123Label(value: string): string[] {
     else errs.push(regexError(dns1123LabelErrMsg, dns1123LabelFmt, 'my-name', '123-abc'));
   }
   return errs;
-}
-
-/** field.ErrorType: the `reason` of a StatusCause. */
-export type FieldErrorType = 'FieldValueRequired' | 'FieldValueInvalid' | 'FieldValueNotSupported' | 'FieldValueForbidden'
-  | 'FieldValueDuplicate' | 'FieldValueTooLong' | 'FieldValueTooMany' | 'FieldValueNotFound' | 'FieldValueTypeInvalid' | 'InternalError';
-
-/**
- * One field.Error: `detail` is ErrorBody() (the type string, the value and the detail, without the field), the
- * shape `invalid()` in registry/errors.ts turns into causes and the `<field>: <detail>` summary.
- */
-export interface FieldError {
-  field: string;
-  type: FieldErrorType;
-  detail: string;
-}
-
-/**
- * How field.Error.ErrorBody prints a bad value: strings `%q`, numbers and booleans plain, nil as `null`, and
- * anything else (slices, maps, structs) as JSON, so a []string prints as `["x"]`.
- */
-export function goValue(value: unknown): string {
-  if (typeof value === 'string') return goQuote(value);
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  return JSON.stringify(value === undefined ? null : value);
-}
-
-const withDetail = (body: string, detail: string) => (detail ? `${body}: ${detail}` : body);
-
-/** Constructors named like k8s.io/apimachinery/pkg/util/validation/field's. */
-export const fieldError = {
-  required: (field: string, detail: string): FieldError => ({ field, type: 'FieldValueRequired', detail: withDetail('Required value', detail) }),
-  forbidden: (field: string, detail: string): FieldError => ({ field, type: 'FieldValueForbidden', detail: withDetail('Forbidden', detail) }),
-  invalid: (field: string, value: unknown, detail: string): FieldError =>
-    ({ field, type: 'FieldValueInvalid', detail: withDetail(`Invalid value: ${goValue(value)}`, detail) }),
-  duplicate: (field: string, value: unknown): FieldError => ({ field, type: 'FieldValueDuplicate', detail: `Duplicate value: ${goValue(value)}` }),
-  notFound: (field: string, value: unknown): FieldError => ({ field, type: 'FieldValueNotFound', detail: `Not found: ${goValue(value)}` }),
-  /** The supported values are `%q`-quoted and joined with `, `, in the order given. */
-  notSupported: (field: string, value: unknown, supported: string[]): FieldError => ({
-    field, type: 'FieldValueNotSupported',
-    detail: withDetail(`Unsupported value: ${goValue(value)}`, supported.length ? `supported values: ${supported.map(goQuote).join(', ')}` : ''),
-  }),
-  /** The value is never printed; a negative maximum prints as `value is too long`. */
-  tooLong: (field: string, maxBytes: number): FieldError => ({
-    field, type: 'FieldValueTooLong',
-    detail: `Too long: ${maxBytes >= 0 ? `may not be more than ${maxBytes} ${maxBytes === 1 ? 'byte' : 'bytes'}` : 'value is too long'}`,
-  }),
-  internal: (field: string, detail: string): FieldError => ({ field, type: 'InternalError', detail: `Internal error: ${detail}` }),
-};
-
-/** field.Error.Error(): `<field>: <body>`. */
-export const fieldErrorString = (e: FieldError): string => `${e.field}: ${e.detail}`;
-
-/** field.ErrorList.ToAggregate()'s de-duplication (by the whole `<field>: <body>` text), keeping the first. */
-export function uniqueFieldErrors(errors: FieldError[]): FieldError[] {
-  const seen = new Set<string>();
-  return errors.filter((e) => {
-    const key = fieldErrorString(e);
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
 }

@@ -8,7 +8,7 @@
  */
 import { dump, FAILSAFE_SCHEMA, loadAll, Type } from 'js-yaml';
 import { jsonOrNull } from './canonical-json.js';
-import { goQuote } from './validation.js';
+import { goQuote } from './go-quote.js';
 
 type Plain = { tag: 'null'; value: null } | { tag: 'bool'; value: boolean } | { tag: 'int' | 'float'; value: number };
 
@@ -121,7 +121,7 @@ interface YamlException { reason?: string; message?: string; mark?: { line?: num
 
 /**
  * The deepest nesting of sequences and mappings a document may have. go-yaml allows 10000 (`exceeded max
- * depth of 10000`); V8 cannot serialise what deep (see MAX_JSON_DEPTH in registry/write/decode.ts, the same
+ * depth of 10000`); V8 cannot serialise what deep (see MAX_JSON_DEPTH in go-json.ts, the same
  * bound for JSON bodies), so documents are refused with go-yaml's words at 1000.
  */
 export const MAX_NESTING_DEPTH = 1000;

@@ -24,8 +24,8 @@ interface ConfigMap extends KubeObject {
   data?: Record<string, string>;
 }
 
-export const AUTHENTICATION_CONFIGMAP_NAMESPACE = 'kube-system';
-export const AUTHENTICATION_CONFIGMAP_NAME = 'extension-apiserver-authentication';
+const AUTHENTICATION_CONFIGMAP_NAMESPACE = 'kube-system';
+const AUTHENTICATION_CONFIGMAP_NAME = 'extension-apiserver-authentication';
 
 /** The header keys hold JSON arrays serialized as strings; an empty or missing value means "not set". */
 function stringList(value: string | undefined): string[] {

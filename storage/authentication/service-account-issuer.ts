@@ -30,7 +30,7 @@ export interface ServiceAccountIssuerOptions {
   minFetchIntervalMs: number;
 }
 
-export const defaultServiceAccountIssuerOptions: ServiceAccountIssuerOptions = { refreshIntervalMs: 5 * 60_000, minFetchIntervalMs: 1_000 };
+const defaultServiceAccountIssuerOptions: ServiceAccountIssuerOptions = { refreshIntervalMs: 5 * 60_000, minFetchIntervalMs: 1_000 };
 
 interface OpenIdConfiguration {
   issuer?: unknown;

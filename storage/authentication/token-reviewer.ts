@@ -20,7 +20,7 @@ export interface TokenReviewerOptions {
   maxBytes: number;
 }
 
-export const defaultTokenReviewerOptions: TokenReviewerOptions = { ttlMs: 10_000, maxBytes: 16 * 1024 * 1024 };
+const defaultTokenReviewerOptions: TokenReviewerOptions = { ttlMs: 10_000, maxBytes: 16 * 1024 * 1024 };
 
 /** The most of a rejection's error text kept in a cached outcome. */
 const MAX_ERROR_CHARS = 1024;

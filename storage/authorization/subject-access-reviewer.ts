@@ -31,7 +31,7 @@ export interface SubjectAccessReviewerOptions {
   anonymousMaxBytes: number;
 }
 
-export const defaultSubjectAccessReviewerOptions: SubjectAccessReviewerOptions = {
+const defaultSubjectAccessReviewerOptions: SubjectAccessReviewerOptions = {
   ttlMs: 5_000,
   maxBytes: 16 * 1024 * 1024,
   anonymousMaxBytes: 1024 * 1024,

@@ -29,7 +29,7 @@ export interface EventRecord {
 }
 
 /** The controller name every Event carries (a qualified name, as kube-apiserver validates it). */
-export const REPORTING_CONTROLLER = 'kiosk.sh/kiosk';
+const REPORTING_CONTROLLER = 'kiosk.sh/kiosk';
 
 export interface EventRecorderOptions {
   reportingController?: string;

@@ -1,26 +1,13 @@
 import type { KubeClient, WatchEvent } from '../client.js';
 import { KubeApiError } from '../client.js';
 import type { Logger } from '../logger.js';
+import type { ObjectMeta } from '../apimachinery/object-meta.js';
 
-export interface ObjectMeta {
-  name: string;
-  namespace?: string;
-  uid?: string;
-  resourceVersion?: string;
-  generation?: number;
-  creationTimestamp?: string;
-  deletionTimestamp?: string;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-  ownerReferences?: Array<Record<string, unknown>>;
-  finalizers?: string[];
-  [key: string]: unknown;
-}
-
+/** Any object kube-apiserver lists or watches: it always has a name (and a namespace, if namespaced). */
 export interface KubeObject {
   apiVersion?: string;
   kind?: string;
-  metadata: ObjectMeta;
+  metadata: ObjectMeta & { name: string };
 }
 
 export interface InformerHandlers<T> {
@@ -60,7 +47,7 @@ const key = (o: KubeObject) => (o.metadata.namespace ? `${o.metadata.namespace}/
  * the events kube-apiserver replays from the last seen resourceVersion arrive in the first moments of the
  * new stream, and reads that must not miss them (see isCurrent) go to kube-apiserver meanwhile.
  */
-export const RECOVERY_WINDOW_MS = 10_000;
+const RECOVERY_WINDOW_MS = 10_000;
 
 /** A read waiting for this informer cuts its retry back-off short, but at most this often. */
 const MIN_KICKED_RETRY_MS = 500;
@@ -279,7 +266,7 @@ export class Informer<T extends KubeObject> {
     // A server-side timeout between 5 and 10 minutes spreads re-watches of many informers apart.
     const timeoutSeconds = 300 + Math.floor(Math.random() * 300);
     let expired: KubeApiError | undefined;
-    await this.client.watch(this.options.path, {
+    await this.client.watch<T>(this.options.path, {
       resourceVersion: this.resourceVersion,
       allowWatchBookmarks: true,
       timeoutSeconds,
@@ -293,13 +280,13 @@ export class Informer<T extends KubeObject> {
   }
 
   /** Applies one watch event to the store; returns an error for an ERROR event (410 means relist). */
-  private apply(event: WatchEvent): KubeApiError | undefined {
+  private apply(event: WatchEvent<T>): KubeApiError | undefined {
     this.stats.events++;
     if (event.type === 'ERROR') {
-      const status = event.object as { code?: number; message?: string; reason?: string };
+      const status = event.object;
       return new KubeApiError(status.code ?? 500, status, `watch ${this.options.path}: ${status.message ?? 'error event'}`);
     }
-    const obj = slim(event.object as unknown as T);
+    const obj = slim(event.object);
     const rv = obj.metadata?.resourceVersion;
     if (rv) this.resourceVersion = rv;
     if (event.type === 'BOOKMARK') return undefined;

@@ -1,12 +1,8 @@
+import type { GroupResource } from '../apimachinery/group-version.js';
 import type { KubeClient } from '../client.js';
 import type { Logger } from '../logger.js';
 import type { InformerHandlers, KubeObject } from './informer.js';
 import { Informer } from './informer.js';
-
-export interface GroupResource {
-  group: string;
-  resource: string;
-}
 
 const keyOf = (gr: GroupResource) => `${gr.resource}.${gr.group}`;
 

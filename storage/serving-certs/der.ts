@@ -35,7 +35,7 @@ export function encodeLength(length: number): Buffer {
 }
 
 /** One TLV with an already-complete identifier octet. */
-export function tlv(tag: number, content: Buffer): Buffer {
+function tlv(tag: number, content: Buffer): Buffer {
   if (!Number.isInteger(tag) || tag < 0 || tag > 0xff || (tag & 0x1f) === 0x1f) {
     throw new RangeError(`der: unsupported tag 0x${tag.toString(16)}`);
   }
@@ -103,12 +103,6 @@ export function utf8String(value: string): Buffer {
   return tlv(TAG.utf8String, Buffer.from(value, 'utf8'));
 }
 
-/** PrintableString has a small alphabet (X.680 41.4); refuse rather than write an invalid certificate. */
-export function printableString(value: string): Buffer {
-  if (!/^[A-Za-z0-9 '()+,\-./:=?]*$/.test(value)) throw new RangeError(`der: '${value}' is not a PrintableString`);
-  return tlv(TAG.printableString, Buffer.from(value, 'latin1'));
-}
-
 /** IA5String is 7-bit ASCII; dNSName entries of a subjectAltName use it. */
 export function ia5String(value: string): Buffer {
   // eslint-disable-next-line no-control-regex
@@ -119,14 +113,14 @@ export function ia5String(value: string): Buffer {
 const pad = (n: number, width = 2) => String(n).padStart(width, '0');
 
 /** YYMMDDHHMMSSZ. Seconds are always present and fractions never are (RFC 5280 4.1.2.5.1). */
-export function utcTime(date: Date): Buffer {
+function utcTime(date: Date): Buffer {
   const year = date.getUTCFullYear();
   if (year < 1950 || year > 2049) throw new RangeError(`der: UTCTime cannot hold year ${year}`);
   return tlv(TAG.utcTime, Buffer.from(`${pad(year % 100)}${timeOfYear(date)}Z`, 'ascii'));
 }
 
 /** YYYYMMDDHHMMSSZ, without fractional seconds (RFC 5280 4.1.2.5.2). */
-export function generalizedTime(date: Date): Buffer {
+function generalizedTime(date: Date): Buffer {
   const year = date.getUTCFullYear();
   if (year < 0 || year > 9999) throw new RangeError(`der: GeneralizedTime cannot hold year ${year}`);
   return tlv(TAG.generalizedTime, Buffer.from(`${pad(year, 4)}${timeOfYear(date)}Z`, 'ascii'));
@@ -176,10 +170,6 @@ export function octetString(bytes: Buffer): Buffer {
 /** DER allows only 0xff for TRUE (X.690 11.1). */
 export function boolean(value: boolean): Buffer {
   return tlv(TAG.boolean, Buffer.from([value ? 0xff : 0x00]));
-}
-
-export function nullValue(): Buffer {
-  return tlv(TAG.null, Buffer.alloc(0));
 }
 
 /** [n] EXPLICIT: a constructed context-specific wrapper around one complete element, e.g. version [0], extensions [3]. */

@@ -2,8 +2,8 @@ import type { KubeObject } from '../informers/informer.js';
 import type { UserInfo } from '../user-info.js';
 import type { AccessIndex, UserView } from './access-index.js';
 import type { CollectionName } from './history.js';
-import type { WatchOptions, WatchStart } from './watch-hub.js';
-import { openWatch } from './watch-hub.js';
+import type { WatchOptions, WatchStart } from './user-watch.js';
+import { openWatch } from './user-watch.js';
 import type { ReadConsistency } from './read-consistency.js';
 
 /**

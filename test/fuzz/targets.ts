@@ -9,7 +9,6 @@ import fc from 'fast-check';
 import { parseListOptions } from '../../apiserver/handlers/list-options.js';
 import { validateConfigAccount } from '../../registry/account/admission.js';
 import { configToTenancyAccount } from '../../registry/account/convert.js';
-import type { Account } from '../../registry/account/types.js';
 import { validateAccount } from '../../registry/account/validation.js';
 import type { AdmissionDecision, AdmissionRequest } from '../../registry/admission.js';
 import type { QuotaLedger } from '../../registry/accountquota/admission.js';
@@ -24,7 +23,9 @@ import { decodeObject, unknownFields } from '../../apiserver/request/decode.js';
 import { validateNamespaceName, validateObjectMetaForCreate, validateSubdomainName } from '../../storage/apimachinery/meta-validation.js';
 import type { Query } from '../../apiserver/request/options.js';
 import { parseCreateOptions, parseDeleteOptions, parsePatchOptions, parseUpdateOptions } from '../../apiserver/request/options.js';
-import { applyJsonPatch, applyMergePatch, decodeJsonPatch, decodeMergePatch, goJsonMarshal, patchContentType, patchStrictError } from '../../apiserver/request/patch.js';
+import { applyJsonPatch, applyMergePatch } from '../../apiserver/request/apply-patch.js';
+import { decodeJsonPatch, decodeMergePatch, patchContentType, patchStrictError } from '../../apiserver/request/patch.js';
+import { goJsonMarshal } from '../../storage/apimachinery/go-json.js';
 import type { FuzzContext } from './arbitraries.js';
 import { YAML_SPECIALS } from './payload.js';
 import {
@@ -70,7 +71,7 @@ function bodyTarget(kind: 'Space' | 'Account'): Target {
       // What the create handler runs next (apiserver/handlers/write.ts), and the Account rules.
       const meta = (decoded.object.metadata ?? {}) as Record<string, unknown>;
       validateObjectMetaForCreate(meta, { nameValidator: kind === 'Space' ? validateNamespaceName : validateSubdomainName });
-      if (kind === 'Account') validateAccount(decoded.object as unknown as Account);
+      if (kind === 'Account') validateAccount(decoded.object);
     },
   };
 }

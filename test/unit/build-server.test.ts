@@ -18,7 +18,7 @@ class RecordingClient extends KubeClient {
     this.calls.push(`${method} ${path}`);
     return Promise.reject(new Error('no cluster in this test'));
   }
-  override watch(path: string, _query: RequestParams['query'], _onEvent: (event: WatchEvent) => void): Promise<void> {
+  override watch<T>(path: string, _query: RequestParams['query'], _onEvent: (event: WatchEvent<T>) => void): Promise<void> {
     this.calls.push(`WATCH ${path}`);
     return Promise.reject(new Error('no cluster in this test'));
   }

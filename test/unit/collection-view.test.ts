@@ -14,7 +14,7 @@ import type { UserView } from '../../storage/visibility/access-index.js';
 import type { VisibilitySource } from '../../registry/collection-view.js';
 import { GrantCounter } from '../../storage/visibility/grants.js';
 import type { CollectionName } from '../../storage/visibility/history.js';
-import type { WatchOptions, WatchStart } from '../../storage/visibility/watch-hub.js';
+import type { WatchOptions, WatchStart } from '../../storage/visibility/user-watch.js';
 import type { ReadConsistency } from '../../storage/visibility/read-consistency.js';
 
 const object = (name: string, rv: number, labels?: Record<string, string>): KubeObject => ({

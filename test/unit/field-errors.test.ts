@@ -1,7 +1,7 @@
 import { invalid } from '../../storage/apimachinery/errors.js';
-import {
-  fieldError, fieldErrorString, goQuote, goValue, isDNS1123Label, isGoPrintable, uniqueFieldErrors,
-} from '../../storage/apimachinery/validation.js';
+import { fieldError, fieldErrorString, goValue, uniqueFieldErrors } from '../../storage/apimachinery/field-errors.js';
+import { goQuote, isGoPrintable } from '../../storage/apimachinery/go-quote.js';
+import { isDNS1123Label } from '../../storage/apimachinery/validation.js';
 
 describe('goQuote (strconv.Quote)', () => {
   it.each([

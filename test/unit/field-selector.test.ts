@@ -1,5 +1,5 @@
 import {
-  MAX_FIELD_SELECTOR_LENGTH, OBJECT_META_FIELDS, escapeFieldValue, fieldRequirementsForAuthorization, parseFieldSelector,
+  MAX_FIELD_SELECTOR_LENGTH, OBJECT_META_FIELDS, escapeFieldValue, parseFieldSelector,
 } from '../../storage/apimachinery/field-selector.js';
 
 const parse = (text: string) => parseFieldSelector(text, OBJECT_META_FIELDS);
@@ -106,15 +106,6 @@ describe('escaping and printing', () => {
 
   it('prints the canonical form', () => {
     expect(parse('metadata.namespace==a\\,b,metadata.name!=c').toString()).toBe('metadata.name!=c,metadata.namespace=a\\,b');
-  });
-});
-
-describe('fieldRequirementsForAuthorization', () => {
-  it('converts = to In and != to NotIn', () => {
-    expect(fieldRequirementsForAuthorization(parse('metadata.name=x,metadata.namespace!=y'))).toEqual([
-      { key: 'metadata.name', operator: 'In', values: ['x'] },
-      { key: 'metadata.namespace', operator: 'NotIn', values: ['y'] },
-    ]);
   });
 });
 

@@ -1,6 +1,6 @@
 import { StatusError } from '../../storage/apimachinery/errors.js';
 import {
-  MAX_SELECTOR_LENGTH, everything, labelRequirementsForAuthorization, labelSelectorAsSelector, nothing, parseLabelSelector,
+  MAX_SELECTOR_LENGTH, labelSelectorAsSelector, parseLabelSelector,
 } from '../../storage/apimachinery/label-selector.js';
 import type { MetaLabelSelector } from '../../storage/apimachinery/label-selector.js';
 
@@ -199,26 +199,6 @@ describe('labelSelectorAsSelector (metav1.LabelSelector)', () => {
   ])('%j → 400 %j', (selector, message) => {
     // eslint-disable-next-line @typescript-eslint/no-unsafe-argument -- jest types its asymmetric matchers as any
     expect(() => labelSelectorAsSelector(selector)).toThrow(expect.objectContaining({ code: 400, reason: 'BadRequest', message }));
-  });
-});
-
-describe('labelRequirementsForAuthorization', () => {
-  it('converts as the webhook authorizer does and drops Gt/Lt', () => {
-    const selector = parseLabelSelector('a=1,b==2,c in (x,y),d!=3,e notin (z),f,!g,h>4');
-    expect(labelRequirementsForAuthorization(selector)).toEqual([
-      { key: 'a', operator: 'In', values: ['1'] },
-      { key: 'b', operator: 'In', values: ['2'] },
-      { key: 'c', operator: 'In', values: ['x', 'y'] },
-      { key: 'd', operator: 'NotIn', values: ['3'] },
-      { key: 'e', operator: 'NotIn', values: ['z'] },
-      { key: 'f', operator: 'Exists' },
-      { key: 'g', operator: 'DoesNotExist' },
-    ]);
-  });
-
-  it('is empty for the empty selector', () => {
-    expect(labelRequirementsForAuthorization(everything)).toEqual([]);
-    expect(labelRequirementsForAuthorization(nothing)).toEqual([]);
   });
 });
 

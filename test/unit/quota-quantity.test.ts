@@ -1,6 +1,6 @@
 import {
-  ERR_FORMAT_WRONG, ERR_NUMERIC, ERR_SUFFIX, ZERO, add, cmp, equal, format, isNegative, isZero, max, milliValue, neg,
-  newMilliQuantity, newQuantity, parseQuantity, roundUp, sign, sub, toQuantity, upstreamMilliValue, value,
+  ERR_FORMAT_WRONG, ERR_NUMERIC, ERR_SUFFIX, ZERO, add, cmp, equal, format, isNegative, isZero, max, neg,
+  newQuantity, parseQuantity, roundUp, sign, sub, toQuantity, upstreamMilliValue, value,
 } from '../../storage/apimachinery/quantity.js';
 import type { QuantityFormat } from '../../storage/apimachinery/quantity.js';
 
@@ -264,12 +264,10 @@ describe('arithmetic', () => {
     expect(cmp(q('-1E'), q('1n'))).toBe(-1);
   });
 
-  it('builds integer and milli quantities', () => {
+  it('builds integer quantities', () => {
     expect(format(newQuantity(3))).toBe('3');
     expect(format(newQuantity(1024, 'BinarySI'))).toBe('1Ki');
     expect(format(newQuantity(0))).toBe('0');
-    expect(format(newMilliQuantity(1500))).toBe('1500m');
-    expect(format(newMilliQuantity(2000))).toBe('2');
     expect(format(ZERO)).toBe('0');
   });
 
@@ -286,10 +284,9 @@ describe('arithmetic', () => {
 
 describe('integer accessors', () => {
   it.each([
-    ['1', 1000n, 1n], ['1.5', 1500n, 2n], ['1n', 1n, 1n], ['-1n', -1n, -1n], ['2.50m', 3n, 1n], ['1Gi', 1073741824000n, 1073741824n],
-    ['9223372036854775807', undefined, 9223372036854775807n], ['10E', undefined, undefined],
-  ])('%s: milli %s, value %s', (text, milli, whole) => {
-    expect(milliValue(q(text))).toBe(milli);
+    ['1', 1n], ['1.5', 2n], ['1n', 1n], ['-1n', -1n], ['2.50m', 1n], ['1Gi', 1073741824n],
+    ['9223372036854775807', 9223372036854775807n], ['10E', undefined],
+  ])('%s: value %s', (text, whole) => {
     expect(value(q(text))).toBe(whole);
   });
 

@@ -1,10 +1,10 @@
 import { invalid } from '../../storage/apimachinery/errors.js';
 import {
   QUOTA_SCOPES, STANDARD_QUOTA_RESOURCES, goJSON, isExtendedResourceName, isIntegerResourceName, isNativeResource,
-  isQuotaIgnoredResource, isResourceQuotaScopeValidForResource, isStandardQuotaResourceName, isStandardResourceQuotaScope,
+  isResourceQuotaScopeValidForResource, isStandardQuotaResourceName, isStandardResourceQuotaScope,
   objectCountResourceName, storageClassResourceName, validateQuotaSpec,
 } from '../../registry/accountquota/resources.js';
-import type { QuotaSpec } from '../../registry/accountquota/resources.js';
+import type { QuotaSpec } from '../../registry/accountquota/types.js';
 
 // Expected field errors were produced by k8s.io/kubernetes v1.36.3 ValidateResourceQuotaSpec (field path
 // spec.quota) on the same specs; upstream walks `hard` in Go map order, we in sorted order.
@@ -77,14 +77,6 @@ describe('resource names', () => {
     expect(isResourceQuotaScopeValidForResource('VolumeAttributesClass', 'requests.storage')).toBe(true);
     expect(isResourceQuotaScopeValidForResource('VolumeAttributesClass', 'pods')).toBe(false);
     expect(isResourceQuotaScopeValidForResource('Unknown', 'pods')).toBe(true);
-  });
-
-  it.each([
-    [{ group: '', resource: 'events' }, true], [{ group: 'events.k8s.io', resource: 'events' }, true],
-    [{ group: '', resource: 'bindings' }, true], [{ group: 'authorization.k8s.io', resource: 'subjectaccessreviews' }, true],
-    [{ group: '', resource: 'pods' }, false], [{ group: 'apps', resource: 'deployments' }, false],
-  ])('%j ignored by quota: %s', (gr, ignored) => {
-    expect(isQuotaIgnoredResource(gr)).toBe(ignored);
   });
 
   it('prints values as Go json.Marshal does', () => {

@@ -7,7 +7,6 @@ import {
   templateInstanceFailedMessage, templateNotFoundMessage, validateParameters, type RenderContext,
 } from '../../registry/template/render.js';
 import type { Template, TemplateInstance, TemplateParameter } from '../../registry/template/types.js';
-import { isPending } from '../../registry/template/types.js';
 import { goJson, jsonToYaml, resolvePlainScalar, yamlToJson } from '../../storage/apimachinery/yaml.js';
 
 // ---------------------------------------------------------------------------------------------------------
@@ -528,11 +527,6 @@ describe('messages and status', () => {
     expect(templateNotFoundMessage('space-restrictions')).toBe("The specified template 'space-restrictions' couldn't be found.");
     expect(templateInstanceFailedMessage('restrictions-x1', 'ErrorValidatingParameters', 'parameter A is required but was not found in template instance'))
       .toBe("TemplateInstance 'restrictions-x1' failed with ErrorValidatingParameters: parameter A is required but was not found in template instance");
-  });
-
-  it.each([[undefined, true], [{}, true], [{ status: '' as const }, true], [{ status: 'Pending' as const }, true],
-    [{ status: 'Deployed' as const }, false], [{ status: 'Failed' as const }, false]])('isPending(%j) is %s', (status, pending) => {
-    expect(isPending(status)).toBe(pending);
   });
 });
 

@@ -1,12 +1,12 @@
-// Shared builders for the access-index, watch-hub and property tests: realistic RBAC and tenancy objects
+// Shared builders for the access-index, user-watch and property tests: realistic RBAC and tenancy objects
 // fed into an AccessIndex with a growing resourceVersion, a watch recorder, and a brute-force RBAC oracle.
 import type { KubeObject } from '../../storage/informers/informer.js';
 import type { BindingObject, PolicyRule, RbacSubject, RoleObject } from '../../storage/rbac/types.js';
 import type { UserInfo } from '../../storage/user-info.js';
 import { AccessIndex } from '../../storage/visibility/access-index.js';
 import type { CollectionName } from '../../storage/visibility/history.js';
-import type { VisibilityEvent, WatchStart } from '../../storage/visibility/watch-hub.js';
-import { openWatch } from '../../storage/visibility/watch-hub.js';
+import type { VisibilityEvent, WatchStart } from '../../storage/visibility/user-watch.js';
+import { openWatch } from '../../storage/visibility/user-watch.js';
 
 export type User = Pick<UserInfo, 'username' | 'groups'>;
 

@@ -1,10 +1,10 @@
-// Randomized model check of the access index and the watch hub: after every random change, what each
+// Randomized model check of the access index and the per-user watches: after every random change, what each
 // user's open watch has accumulated equals what a fresh list shows them, which equals what RBAC evaluated
 // from scratch allows; and a watch resumed from any earlier version ends in the same state.
 import type { KubeObject } from '../../storage/informers/informer.js';
 import type { PolicyRule, RbacSubject } from '../../storage/rbac/types.js';
 import type { CollectionName } from '../../storage/visibility/history.js';
-import type { VisibilityEvent } from '../../storage/visibility/watch-hub.js';
+import type { VisibilityEvent } from '../../storage/visibility/user-watch.js';
 import type { User } from './visibility-fixtures.js';
 import {
   Cluster, WatchClient, groupSubject, hasLabel, oracleVisible, rules, saSubject, serviceAccountUser, user, userSubject,
@@ -261,7 +261,7 @@ function run(seed: number, options: RunOptions): { c: Cluster; r: Rng; watchers:
   return { c, r, watchers };
 }
 
-describe('access index and watch hub under random changes', () => {
+describe('access index and per-user watches under random changes', () => {
   it.each([[1], [42], [20240607]])('seed %i: 300 operations, watches exact and resumable', (seed) => {
     const { c, r, watchers } = run(seed, { rbacLag: 0, resume: true });
 

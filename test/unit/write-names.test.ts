@@ -1,7 +1,7 @@
 import { invalid } from '../../storage/apimachinery/errors.js';
+import { GENERATED_NAME_ALPHABET, generateName } from '../../storage/apimachinery/generate-name.js';
 import {
-  GENERATED_NAME_ALPHABET, generateName, maskTrailingDash, validateAnnotations, validateLabels, validateNamespaceName,
-  validateObjectMetaForCreate, validateSubdomainName,
+  maskTrailingDash, validateAnnotations, validateLabels, validateNamespaceName, validateObjectMetaForCreate, validateSubdomainName,
 } from '../../storage/apimachinery/meta-validation.js';
 
 const LABEL_REGEX = "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end "

@@ -1,9 +1,8 @@
 import { statusOf } from '../support/status-of.js';
-import {
-  MAX_JSON_PATCH_COPY_BYTES, applyJsonPatch, applyMergePatch, decodeJsonPatch, decodeMergePatch, goJsonMarshal, jsonEqual,
-  patchContentType, patchStrictError, unsupportedPatchType,
-} from '../../apiserver/request/patch.js';
-import { MAX_JSON_DEPTH } from '../../apiserver/request/decode.js';
+import { MAX_JSON_PATCH_COPY_BYTES, applyJsonPatch, applyMergePatch, jsonEqual } from '../../apiserver/request/apply-patch.js';
+import { decodeJsonPatch, decodeMergePatch, patchContentType, patchStrictError, unsupportedPatchType } from '../../apiserver/request/patch.js';
+import { goJsonMarshal } from '../../storage/apimachinery/go-json.js';
+import { MAX_JSON_DEPTH } from '../../storage/apimachinery/go-json.js';
 
 const NOT_APPLIED = 'the server rejected our request due to an error in our request';
 

@@ -18,13 +18,6 @@ export interface Schema {
   [extension: `x-${string}`]: unknown;
 }
 
-/** A Kubernetes group, version and kind, in the key order kube-openapi emits. */
-export interface GroupVersionKind {
-  group: string;
-  kind: string;
-  version: string;
-}
-
 export const GVK_EXTENSION = 'x-kubernetes-group-version-kind';
 
 const V3_PREFIX = '#/components/schemas/';

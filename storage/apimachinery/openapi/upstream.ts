@@ -1,4 +1,5 @@
-import type { GroupVersionKind, Schema } from './schema.js';
+import type { GroupVersionKind } from '../group-version.js';
+import type { Schema } from './schema.js';
 import { GVK_EXTENSION, ref, refProperty, stringArray, stringMap, stringProperty } from './schema.js';
 
 /*
@@ -209,6 +210,7 @@ const watchEvent = (gvks: GroupVersionKind[]): Schema => ({
  * core v1 and ours; kube-aggregator merges GVK lists when it merges specs.
  */
 export function upstreamSchemas(groupVersions: Array<{ group: string; version: string }>): Record<string, Schema> {
+  // In the key order kube-openapi emits: group, kind, version.
   const gvks = (kind: string): GroupVersionKind[] =>
     [{ group: '', kind, version: 'v1' }, ...groupVersions.map(({ group, version }) => ({ group, kind, version }))];
   return {

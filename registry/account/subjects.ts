@@ -1,12 +1,11 @@
-import { subjectKeys, userKeys } from '../../storage/rbac/subjects.js';
+/** An Account's subjects: who is a member of it, and the role they get in each of its spaces (Kiosk's rules). */
+import { intersects, subjectKeys, userKeys } from '../../storage/rbac/subjects.js';
 import type { UserInfo } from '../../storage/user-info.js';
-import type { Account } from '../account/types.js';
+import type { Account } from './types.js';
 
 /** Whether the user is one of the account's subjects: by name, through a group, or as its ServiceAccount. */
 export function isAccountMember(user: Pick<UserInfo, 'username' | 'groups'>, account: Account): boolean {
-  const members = subjectKeys(account.spec.subjects);
-  for (const k of userKeys(user)) if (members.has(k)) return true;
-  return false;
+  return intersects(subjectKeys(account.spec.subjects), userKeys(user));
 }
 
 /** Kiosk's default: the account's subjects administer each of its spaces. `""` means no binding at all. */

@@ -1,6 +1,6 @@
 import type { KubeObject } from '../../storage/informers/informer.js';
-import { openWatch } from '../../storage/visibility/watch-hub.js';
-import type { VisibilityEvent } from '../../storage/visibility/watch-hub.js';
+import { openWatch } from '../../storage/visibility/user-watch.js';
+import type { VisibilityEvent } from '../../storage/visibility/user-watch.js';
 import { Cluster, WatchClient, groupSubject, hasLabel, rules, user, userSubject } from './visibility-fixtures.js';
 
 const alice = user('alice');
