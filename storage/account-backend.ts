@@ -1,5 +1,5 @@
 import type { KubeClient } from './client.js';
-import { KubeApiError } from './client.js';
+import { KubeApiError } from './kube-api-error.js';
 import { FIELD_MANAGER } from './object-writer.js';
 
 /** Any object with a name: registry types need not extend storage's. */

@@ -1,27 +1,8 @@
 import { Agent, request } from 'node:https';
 import type { RequestOptions } from 'node:https';
 import { KubeConfig } from '@kubernetes/client-node';
-
-/** A failed call to kube-apiserver, carrying its HTTP status and the Status object it answered with. */
-export class KubeApiError extends Error {
-  constructor(readonly statusCode: number, readonly status: KubeStatus | undefined, message: string) {
-    super(message);
-    this.name = 'KubeApiError';
-  }
-  get reason(): string | undefined {
-    return this.status?.reason;
-  }
-}
-
-export interface KubeStatus {
-  kind?: string;
-  apiVersion?: string;
-  status?: string;
-  message?: string;
-  reason?: string;
-  code?: number;
-  details?: Record<string, unknown>;
-}
+import { KubeApiError } from './kube-api-error.js';
+import type { KubeStatus } from './kube-api-error.js';
 
 export interface RequestParams {
   query?: Record<string, string | number | boolean | undefined>;

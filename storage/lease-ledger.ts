@@ -1,5 +1,5 @@
 import type { KubeClient } from './client.js';
-import { KubeApiError } from './client.js';
+import { KubeApiError } from './kube-api-error.js';
 
 /** One entry of a ledger: opaque data with an expiry (ms since the epoch) and the time it was written. */
 export interface LedgerEntry<T> {

@@ -1,5 +1,5 @@
 import type { KubeClient } from './client.js';
-import { KubeApiError } from './client.js';
+import { KubeApiError } from './kube-api-error.js';
 
 /** The field manager of everything this server applies (server-side apply). */
 export const FIELD_MANAGER = 'kiosk';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { KubeClient } from './client.js';
-import { KubeApiError } from './client.js';
+import { KubeApiError } from './kube-api-error.js';
 import { LeaseObservations } from './lease-observations.js';
 import type { Logger } from './logger.js';
 

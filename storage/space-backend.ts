@@ -1,6 +1,6 @@
 import type { AccessAttributes, AccessDecision } from './authorization/subject-access-reviewer.js';
 import type { KubeClient } from './client.js';
-import { KubeApiError } from './client.js';
+import { KubeApiError } from './kube-api-error.js';
 import type { KubeObject } from './informers/informer.js';
 import { FIELD_MANAGER } from './object-writer.js';
 import type { CountReservations } from './reservations.js';

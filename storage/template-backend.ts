@@ -1,5 +1,5 @@
 import type { KubeClient } from './client.js';
-import { KubeApiError } from './client.js';
+import { KubeApiError } from './kube-api-error.js';
 import { FIELD_MANAGER } from './object-writer.js';
 import type { HelmRunner } from './helm-runner.js';
 import type { ResourceMapping, RestMapper } from './rest-mapper.js';

@@ -1,4 +1,4 @@
-import { KubeApiError } from '../../storage/client.js';
+import { KubeApiError } from '../../storage/kube-api-error.js';
 import type { GroupResource } from '../../storage/apimachinery/group-version.js';
 import { alreadyExists, invalid, notFound, StatusError } from '../../storage/apimachinery/errors.js';
 import { optimisticLockConflict } from './preconditions.js';

@@ -1,4 +1,4 @@
-import { KubeApiError } from '../../storage/client.js';
+import { KubeApiError } from '../../storage/kube-api-error.js';
 import type { UserInfo } from '../../storage/user-info.js';
 import type { GroupResource } from '../../storage/apimachinery/group-version.js';
 import { forbidden, invalid } from '../../storage/apimachinery/errors.js';

@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import type { KubeClient } from '../client.js';
-import { KubeApiError } from '../client.js';
+import { KubeApiError } from '../kube-api-error.js';
 import type { Logger } from '../logger.js';
 import { TokenBucket } from './token-bucket.js';
 

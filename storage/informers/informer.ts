@@ -1,5 +1,5 @@
 import type { KubeClient, WatchEvent } from '../client.js';
-import { KubeApiError } from '../client.js';
+import { KubeApiError } from '../kube-api-error.js';
 import type { Logger } from '../logger.js';
 import type { ObjectMeta } from '../apimachinery/object-meta.js';
 

@@ -1,5 +1,5 @@
 import type { KubeClient } from '../client.js';
-import { KubeApiError } from '../client.js';
+import { KubeApiError } from '../kube-api-error.js';
 import { Informer } from '../informers/informer.js';
 import type { Logger } from '../logger.js';
 import type { WorkqueueMetricsProvider } from '../workqueue.js';

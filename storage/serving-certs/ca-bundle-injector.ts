@@ -1,5 +1,5 @@
 import type { KubeClient } from '../client.js';
-import { KubeApiError } from '../client.js';
+import { KubeApiError } from '../kube-api-error.js';
 
 /** Rounds of read-and-patch when the webhook configuration changes between the two. */
 const MAX_ATTEMPTS = 3;

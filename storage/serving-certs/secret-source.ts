@@ -1,5 +1,5 @@
 import type { KubeClient } from '../client.js';
-import { KubeApiError } from '../client.js';
+import { KubeApiError } from '../kube-api-error.js';
 import type { Logger } from '../logger.js';
 import type { CertificateSource, ServingCertificate } from './certificate-source.js';
 import type { StoredCertificates } from './renewal-plan.js';

@@ -1,5 +1,5 @@
 import type { KubeClient } from '../client.js';
-import { KubeApiError } from '../client.js';
+import { KubeApiError } from '../kube-api-error.js';
 import type { Informer, KubeObject } from '../informers/informer.js';
 import type { CollectionName } from './history.js';
 

@@ -2,7 +2,7 @@
 // stored object is the config Account, the answer its tenancy view; validation, kube-apiserver's 422 in our
 // words, finalizers on delete, and read-your-writes on the index's versions.
 import { StatusError } from '../../storage/apimachinery/errors.js';
-import { KubeApiError } from '../../storage/client.js';
+import { KubeApiError } from '../../storage/kube-api-error.js';
 import type { AccountBackend, ConfigAccount } from '../../registry/account/backend.js';
 import { AccountStrategy } from '../../registry/account/strategy.js';
 import type { AccountIndex } from '../../registry/account/strategy.js';

@@ -1,4 +1,4 @@
-import { KubeApiError } from '../../storage/client.js';
+import { KubeApiError } from '../../storage/kube-api-error.js';
 import type { RequestParams } from '../../storage/client.js';
 import type { EventRecord, EventRecorderOptions } from '../../storage/events/event-recorder.js';
 import { EventRecorder, eventName, eventPlacement, microTime, truncateNote } from '../../storage/events/event-recorder.js';

@@ -3,7 +3,7 @@
 // errors reach the client.
 import { StatusError } from '../../storage/apimachinery/errors.js';
 import type { ObjectMeta } from '../../storage/apimachinery/object-meta.js';
-import { KubeApiError } from '../../storage/client.js';
+import { KubeApiError } from '../../storage/kube-api-error.js';
 import { GenericStore } from '../../registry/generic/store.js';
 import type { PreparedWrite, StoredDeleteOptions, WriteStrategy } from '../../registry/generic/strategy.js';
 import { OPTIMISTIC_LOCK_ERROR_MSG } from '../../registry/generic/preconditions.js';

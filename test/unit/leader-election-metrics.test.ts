@@ -4,7 +4,7 @@
 import { Registry } from 'prom-client';
 import { registerLeaderElectionMetrics } from '../../apiserver/endpoints/leader-election-metrics.js';
 import type { KubeClient } from '../../storage/client.js';
-import { KubeApiError } from '../../storage/client.js';
+import { KubeApiError } from '../../storage/kube-api-error.js';
 import { LeaderElector } from '../../storage/leader-election.js';
 import { silentLogger } from '../../storage/logger.js';
 

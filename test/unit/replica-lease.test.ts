@@ -1,5 +1,5 @@
 import type { KubeClient } from '../../storage/client.js';
-import { KubeApiError } from '../../storage/client.js';
+import { KubeApiError } from '../../storage/kube-api-error.js';
 import { silentLogger } from '../../storage/logger.js';
 import { ReplicaLease, replicaLeaseName } from '../../storage/replica-lease.js';
 

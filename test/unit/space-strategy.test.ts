@@ -3,7 +3,7 @@
 // accounts, and the generic steps (404, 403, preconditions, optimistic lock, dry run) in the Space's words.
 import type { AccessAttributes, AccessDecision } from '../../storage/authorization/subject-access-reviewer.js';
 import { StatusError } from '../../storage/apimachinery/errors.js';
-import { KubeApiError } from '../../storage/client.js';
+import { KubeApiError } from '../../storage/kube-api-error.js';
 import type { UserInfo } from '../../storage/user-info.js';
 import type { Account } from '../../registry/account/types.js';
 import { GenericStore } from '../../registry/generic/store.js';
