@@ -10,3 +10,14 @@ export function statusOf(fn: () => unknown): StatusError {
   }
   throw new Error('expected a StatusError');
 }
+
+/** The StatusError `promise` rejects with (fails the test when it resolves or rejects with something else). */
+export async function rejectionStatusOf(promise: Promise<unknown>): Promise<StatusError> {
+  try {
+    await promise;
+  } catch (err) {
+    if (err instanceof StatusError) return err;
+    throw err;
+  }
+  throw new Error('expected a StatusError');
+}

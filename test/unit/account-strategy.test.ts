@@ -1,7 +1,6 @@
 // Accounts through the generic store, against a fake of the config.kiosk.sh backend and of the index: the
 // stored object is the config Account, the answer its tenancy view; validation, kube-apiserver's 422 in our
 // words, finalizers on delete, and read-your-writes on the index's versions.
-import { StatusError } from '../../storage/apimachinery/errors.js';
 import { KubeApiError } from '../../storage/kube-api-error.js';
 import type { AccountBackend, ConfigAccount } from '../../registry/account/backend.js';
 import { AccountStrategy } from '../../registry/account/strategy.js';
@@ -10,6 +9,7 @@ import type { Account } from '../../registry/account/types.js';
 import { GenericStore } from '../../registry/generic/store.js';
 import { OPTIMISTIC_LOCK_ERROR_MSG } from '../../registry/generic/preconditions.js';
 import type { WriteContext } from '../../registry/write-verbs.js';
+import { rejectionStatusOf } from '../support/status-of.js';
 
 type TenancyAccount = Account<'tenancy.kiosk.sh/v1alpha1'>;
 
@@ -101,15 +101,7 @@ const tenancy = (name: string, spec: TenancyAccount['spec'] = {}, meta: Partial<
 
 const admin = (dryRun = false): WriteContext => ({ user: { username: 'admin', groups: ['system:masters'], extra: {} }, dryRun, fieldManager: 'kubectl', warnings: [] });
 
-async function statusOf(promise: Promise<unknown>): Promise<StatusError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof StatusError) return err;
-    throw err;
-  }
-  throw new Error('expected a StatusError');
-}
+const statusOf = rejectionStatusOf;
 
 describe('Accounts through the generic store', () => {
   let backend: FakeAccountBackend;

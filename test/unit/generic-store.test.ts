@@ -9,6 +9,7 @@ import type { PreparedWrite, StoredDeleteOptions, WriteStrategy } from '../../re
 import { OPTIMISTIC_LOCK_ERROR_MSG } from '../../registry/generic/preconditions.js';
 import type { RequestContext } from '../../registry/rest.js';
 import type { WriteContext } from '../../registry/write-verbs.js';
+import { rejectionStatusOf } from '../support/status-of.js';
 
 interface Widget {
   metadata: ObjectMeta;
@@ -147,15 +148,7 @@ class ImmediateIndex {
 
 const ctx = (dryRun = false): WriteContext => ({ user: { username: 'dev', groups: [], extra: {} }, dryRun, fieldManager: 'test', warnings: [] });
 
-async function statusOf(promise: Promise<unknown>): Promise<StatusError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof StatusError) return err;
-    throw err;
-  }
-  throw new Error('expected a StatusError');
-}
+const statusOf = rejectionStatusOf;
 
 describe('GenericStore', () => {
   let strategy: MemoryStrategy;

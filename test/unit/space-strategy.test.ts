@@ -2,7 +2,6 @@
 // space in which account, the space limit, mandatory templates and the creating mark, moving a space between
 // accounts, and the generic steps (404, 403, preconditions, optimistic lock, dry run) in the Space's words.
 import type { AccessAttributes, AccessDecision } from '../../storage/authorization/subject-access-reviewer.js';
-import { StatusError } from '../../storage/apimachinery/errors.js';
 import { KubeApiError } from '../../storage/kube-api-error.js';
 import type { UserInfo } from '../../storage/user-info.js';
 import type { Account } from '../../registry/account/types.js';
@@ -15,6 +14,7 @@ import { SpaceStrategy } from '../../registry/space/strategy.js';
 import type { SpaceIndex } from '../../registry/space/strategy.js';
 import type { Space } from '../../registry/space/types.js';
 import type { WriteContext } from '../../registry/write-verbs.js';
+import { rejectionStatusOf } from '../support/status-of.js';
 
 const ACCOUNT_LABEL = 'kiosk.sh/account';
 const MARK = { 'kiosk.sh/space-phase': 'creating', 'kiosk.sh/space-creator': 'replica-a' };
@@ -161,15 +161,7 @@ const space = (name: string, accountName?: string, meta: Partial<Space['metadata
 
 const as = (username: string, dryRun = false): WriteContext => ({ user: { username, groups: ['system:authenticated'], extra: {} }, dryRun, fieldManager: 'kubectl', warnings: [] });
 
-async function statusOf(promise: Promise<unknown>): Promise<StatusError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof StatusError) return err;
-    throw err;
-  }
-  throw new Error('expected a StatusError');
-}
+const statusOf = rejectionStatusOf;
 
 describe('Spaces through the generic store', () => {
   let backend: FakeSpaceBackend;
