@@ -9,19 +9,8 @@
 import type { AdmissionRequest } from '../admission.js';
 import type { FieldError } from '../../storage/apimachinery/field-errors.js';
 import { fieldError } from '../../storage/apimachinery/field-errors.js';
-import { isDNS1123Label, isDNS1123Subdomain, maxLenError, regexError } from '../../storage/apimachinery/validation.js';
+import { isDNS1035Label, isDNS1123Label, isDNS1123Subdomain } from '../../storage/apimachinery/validation.js';
 import type { CountedKind } from './counted-kinds.js';
-
-const DNS1035_LABEL_MAX_LENGTH = 63;
-const dns1035LabelFmt = '[a-z]([-a-z0-9]*[a-z0-9])?';
-const dns1035LabelErrMsg = "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character";
-const dns1035Label = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
-
-/** content.IsDNS1035Label (services' names). The length is checked first, so the RegExp never sees a long string. */
-function isDNS1035Label(value: string): string[] {
-  if (Buffer.byteLength(value, 'utf8') > DNS1035_LABEL_MAX_LENGTH) return [maxLenError(DNS1035_LABEL_MAX_LENGTH)];
-  return dns1035Label.test(value) ? [] : [regexError(dns1035LabelErrMsg, dns1035LabelFmt, 'my-name', 'abc-123')];
-}
 
 /** The name rule of a kind: services are DNS-1035 labels, the other counted kinds (and custom resources) DNS-1123 subdomains. */
 const nameRule = (kind: CountedKind) => (kind.group === '' && kind.resource === 'services' ? isDNS1035Label : isDNS1123Subdomain);

@@ -34,6 +34,11 @@ const dnsMiddle = (c: number) => isLowerAlnum(c) || c === 0x2d;
 const labelKeyRegexp = { test: (s: string) => matchesEdged(s, 0, s.length, isAlnum, keyMiddle) };
 const labelValueRegexp = { test: (s: string) => s === '' || labelKeyRegexp.test(s) };
 const dns1123LabelRegexp = { test: (s: string) => matchesEdged(s, 0, s.length, isLowerAlnum, dnsMiddle) };
+const isLowerAlpha = (c: number) => c >= 0x61 && c <= 0x7a;
+/** `^[a-z]([-a-z0-9]*[a-z0-9])?$`: a single character must be a letter, a longer label start with one. */
+const dns1035LabelRegexp = {
+  test: (s: string) => (s.length === 1 ? isLowerAlpha(s.charCodeAt(0)) : isLowerAlpha(s.charCodeAt(0)) && matchesEdged(s, 0, s.length, isLowerAlnum, dnsMiddle)),
+};
 const dns1123SubdomainRegexp = {
   test: (s: string) => {
     let from = 0;
@@ -106,6 +111,18 @@ export function isValidLabelValue(value: string): string[] {
 }
 const DNS1123_LABEL_MAX_LENGTH = 63;
 const dns1123LabelErrMsg = "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character";
+
+const DNS1035_LABEL_MAX_LENGTH = 63;
+const dns1035LabelFmt = '[a-z]([-a-z0-9]*[a-z0-9])?';
+const dns1035LabelErrMsg = "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character";
+
+/** content.IsDNS1035Label (a Service's name): the problems with `value`, empty when valid. */
+export function isDNS1035Label(value: string): string[] {
+  const errs: string[] = [];
+  if (byteLength(value) > DNS1035_LABEL_MAX_LENGTH) errs.push(maxLenError(DNS1035_LABEL_MAX_LENGTH));
+  if (!dns1035LabelRegexp.test(value)) errs.push(regexError(dns1035LabelErrMsg, dns1035LabelFmt, 'my-name', 'abc-123'));
+  return errs;
+}
 
 /**
  * content.IsDNS1123Label: the problems with `value`, empty when valid. A valid subdomain that is not a

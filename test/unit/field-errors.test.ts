@@ -1,7 +1,7 @@
 import { invalid } from '../../storage/apimachinery/errors.js';
 import { fieldError, fieldErrorString, goValue, uniqueFieldErrors } from '../../storage/apimachinery/field-errors.js';
 import { goQuote, isGoPrintable } from '../../storage/apimachinery/go-quote.js';
-import { isDNS1123Label } from '../../storage/apimachinery/validation.js';
+import { isDNS1035Label, isDNS1123Label } from '../../storage/apimachinery/validation.js';
 
 describe('goQuote (strconv.Quote)', () => {
   it.each([
@@ -72,5 +72,17 @@ describe('isDNS1123Label', () => {
     ['abc', []], ['a.b', ['must not contain dots']], ['ABC', [expect.stringContaining('a lowercase RFC 1123 label must consist of')]],
   ])('%j', (value, errs) => {
     expect(isDNS1123Label(value)).toEqual(errs);
+  });
+});
+
+describe('isDNS1035Label, as content.IsDNS1035Label words it', () => {
+  const regex = "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')";
+  it.each([
+    ['a', []], ['my-svc', []], ['a1', []],
+    ['1svc', [regex]], ['', [regex]], ['a-', [regex]], ['-a', [regex]], ['A', [regex]], ['a.b', [regex]], ['1', [regex]],
+    // Both problems at once, as upstream appends them (the check is linear: a long name costs its length).
+    ['a'.repeat(63), []], ['a'.repeat(64), ['must be no more than 63 bytes']], [`${'a'.repeat(100_000)}!`, ['must be no more than 63 bytes', regex]],
+  ])('%j', (value, errs) => {
+    expect(isDNS1035Label(value)).toEqual(errs);
   });
 });
