@@ -116,7 +116,8 @@ export class CollectionView<T> implements Getter<T>, Lister<T>, Watcher<T> {
       let hi = names.length;
       while (lo < hi) {
         const mid = (lo + hi) >> 1;
-        if (names[mid]! <= start) lo = mid + 1;
+        const name = names[mid];
+        if (name !== undefined && name <= start) lo = mid + 1;
         else hi = mid;
       }
       from = lo;
@@ -126,10 +127,11 @@ export class CollectionView<T> implements Getter<T>, Lister<T>, Watcher<T> {
     let i = from;
     for (; i < names.length; i++) {
       if (options.limit > 0 && items.length >= options.limit) break;
-      const obj = this.source.object(this.collection, names[i]!);
-      if (!obj || !matches(obj)) continue;
+      const name = names[i];
+      const obj = name === undefined ? undefined : this.source.object(this.collection, name);
+      if (name === undefined || !obj || !matches(obj)) continue;
       items.push(this.convert(obj));
-      last = names[i]!;
+      last = name;
     }
     const metadata: ListResult<T>['metadata'] = { resourceVersion: String(listRv) };
     if (i < names.length) {
@@ -139,8 +141,8 @@ export class CollectionView<T> implements Getter<T>, Lister<T>, Watcher<T> {
       } else {
         // As upstream, no remainingItemCount under a selector: it would cost a scan of the rest; a
         // continue token only if something further matches.
-        for (let j = i; j < names.length; j++) {
-          const obj = this.source.object(this.collection, names[j]!);
+        for (const name of names.slice(i)) {
+          const obj = this.source.object(this.collection, name);
           if (obj && matches(obj)) {
             metadata.continue = encodeContinue({ rv: listRv, start: last });
             break;

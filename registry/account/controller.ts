@@ -6,7 +6,7 @@ import { canonicalJson } from '../../storage/apimachinery/canonical-json.js';
 import type { EventSink } from '../events.js';
 import { discardEvents, errorNote, referenceTo } from '../events.js';
 import { spaceClusterRole } from './subjects.js';
-import { accountClusterRole, accountClusterRoleBinding, rbacSubjects, spaceRoleBinding, spaceRoleBindingName } from './rbac.js';
+import { accountClusterRole, accountClusterRoleBinding, accountName, rbacSubjects, spaceRoleBinding, spaceRoleBindingName } from './rbac.js';
 import type { Account } from './types.js';
 import { ACCOUNT_LABEL } from './types.js';
 import { CREATE_DEADLINE_MS, creatingMark, SPACE_CREATOR_ANNOTATION, SPACE_PHASE_ANNOTATION } from '../space/creating-mark.js';
@@ -80,9 +80,9 @@ export interface CreateLiveness {
 
 /** Without a better signal: a create is alive until its deadline. */
 export const deadlineLiveness: CreateLiveness = {
-  isLive: async (_ns, _creator, createdMs) => {
+  isLive: (_ns, _creator, createdMs) => {
     const left = (createdMs ?? 0) + CREATE_DEADLINE_MS - Date.now();
-    return left > 0 ? { live: true, recheckInMs: left + 1_000 } : { live: false };
+    return Promise.resolve(left > 0 ? { live: true, recheckInMs: left + 1_000 } : { live: false });
   },
 };
 
@@ -115,12 +115,13 @@ export class AccountController {
   }
 
   onAccount(account: Account): void {
-    this.queue.add(account.metadata.name!);
+    this.queue.add(accountName(account));
   }
 
   onAccountDeleted(account: Account): void {
-    if (account.metadata.annotations?.[DELETE_SPACES_ANNOTATION] === 'true') this.deletingSpacesOf.add(account.metadata.name!);
-    this.queue.add(account.metadata.name!);
+    const name = accountName(account);
+    if (account.metadata.annotations?.[DELETE_SPACES_ANNOTATION] === 'true') this.deletingSpacesOf.add(name);
+    this.queue.add(name);
   }
 
   /** A namespace joined or left the account: that changes the account's bindings and status. */
@@ -178,7 +179,7 @@ export class AccountController {
     if (!upToDate(this.source.clusterRoleBinding(binding.metadata.name), binding, ['roleRef', 'subjects'], account.metadata.uid)) {
       await this.reportingFailure(account, `Applying ClusterRoleBinding ${binding.metadata.name}`, () => this.writer.apply(binding, 'clusterrolebindings'));
     }
-    await this.syncSpaces(account);
+    await this.syncSpaces(name, account);
     const namespaces = this.source.namespacesOf(name).map((n) => ({ name: n }));
     const current = account.status?.namespaces ?? [];
     if (JSON.stringify(current) !== JSON.stringify(namespaces)) {
@@ -194,13 +195,14 @@ export class AccountController {
    * (server killed mid-create) is finished as the create would have finished it, or removed as the create
    * would have removed it.
    */
-  private async syncSpaces(account: Account): Promise<void> {
-    const name = account.metadata.name!;
+  private async syncSpaces(name: string, account: Account): Promise<void> {
     const rbName = spaceRoleBindingName(name);
     const role = spaceClusterRole(account);
     const subjects = rbacSubjects(account.spec.subjects);
     const spaces = new Set(this.source.namespacesOf(name));
-    const existing = new Map(this.source.roleBindingsOf(name).filter((rb) => rb.metadata.name === rbName).map((rb) => [rb.metadata.namespace!, rb]));
+    // RoleBindings are namespaced: every one the informer holds has a namespace.
+    const existing = new Map(this.source.roleBindingsOf(name).flatMap((rb) =>
+      (rb.metadata.name === rbName && rb.metadata.namespace !== undefined ? [[rb.metadata.namespace, rb] as const] : [])));
     const bindings = this.spaceFailures(account, 'RBACSyncFailed', 'Binding', 'RoleBindingFailed');
     const rollouts = this.spaceFailures(account, 'TemplateRolloutFailed', 'RollingOutTemplates');
     for (const [namespace] of existing) {
@@ -208,7 +210,8 @@ export class AccountController {
         await bindings.inSpace(namespace, `Removing RoleBinding ${rbName} of account ${name}`, () => this.writer.remove(rbTarget(namespace, rbName), 'rolebindings'));
       }
     }
-    const entries = (account.spec.space?.templateInstances ?? []).filter((e) => e?.spec?.template);
+    // An entry without a template (or without a spec: the CRD does not require one) creates nothing.
+    const entries = (account.spec.space?.templateInstances ?? []).filter((e: { spec?: { template?: string } }) => e.spec?.template);
     const rollout = account.metadata.annotations?.[TEMPLATE_ROLLOUT_ANNOTATION] !== 'false';
     const instantiate = async (namespace: string, templates: string[]) => {
       for (const entry of entries.filter((e) => templates.includes(e.spec.template))) {
@@ -271,14 +274,8 @@ export class AccountController {
     }
     if (revisitIn !== undefined) this.queue.addAfter(name, Math.max(revisitIn, 100));
     // Both reported (a Warning each), then the first thrown for the retry.
-    let failure: unknown;
-    for (const report of [() => bindings.report(`RoleBinding ${rbName}`), () => rollouts.report('Template roll-out')]) {
-      try {
-        report();
-      } catch (err) {
-        failure ??= err;
-      }
-    }
+    const failures = [bindings.report(`RoleBinding ${rbName}`), rollouts.report('Template roll-out')];
+    const failure = failures.find((f) => f !== undefined);
     if (failure) throw failure;
   }
 
@@ -335,7 +332,7 @@ export class AccountController {
   /**
    * Collects the failures of per-space writes: each is a Warning on its Namespace at once (reason
    * `spaceReason`); report() then makes one Warning on the Account (reason `accountReason`) naming the
-   * spaces, and throws so the workqueue retries the account with backoff.
+   * spaces, and returns the error to throw so the workqueue retries the account with backoff.
    */
   private spaceFailures(account: Account, accountReason: string, action: string, spaceReason = accountReason) {
     const failed: Array<{ namespace: string; note: string }> = [];
@@ -350,13 +347,14 @@ export class AccountController {
           failed.push({ namespace, note });
         }
       },
-      report: (what: string): void => {
-        if (failed.length === 0) return;
+      report: (what: string): Error | undefined => {
+        const [first] = failed;
+        if (!first) return undefined;
         const spaces = failed.map((f) => f.namespace);
         const named = spaces.length > 5 ? `${spaces.slice(0, 5).join(', ')}, ...` : spaces.join(', ');
-        const note = `${what} failed in ${spaces.length} space(s) (${named}); ${failed[0]!.namespace}: ${failed[0]!.note}`;
+        const note = `${what} failed in ${spaces.length} space(s) (${named}); ${first.namespace}: ${first.note}`;
         this.warn(referenceTo('config.kiosk.sh/v1alpha1', 'Account', account.metadata), accountReason, action, note);
-        throw new Error(note);
+        return new Error(note);
       },
     };
   }

@@ -10,9 +10,19 @@ function accountRbacName(account: string): string {
   return `${name.slice(0, 240)}-${hash.toString(16)}`;
 }
 
+/**
+ * The name of an Account as kube-apiserver returns it: every stored object has one, so an Account without
+ * it here is a programming error, not input to turn into objects named "kiosk-account-undefined".
+ */
+export function accountName(account: Account): string {
+  const name = account.metadata.name;
+  if (name === undefined) throw new Error('an Account without metadata.name');
+  return name;
+}
+
 export function ownerReference(account: Account) {
   return {
-    apiVersion: 'config.kiosk.sh/v1alpha1', kind: 'Account', name: account.metadata.name!, uid: account.metadata.uid!,
+    apiVersion: 'config.kiosk.sh/v1alpha1', kind: 'Account', name: accountName(account), uid: account.metadata.uid,
     controller: true,
   };
 }
@@ -22,15 +32,15 @@ export function ownerReference(account: Account) {
  * `kubectl get spaces -w` works): the server still filters every answer to what the user may see.
  */
 export function accountClusterRole(account: Account) {
-  const name = accountRbacName(account.metadata.name!);
+  const name = accountRbacName(accountName(account));
   return {
     apiVersion: 'rbac.authorization.k8s.io/v1',
     kind: 'ClusterRole',
-    metadata: { name, labels: { 'app.kubernetes.io/name': 'kiosk', 'kiosk.sh/account': account.metadata.name! }, ownerReferences: [ownerReference(account)] },
+    metadata: { name, labels: { 'app.kubernetes.io/name': 'kiosk', 'kiosk.sh/account': accountName(account) }, ownerReferences: [ownerReference(account)] },
     rules: [
       { apiGroups: ['tenancy.kiosk.sh'], resources: ['spaces'], verbs: ['get', 'list', 'watch'] },
       { apiGroups: ['tenancy.kiosk.sh'], resources: ['accounts'], verbs: ['list', 'watch'] },
-      { apiGroups: ['tenancy.kiosk.sh'], resources: ['accounts'], resourceNames: [account.metadata.name!], verbs: ['get'] },
+      { apiGroups: ['tenancy.kiosk.sh'], resources: ['accounts'], resourceNames: [accountName(account)], verbs: ['get'] },
       // kubectl lists CRDs before applying a file (to choose its validation); see manifests/server-rbac.yaml.
       { apiGroups: ['apiextensions.k8s.io'], resources: ['customresourcedefinitions'], verbs: ['get', 'list', 'watch'] },
     ],
@@ -45,11 +55,11 @@ export function rbacSubjects(subjects: Subject[] | undefined): Subject[] {
 }
 
 export function accountClusterRoleBinding(account: Account) {
-  const name = accountRbacName(account.metadata.name!);
+  const name = accountRbacName(accountName(account));
   return {
     apiVersion: 'rbac.authorization.k8s.io/v1',
     kind: 'ClusterRoleBinding',
-    metadata: { name, labels: { 'app.kubernetes.io/name': 'kiosk', 'kiosk.sh/account': account.metadata.name! }, ownerReferences: [ownerReference(account)] },
+    metadata: { name, labels: { 'app.kubernetes.io/name': 'kiosk', 'kiosk.sh/account': accountName(account) }, ownerReferences: [ownerReference(account)] },
     roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
     subjects: rbacSubjects(account.spec.subjects),
   };
@@ -64,8 +74,8 @@ export function spaceRoleBinding(account: Account, namespace: string, role: stri
     apiVersion: 'rbac.authorization.k8s.io/v1' as const,
     kind: 'RoleBinding' as const,
     metadata: {
-      name: spaceRoleBindingName(account.metadata.name!), namespace,
-      labels: { 'app.kubernetes.io/name': 'kiosk', 'kiosk.sh/account': account.metadata.name! },
+      name: spaceRoleBindingName(accountName(account)), namespace,
+      labels: { 'app.kubernetes.io/name': 'kiosk', 'kiosk.sh/account': accountName(account) },
       ownerReferences: [ownerReference(account)],
     },
     roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role },

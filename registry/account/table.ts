@@ -19,13 +19,13 @@ export const accountTable: TableConvertor<Account> = {
     },
   ],
   cells: (account) => {
-    const subjects = account.spec?.subjects ?? [];
+    const subjects = account.spec.subjects ?? [];
     // Unset means Kiosk's default "admin"; an explicit "" means no binding, shown as <none>.
-    const clusterRole = account.spec?.space?.clusterRole ?? 'admin';
+    const clusterRole = account.spec.space?.clusterRole ?? 'admin';
     return [
       account.metadata.name ?? '',
       account.status?.namespaces?.length ?? 0,
-      account.spec?.space?.limit ?? null,
+      account.spec.space?.limit ?? null,
       account.metadata.creationTimestamp ?? null,
       subjects.length ? subjects.map(subjectText).join(',') : null,
       clusterRole || null,

@@ -16,9 +16,7 @@ export interface NamespaceLike {
  */
 export function namespaceToSpace(ns: NamespaceLike, resourceVersion?: string): Space {
   const { managedFields: _managedFields, ...metadata } = ns.metadata;
-  const labels = { ...(metadata.labels ?? {}) };
-  const account = labels[ACCOUNT_LABEL];
-  delete labels[ACCOUNT_LABEL];
+  const { [ACCOUNT_LABEL]: account, ...labels } = metadata.labels ?? {};
   return {
     apiVersion: 'tenancy.kiosk.sh/v1alpha1',
     kind: 'Space',

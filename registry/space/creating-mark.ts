@@ -33,11 +33,10 @@ export function creatingMark(meta: Pick<ObjectMeta, 'annotations'>): { creator: 
  * an update whatever the namespace has now — a tenant can neither forge the mark nor clear it.
  */
 export function withMarkOf(annotations: Record<string, string> | undefined, mark: Record<string, string> | undefined): Record<string, string> | undefined {
-  const next: Record<string, string> = { ...(annotations ?? {}) };
-  delete next[SPACE_PHASE_ANNOTATION];
-  delete next[SPACE_CREATOR_ANNOTATION];
+  const { [SPACE_PHASE_ANNOTATION]: _phase, [SPACE_CREATOR_ANNOTATION]: _creator, ...next } = annotations ?? {};
   for (const key of [SPACE_PHASE_ANNOTATION, SPACE_CREATOR_ANNOTATION]) {
-    if (mark && Object.prototype.hasOwnProperty.call(mark, key)) next[key] = mark[key]!;
+    const value = mark && Object.prototype.hasOwnProperty.call(mark, key) ? mark[key] : undefined;
+    if (value !== undefined) next[key] = value;
   }
   return Object.keys(next).length > 0 ? next : undefined;
 }

@@ -13,8 +13,8 @@ const nonEmpty = <T extends object>(o: T | undefined) => (o && Object.keys(o).le
  */
 export function namespaceMetadataOf(space: Space, account: Account | undefined): Pick<ObjectMeta, 'labels' | 'annotations'> {
   const template = account?.spec.space?.spaceTemplate?.metadata;
-  const labels: Record<string, string> = { ...(space.metadata.labels ?? {}), ...(template?.labels ?? {}) };
-  delete labels[ACCOUNT_LABEL];
+  const merged: Record<string, string> = { ...(space.metadata.labels ?? {}), ...(template?.labels ?? {}) };
+  const { [ACCOUNT_LABEL]: _forged, ...labels } = merged;
   if (space.spec.account) labels[ACCOUNT_LABEL] = space.spec.account;
   const annotations = { ...(space.metadata.annotations ?? {}), ...(template?.annotations ?? {}) };
   return { labels: nonEmpty(labels), annotations: nonEmpty(annotations) };

@@ -12,8 +12,8 @@ export const spaceTable: TableConvertor<Space> = {
   ],
   cells: (space) => [
     space.metadata.name ?? '',
-    space.spec?.account || null,
-    space.status?.phase || null,
+    space.spec.account || null,
+    space.status.phase || null,
     space.metadata.creationTimestamp ?? null,
   ],
 };
