@@ -30,7 +30,7 @@ function visibilityIndexFor(visibility: Visibility) {
 export function buildWriters(deps: {
   client: KubeClient;
   /** An Account as the informer has it. */
-  account: (name: string) => KubeObject | undefined;
+  account: (name: string) => (Account<'config.kiosk.sh/v1alpha1'> & KubeObject) | undefined;
   authorizer: SubjectAccessReviewer;
   ledger: LeaseLedger;
   visibility: Visibility;

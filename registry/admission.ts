@@ -4,7 +4,8 @@ import type { GroupVersionKind, GroupVersionResource } from '../storage/apimachi
 /** admission.k8s.io/v1 AdmissionRequest, the parts decisions read. */
 export interface AdmissionRequest {
   uid: string;
-  kind: GroupVersionKind;
+  /** Absent from a review that did not come from kube-apiserver: the webhook checks only uid, operation, resource. */
+  kind?: GroupVersionKind;
   resource: GroupVersionResource;
   subResource?: string;
   namespace?: string;

@@ -15,12 +15,12 @@ type Namespaced = { metadata: { name?: string; namespace: string } };
 /**
  * The registry's SpaceBackend over kube-apiserver, acting with the server's own identity. Methods are
  * generic over the object shapes so that storage stays free of registry types (it implements the
- * interface the registry declares, structurally).
+ * interface the registry declares, structurally). `A` is the config Account as the informer caches it.
  */
-export class KubeSpaceBackend {
+export class KubeSpaceBackend<A extends KubeObject> {
   constructor(
     private readonly client: KubeClient,
-    private readonly cachedAccount: (name: string) => KubeObject | undefined,
+    private readonly cachedAccount: (name: string) => A | undefined,
     private readonly authorizer: { authorize(user: UserInfo, attributes: AccessAttributes): Promise<AccessDecision> },
     private readonly reservations: CountReservations,
   ) {}
@@ -89,11 +89,11 @@ export class KubeSpaceBackend {
     return created.metadata.name;
   }
 
-  async account<T>(name: string): Promise<T | undefined> {
+  async account(name: string): Promise<A | undefined> {
     const cached = this.cachedAccount(name);
-    if (cached) return cached as unknown as T;
+    if (cached) return cached;
     try {
-      return await this.client.request<T>('GET', `/apis/config.kiosk.sh/v1alpha1/accounts/${encodeURIComponent(name)}`);
+      return await this.client.request<A>('GET', `/apis/config.kiosk.sh/v1alpha1/accounts/${encodeURIComponent(name)}`);
     } catch (err) {
       // kube-apiserver refuses names no object can have (".", "..") with 400: no such account either.
       if (err instanceof KubeApiError && (err.statusCode === 404 || err.statusCode === 400)) return undefined;

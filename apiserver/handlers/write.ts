@@ -48,6 +48,7 @@ function send<T extends Obj>(req: Request, res: Response, status: number, obj: T
 }
 
 /** Decodes and checks a body for the kind in upstream's order: media type, syntax, kind, strict fields, version. */
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- T is the kind's type, which the schema check vouched for
 function decode<T extends Obj>(req: Request, r: WriteResource, mode: WriteOptions['fieldValidation'], ctx: WriteContext): T {
   const { group, version, kind } = r.descriptor;
   const decoded = decodeObject(req.rawBody ?? Buffer.alloc(0), req.headers['content-type'], { group, version, kind },
@@ -64,6 +65,7 @@ function decode<T extends Obj>(req: Request, r: WriteResource, mode: WriteOption
  * every handler relies on: an object with a metadata object and string apiVersion and kind, if any. The rest of
  * T is what the kind's schema said; the resource's own validation judges the values.
  */
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- T is what the kind's schema said (see above)
 function isWritableObject<T extends Obj>(value: unknown): value is T {
   return isPlainObject(value) && isPlainObject(value.metadata)
     && (value.apiVersion === undefined || typeof value.apiVersion === 'string') && (value.kind === undefined || typeof value.kind === 'string');
@@ -91,12 +93,14 @@ export function createHandler<T extends Obj>(storage: Creater<T>, r: WriteResour
       wipeSystemFields(obj.metadata);
       const errors = validateObjectMetaForCreate(obj.metadata, { nameValidator: r.nameValidator });
       if (errors.length > 0) throw invalid(r.descriptor.kind, r.descriptor.group, obj.metadata.name ?? obj.metadata.generateName ?? '', errors);
-      const generate = !obj.metadata.name && !!obj.metadata.generateName;
+      const prefix = obj.metadata.name ? undefined : obj.metadata.generateName || undefined;
+      const generate = prefix !== undefined;
       for (let attempt = 1; ; attempt++) {
-        if (generate) obj.metadata.name = generateName(obj.metadata.generateName!);
+        if (generate) obj.metadata.name = generateName(prefix);
         try {
           const created = await storage.create(ctx, obj);
-          return send(req, res, 201, created, ctx, convertor);
+          send(req, res, 201, created, ctx, convertor);
+          return;
         } catch (err) {
           const exists = err instanceof StatusError && err.reason === 'AlreadyExists';
           if (!generate || !exists) throw err;

@@ -9,7 +9,8 @@ const q = (v: unknown) => JSON.stringify(v);
 /** A field of a JSON object; nothing of anything else (the Account may come from a review, with any JSON types). */
 const member = (v: unknown, key: string): unknown => (isPlainObject(v) ? v[key] : undefined);
 
-function validateSubject(s: Subject, path: string): FieldError[] {
+/** `s` is any JSON object: a subject from a review may lack any of its fields. */
+function validateSubject(s: Partial<Subject>, path: string): FieldError[] {
   const errors: FieldError[] = [];
   if (!s.name) errors.push({ field: `${path}.name`, type: 'FieldValueRequired', detail: 'Required value' });
   switch (s.kind) {
@@ -49,13 +50,14 @@ export function validateAccount(account: unknown): FieldError[] {
     (subjects ?? []).forEach((s, i) => {
       if (typeof s !== 'object' || s === null || Array.isArray(s)) {
         errors.push({ field: `spec.subjects[${String(i)}]`, type: 'FieldValueTypeInvalid', detail: 'Invalid value: must be a subject object' });
-      } else errors.push(...validateSubject(s as Subject, `spec.subjects[${String(i)}]`));
+      } else errors.push(...validateSubject(s as Partial<Subject>, `spec.subjects[${String(i)}]`));
     });
   }
   const space = member(spec, 'space');
   const limit = member(space, 'limit');
   if (limit !== undefined && limit !== null && (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 0)) {
     // Printed as JavaScript prints it, as this message always has: any JSON value may arrive here from a review.
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- an object prints as "[object Object]", as it always has
     errors.push({ field: 'spec.space.limit', type: 'FieldValueInvalid', detail: `Invalid value: ${String(limit)}: must be greater than or equal to 0` });
   }
   const forged = member(member(member(member(space, 'spaceTemplate'), 'metadata'), 'labels'), ACCOUNT_LABEL);

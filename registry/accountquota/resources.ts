@@ -61,8 +61,8 @@ export function objectCountResourceName(gr: GroupResource): string {
   return gr.group ? `count/${gr.resource}.${gr.group}` : `count/${gr.resource}`;
 }
 
-/** V1ResourceByStorageClass: `<class>.storageclass.storage.k8s.io/<resource>`. */
-export function storageClassResourceName(storageClass: string, resource: 'requests.storage' | 'persistentvolumeclaims' | string): string {
+/** V1ResourceByStorageClass: `<class>.storageclass.storage.k8s.io/<resource>`, resource `requests.storage` or `persistentvolumeclaims`. */
+export function storageClassResourceName(storageClass: string, resource: string): string {
   return `${storageClass}${STORAGE_CLASS_SUFFIX}${resource}`;
 }
 
@@ -123,12 +123,15 @@ export function isResourceQuotaScopeValidForResource(scope: string, resource: st
   }
 }
 
+/** JSON.stringify as it is: undefined for a function or a symbol, whatever lib.d.ts says. */
+const stringify: (value: unknown) => string | undefined = JSON.stringify;
+
 /**
  * Go's json.Marshal for the values field errors print that are not plain strings (named string types,
  * slices, structs): JSON with `<`, `>`, `&`, U+2028 and U+2029 escaped as Go escapes them.
  */
 export function goJSON(value: unknown): string {
-  return (JSON.stringify(value === undefined ? null : value) ?? 'null')
+  return (stringify(value === undefined ? null : value) ?? 'null')
     .replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026')
     .replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
 }

@@ -30,6 +30,6 @@ export class SpaceStorage extends CollectionView<Space> implements Creater<Space
  * A Space sent without `spec` (or `spec: null`, which decodes to Go's zero value) is a Space without an
  * account: an ownerless space for an admin, `spec.account: Required value` for a tenant, as in Kiosk.
  */
-function withSpec(space: Space): Space {
-  return space.spec ? space : { ...space, spec: {} };
+function withSpec(space: Omit<Space, 'spec'> & { spec?: Space['spec'] | null }): Space {
+  return { ...space, spec: space.spec ?? {} };
 }

@@ -36,7 +36,7 @@ interface ListResponse<T> {
  * RoleBinding's size, which at 50,000 bindings is most of the server's memory.
  */
 function slim<T extends KubeObject>(obj: T): T {
-  if (obj.metadata?.managedFields) delete obj.metadata.managedFields;
+  if (obj.metadata.managedFields) delete obj.metadata.managedFields;
   return obj;
 }
 
@@ -179,6 +179,7 @@ export class Informer<T extends KubeObject> {
         this.stats.watchRestarts++;
         this.setOpen(false);
       } catch (err) {
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the abort may come during the awaits; TypeScript keeps the loop's narrowing across them
         if (signal.aborted) break;
         this.stats.errors++;
         if (err instanceof KubeApiError && err.statusCode === 410) {
@@ -250,10 +251,10 @@ export class Informer<T extends KubeObject> {
     this.resourceVersion = resourceVersion;
     for (const [k, obj] of fresh) {
       const before = old.get(k);
-      if (!before) this.emit('add', obj);
-      else if (before.metadata.resourceVersion !== obj.metadata.resourceVersion) this.emit('update', obj, before);
+      if (!before) this.emit({ kind: 'add', obj });
+      else if (before.metadata.resourceVersion !== obj.metadata.resourceVersion) this.emit({ kind: 'update', obj, before });
     }
-    for (const [k, obj] of old) if (!fresh.has(k)) this.emit('delete', obj);
+    for (const [k, obj] of old) if (!fresh.has(k)) this.emit({ kind: 'delete', obj });
 
     if (!this.hasSynced) {
       this.hasSynced = true;
@@ -287,27 +288,28 @@ export class Informer<T extends KubeObject> {
       return new KubeApiError(status.code ?? 500, status, `watch ${this.options.path}: ${status.message ?? 'error event'}`);
     }
     const obj = slim(event.object);
-    const rv = obj.metadata?.resourceVersion;
+    const rv = obj.metadata.resourceVersion;
     if (rv) this.resourceVersion = rv;
     if (event.type === 'BOOKMARK') return undefined;
     const k = key(obj);
     const before = this.store.get(k);
     if (event.type === 'DELETED') {
       this.store.delete(k);
-      this.emit('delete', before ?? obj);
+      this.emit({ kind: 'delete', obj: before ?? obj });
     } else {
       this.store.set(k, obj);
-      if (before) this.emit('update', obj, before);
-      else this.emit('add', obj);
+      if (before) this.emit({ kind: 'update', obj, before });
+      else this.emit({ kind: 'add', obj });
     }
     return undefined;
   }
 
-  private emit(kind: 'add' | 'update' | 'delete', obj: T, before?: T): void {
+  private emit(change: { kind: 'add' | 'delete'; obj: T } | { kind: 'update'; obj: T; before: T }): void {
+    const obj = change.obj;
     for (const h of this.handlers) {
       try {
-        if (kind === 'add') h.onAdd?.(obj);
-        else if (kind === 'update') h.onUpdate?.(before!, obj);
+        if (change.kind === 'add') h.onAdd?.(obj);
+        else if (change.kind === 'update') h.onUpdate?.(change.before, obj);
         else h.onDelete?.(obj);
       } catch (err) {
         this.log.error('informer handler failed', err, { informer: this.options.name, object: key(obj) });
