@@ -58,16 +58,16 @@ function upToDate(current: { metadata: { ownerReferences?: Array<{ uid?: unknown
  * The annotation that opts an Account into deleting its spaces when it is deleted. Without it, spaces
  * outlive their account (Kiosk's behaviour, and the safe default).
  */
-export const DELETE_SPACES_ANNOTATION = 'kiosk.sh/delete-spaces-with-account';
+const DELETE_SPACES_ANNOTATION = 'kiosk.sh/delete-spaces-with-account';
 
 /**
  * The finalizer an Account with that annotation carries, so that its spaces are deleted even when it is
  * deleted while no server runs: the Account waits, Terminating, until a leader has deleted them.
  */
-export const DELETE_SPACES_FINALIZER = 'kiosk.sh/delete-spaces';
+const DELETE_SPACES_FINALIZER = 'kiosk.sh/delete-spaces';
 
 /** Set to "false" on an Account to keep new mandatory templates from being added to its existing spaces. */
-export const TEMPLATE_ROLLOUT_ANNOTATION = 'kiosk.sh/template-rollout';
+const TEMPLATE_ROLLOUT_ANNOTATION = 'kiosk.sh/template-rollout';
 
 /** Whether the create request of a namespace carrying the creating mark is alive (see CreateLiveness). */
 export interface CreateLiveness {
@@ -79,7 +79,7 @@ export interface CreateLiveness {
 }
 
 /** Without a better signal: a create is alive until its deadline. */
-export const deadlineLiveness: CreateLiveness = {
+const deadlineLiveness: CreateLiveness = {
   isLive: (_ns, _creator, createdMs) => {
     const left = (createdMs ?? 0) + CREATE_DEADLINE_MS - Date.now();
     return Promise.resolve(left > 0 ? { live: true, recheckInMs: left + 1_000 } : { live: false });

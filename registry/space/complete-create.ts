@@ -1,5 +1,6 @@
 import { StatusError } from '../../storage/apimachinery/errors.js';
 import type { Account } from '../account/types.js';
+import { templateInstanceFailedMessage } from '../template/render.js';
 import type { AccountPlacement } from './account-placement.js';
 import { SPACES } from './account-placement.js';
 import type { NamespaceObject, SpaceBackend } from './backend.js';
@@ -48,7 +49,7 @@ export async function completeCreate(steps: SpaceCompletion, name: string, accou
       const outcome = await steps.templates.waitForDeployed(name, instances, TEMPLATE_WAIT_MS);
       if (!outcome.ok) {
         throw new Error('timeout' in outcome ? 'timed out waiting for the condition'
-          : `TemplateInstance '${outcome.name}' failed with ${outcome.reason}: ${outcome.message}`);
+          : templateInstanceFailedMessage(outcome.name, outcome.reason, outcome.message));
       }
     }
     await steps.placement.bind(name, account);
