@@ -56,10 +56,10 @@ const dns1123SubdomainRegexp = {
 const byteLength = (s: string) => Buffer.byteLength(s, 'utf8');
 
 /** content.MaxLenError. */
-export const maxLenError = (length: number) => `must be no more than ${String(length)} bytes`;
+const maxLenError = (length: number) => `must be no more than ${String(length)} bytes`;
 
 /** content.RegexError, including its odd `'a',  or 'b', ` punctuation, which kubectl users see verbatim. */
-export function regexError(msg: string, re: string, ...examples: string[]): string {
+function regexError(msg: string, re: string, ...examples: string[]): string {
   if (examples.length === 0) return `${msg} (regex used for validation is '${re}')`;
   let out = `${msg} (e.g. `;
   examples.forEach((example, i) => {
