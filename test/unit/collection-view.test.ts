@@ -16,6 +16,7 @@ import { GrantCounter } from '../../storage/visibility/grants.js';
 import type { CollectionName } from '../../storage/visibility/history.js';
 import type { WatchOptions, WatchStart } from '../../storage/visibility/user-watch.js';
 import type { ReadConsistency } from '../../storage/visibility/read-consistency.js';
+import { ScriptedConsistency } from '../support/scripted-consistency.js';
 
 const object = (name: string, rv: number, labels?: Record<string, string>): KubeObject => ({
   metadata: { name, resourceVersion: String(rv), ...(labels ? { labels } : {}) },
@@ -63,33 +64,6 @@ class FakeVisibility implements VisibilitySource {
     this.waited.push({ rv, timeoutMs, signal });
     if (rv <= this.reaches) this.resourceVersion = Math.max(this.resourceVersion, rv);
     return Promise.resolve(rv <= this.reaches);
-  }
-}
-
-/** A ReadConsistency the test scripts: current or not, connected or not, and what kube-apiserver answers. */
-class ScriptedConsistency implements ReadConsistency {
-  isCurrent = true;
-  isConnected = true;
-  live: () => Promise<KubeObject | undefined> = () => Promise.resolve(undefined);
-  liveReads: string[] = [];
-  waits: number[] = [];
-
-  current(): boolean {
-    return this.isCurrent;
-  }
-
-  connected(): boolean {
-    return this.isConnected;
-  }
-
-  waitConnected(timeoutMs: number): Promise<boolean> {
-    this.waits.push(timeoutMs);
-    return Promise.resolve(this.isConnected);
-  }
-
-  readLive(_collection: CollectionName, name: string): Promise<KubeObject | undefined> {
-    this.liveReads.push(name);
-    return this.live();
   }
 }
 

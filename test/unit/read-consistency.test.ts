@@ -8,40 +8,9 @@ import { parseFieldSelector } from '../../storage/apimachinery/field-selector.js
 import { parseLabelSelector } from '../../storage/apimachinery/label-selector.js';
 import type { ListOptions } from '../../registry/rest.js';
 import type { KubeObject } from '../../storage/informers/informer.js';
-import type { ReadConsistency } from '../../storage/visibility/read-consistency.js';
+import { ScriptedConsistency } from '../support/scripted-consistency.js';
 import { Visibility } from '../../storage/visibility/visibility.js';
 import { Cluster, user, userSubject } from './visibility-fixtures.js';
-
-class ScriptedConsistency implements ReadConsistency {
-  isCurrent = true;
-  isConnected = true;
-  reconnects = false;
-  live = new Map<string, KubeObject>();
-  liveFails = false;
-  liveReads = 0;
-  waits: number[] = [];
-
-  current(): boolean {
-    return this.isCurrent;
-  }
-
-  connected(): boolean {
-    return this.isConnected;
-  }
-
-  waitConnected(timeoutMs: number): Promise<boolean> {
-    this.waits.push(timeoutMs);
-    if (this.isConnected) return Promise.resolve(true);
-    if (this.reconnects) this.isConnected = true;
-    return Promise.resolve(this.reconnects);
-  }
-
-  readLive(_collection: string, name: string): Promise<KubeObject | undefined> {
-    this.liveReads++;
-    if (this.liveFails) return Promise.reject(new Error('connect ECONNREFUSED'));
-    return Promise.resolve(this.live.get(name));
-  }
-}
 
 const account = (name: string, limit: number, subjects: string[]): KubeObject => ({
   apiVersion: 'config.kiosk.sh/v1alpha1', kind: 'Account',
@@ -72,20 +41,20 @@ describe('reads while the informers recover', () => {
 
   it('answers from the index, without reading through, while it is current', async () => {
     expect((await storage.get(dev, 'dev-account')).metadata.name).toBe('dev-account');
-    expect(consistency.liveReads).toBe(0);
+    expect(consistency.liveReads).toEqual([]);
   });
 
   it('answers what kube-apiserver has while recovering: what the index has not seen yet, and its newest version', async () => {
     consistency.isCurrent = false;
-    consistency.live.set('new-account', account('new-account', 1, ['dev']));
-    consistency.live.set('dev-account', account('dev-account', 5, ['dev']));
+    consistency.objects.set('new-account', account('new-account', 1, ['dev']));
+    consistency.objects.set('dev-account', account('dev-account', 5, ['dev']));
     expect((await storage.get(dev, 'new-account')).metadata.name).toBe('new-account');
     expect((await storage.get(dev, 'dev-account')).spec.space?.limit).toBe(5);
   });
 
   it('keeps visibility on the live object, and says 404 for what kube-apiserver no longer has', async () => {
     consistency.isCurrent = false;
-    consistency.live.set('new-account', account('new-account', 1, ['dev']));
+    consistency.objects.set('new-account', account('new-account', 1, ['dev']));
     await expect(storage.get(stranger, 'new-account')).rejects.toMatchObject({ code: 404 });
     // dev-account is still in the index, but deleted meanwhile.
     await expect(storage.get(dev, 'dev-account')).rejects.toMatchObject({ code: 404 });
@@ -93,14 +62,14 @@ describe('reads while the informers recover', () => {
 
   it('falls back to the index when kube-apiserver cannot be read but the watches are open', async () => {
     consistency.isCurrent = false;
-    consistency.liveFails = true;
+    consistency.live = () => Promise.reject(new Error('connect ECONNREFUSED'));
     expect((await storage.get(dev, 'dev-account')).metadata.name).toBe('dev-account');
   });
 
   it('asks the client to retry (429, storage is (re)initializing) when neither can answer', async () => {
     consistency.isCurrent = false;
     consistency.isConnected = false;
-    consistency.liveFails = true;
+    consistency.live = () => Promise.reject(new Error('connect ECONNREFUSED'));
     const err = await storage.get(dev, 'dev-account').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StatusError);
     expect(err).toMatchObject({ code: 429, reason: 'TooManyRequests', message: 'storage is (re)initializing' });
