@@ -30,11 +30,12 @@ export class KubeAccountBackend {
   }
 
   /** The Account when a finalizer keeps it, else kube-apiserver's Status. */
-  delete<T extends Named>(name: string, o: { dryRun: boolean; propagationPolicy?: string; uid?: string }): Promise<T | { kind: 'Status' }> {
+  delete<T extends Named>(name: string, o: { dryRun: boolean; propagationPolicy?: string; uid?: string; resourceVersion?: string }): Promise<T | { kind: 'Status' }> {
+    const preconditions = o.uid || o.resourceVersion ? { preconditions: { ...(o.uid ? { uid: o.uid } : {}), ...(o.resourceVersion ? { resourceVersion: o.resourceVersion } : {}) } } : {};
     return this.client.request('DELETE', `${BASE}/${encodeURIComponent(name)}`, {
       body: {
         apiVersion: 'v1', kind: 'DeleteOptions', ...(o.propagationPolicy ? { propagationPolicy: o.propagationPolicy } : {}),
-        ...(o.dryRun ? { dryRun: ['All'] } : {}), ...(o.uid ? { preconditions: { uid: o.uid } } : {}),
+        ...(o.dryRun ? { dryRun: ['All'] } : {}), ...preconditions,
       },
     });
   }

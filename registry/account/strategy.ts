@@ -66,9 +66,12 @@ export class AccountStrategy implements WriteStrategy<TenancyAccount, ConfigAcco
     return this.backend.update(account, dryRun);
   }
 
-  /** Only the uid precondition reaches kube-apiserver, as before the generic store (a resourceVersion one is checked here). */
   async delete(name: string, options: StoredDeleteOptions): Promise<ConfigAccount | undefined> {
-    const deleted = await this.backend.delete(name, { dryRun: options.dryRun, propagationPolicy: options.propagationPolicy, uid: options.uid });
+    // The preconditions the store checked go along, so kube-apiserver refuses the delete if the Account changed since.
+    const deleted = await this.backend.delete(name, {
+      dryRun: options.dryRun, propagationPolicy: options.propagationPolicy, uid: options.uid,
+      ...(options.resourceVersion ? { resourceVersion: options.resourceVersion } : {}),
+    });
     // A finalizer keeps it, marked for deletion (the Account comes back); otherwise a Status does.
     return deleted.kind === 'Account' ? deleted : undefined;
   }

@@ -61,7 +61,7 @@ class FakeAccountBackend implements AccountBackend {
     return Promise.resolve(structuredClone(made));
   }
 
-  delete(name: string, options: { dryRun: boolean; propagationPolicy?: string; uid?: string }): Promise<ConfigAccount | { kind: 'Status' }> {
+  delete(name: string, options: { dryRun: boolean; propagationPolicy?: string; uid?: string; resourceVersion?: string }): Promise<ConfigAccount | { kind: 'Status' }> {
     this.log.push(`delete ${name} ${JSON.stringify(options)}`);
     this.fail();
     const current = must(this.stored.get(name));
@@ -194,12 +194,13 @@ describe('Accounts through the generic store', () => {
   });
 
   describe('delete', () => {
-    it('sends the uid precondition and answers the Account as it was when it is gone at once', async () => {
+    it('sends the preconditions it checked and answers the Account as it was when it is gone at once', async () => {
       const stored = backend.put('a');
       const rv = must(stored.metadata.resourceVersion);
       index.versions.set('a', rv);
       const deleted = await store.delete(admin(), 'a', { dryRun: false, propagationPolicy: 'Background', preconditions: { resourceVersion: rv } });
-      expect(backend.log).toEqual(['delete a {"dryRun":false,"propagationPolicy":"Background","uid":"uid-a"}']);
+      // The resourceVersion the store checked goes along: a change between the check and the delete is refused.
+      expect(backend.log).toEqual([`delete a {"dryRun":false,"propagationPolicy":"Background","uid":"uid-a","resourceVersion":"${rv}"}`]);
       expect(deleted.metadata.resourceVersion).toBe(stored.metadata.resourceVersion);
       expect(index.waits).toEqual([false]);
     });
