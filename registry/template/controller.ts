@@ -1,4 +1,5 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
+import { isDNS1123Subdomain } from '../../storage/apimachinery/validation.js';
 import type { Logger } from '../../storage/logger.js';
 import { Workqueue } from '../../storage/workqueue.js';
 import type { WorkqueueMetricsProvider } from '../../storage/workqueue.js';
@@ -235,7 +236,9 @@ export class TemplateInstanceController {
   }
 
   private async deploy(ti: TemplateInstance, namespace: string): Promise<void> {
-    const template = this.source.template(ti.spec.template) ?? await this.source.liveTemplate(ti.spec.template);
+    // spec.template is the tenant's text: a name no Template can have (a megabyte, a path) is not found without asking.
+    const template = this.source.template(ti.spec.template)
+      ?? (isDNS1123Subdomain(ti.spec.template).length === 0 ? await this.source.liveTemplate(ti.spec.template) : undefined);
     if (ti.status?.status === 'Deployed' && (!ti.spec.sync || ti.status.templateResourceVersion === template?.metadata.resourceVersion)) return;
     if (!template) return this.fail(ti, 'TemplateNotFound', templateNotFoundMessage(ti.spec.template));
 

@@ -22,15 +22,15 @@ describe('TemplateInstanceController on hostile Templates', () => {
 
   /** `cached`: whether the informer has seen the Template yet; `live`: what kube-apiserver answers for it. */
   function deploy(template: Template, parameters: Array<{ name: string; value: string }> = [], status?: TemplateInstance['status'],
-    where: { cached: boolean; live: Template | undefined } = { cached: true, live: template }) {
+    where: { cached: boolean; live: Template | undefined } = { cached: true, live: template }, templateName = 'tpl', onLiveRead: () => void = () => undefined) {
     const instance: TemplateInstance = {
       apiVersion: 'config.kiosk.sh/v1alpha1', kind: 'TemplateInstance',
-      metadata: { name: 'ti', namespace: 'team-a', uid: 'ti-1' }, spec: { template: 'tpl', parameters }, ...(status ? { status } : {}),
+      metadata: { name: 'ti', namespace: 'team-a', uid: 'ti-1' }, spec: { template: templateName, parameters }, ...(status ? { status } : {}),
     };
     const change = statusChange();
     const source: TemplateSource = {
       instance: () => instance, instancesOfTemplate: () => [instance],
-      template: () => (where.cached ? template : undefined), liveTemplate: async () => where.live,
+      template: () => (where.cached ? template : undefined), liveTemplate: async () => { onLiveRead(); return where.live; },
       namespace: (name) => ({ metadata: { name } }), account: () => undefined,
     };
     applied = [];
@@ -71,6 +71,15 @@ describe('TemplateInstanceController on hostile Templates', () => {
     expect(status).toMatchObject({ status: 'Deployed' });
     expect(applied).toHaveLength(1);
   });
+
+  it.each([['a megabyte', 'a'.repeat(1 << 20)], ['a path', '../../api/v1/secrets'], ['upper case', 'Tpl']])(
+    'does not ask kube-apiserver for a name no Template can have (%s): TemplateNotFound at once', async (_what, name) => {
+      let liveReads = 0;
+      const template = tpl([]);
+      const status = await deploy(template, [], undefined, { cached: false, live: template }, name, () => { liveReads++; });
+      expect(status).toMatchObject({ status: 'Failed', reason: 'TemplateNotFound' });
+      expect(liveReads).toBe(0);
+    });
 
   it('fails TemplateNotFound with Kiosk\'s message when kube-apiserver has no such Template either', async () => {
     const status = await deploy(tpl([]), [], undefined, { cached: false, live: undefined });
