@@ -44,9 +44,9 @@ export function buildWriters(deps: {
     { ...visibilityIndexFor(visibility) },
     templates,
     creates,
-  ), visibility);
+  ), visibility, authorizer);
   const accountWriter = new GenericStore(new AccountStrategy(new KubeAccountBackend(client, (name, rv) => visibility.isCurrent('accounts', name, rv)), {
     indexedVersion: (name) => visibility.object('accounts', name)?.metadata.resourceVersion,
-  }), visibility);
+  }), visibility, authorizer);
   return { spaceWriter, accountWriter };
 }

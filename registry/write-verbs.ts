@@ -9,9 +9,21 @@ export const READ_YOUR_WRITES_MS = 5_000;
 /** A write's request context: who, and the options every write carries. */
 export interface WriteContext extends RequestContext {
   dryRun: boolean;
+  /** The manager the write is recorded under: the fieldManager parameter, else derived from the User-Agent. */
   fieldManager: string;
   /** Warnings for the client (fieldValidation=Warn and the like), sent as Warning headers. */
   warnings: string[];
+}
+
+/** What a server-side apply asks for besides the configuration: `force` takes over conflicting fields. */
+export interface ApplyOptions {
+  force: boolean;
+}
+
+/** An apply's answer: the object, and whether the apply created it (201) or changed one that existed (200). */
+export interface Applied<T> {
+  object: T;
+  created: boolean;
 }
 
 export interface DeleteOptions {
@@ -36,11 +48,17 @@ export interface Deleter<T> {
   delete(ctx: WriteContext, name: string, options: DeleteOptions): Promise<T>;
 }
 
+/** Server-side apply (an application/apply-patch+yaml PATCH): `config` is the client's apply configuration. */
+export interface Applier<T> {
+  apply(ctx: WriteContext, name: string, config: T, options: ApplyOptions): Promise<Applied<T>>;
+}
+
 /** What a resource's REST storage writes through (the generic store over its strategy). */
-export interface WriteStore<T> extends Creater<T>, Deleter<T> {
+export interface WriteStore<T> extends Creater<T>, Deleter<T>, Applier<T> {
   update(ctx: WriteContext, name: string, obj: T): Promise<T>;
 }
 
 export const implementsCreater = <T>(s: object): s is Creater<T> => typeof (s as Creater<T>).create === 'function';
 export const implementsUpdater = <T>(s: object): s is Updater<T> => typeof (s as Updater<T>).update === 'function';
+export const implementsApplier = <T>(s: object): s is Applier<T> => typeof (s as Applier<T>).apply === 'function';
 export const implementsDeleter = <T>(s: object): s is Deleter<T> => typeof (s as Deleter<T>).delete === 'function';

@@ -1,6 +1,8 @@
 import type { KubeClient } from './client.js';
 import { KubeApiError } from './kube-api-error.js';
+import { applyRequest } from './apply-request.js';
 import { FIELD_MANAGER } from './object-writer.js';
+import type { ApplyOptions, WriteOptions } from './apply-request.js';
 
 /** Any object with a name: registry types need not extend storage's. */
 type Named = { metadata: { name?: string } };
@@ -21,12 +23,22 @@ export class KubeAccountBackend {
     }
   }
 
-  create<T extends Named>(account: T, dryRun: boolean): Promise<T> {
-    return this.client.request('POST', BASE, { body: account, query: { ...dry(dryRun), fieldManager: FIELD_MANAGER } });
+  create<T extends Named>(account: T, o: WriteOptions): Promise<T> {
+    return this.client.request('POST', BASE, { body: account, query: { ...dry(o.dryRun), fieldManager: o.fieldManager } });
   }
 
-  update<T extends Named>(account: T, dryRun: boolean): Promise<T> {
-    return this.client.request('PUT', `${BASE}/${encodeURIComponent(account.metadata.name ?? '')}`, { body: account, query: { ...dry(dryRun), fieldManager: FIELD_MANAGER } });
+  update<T extends Named>(account: T, o: WriteOptions): Promise<T> {
+    return this.client.request('PUT', `${BASE}/${encodeURIComponent(account.metadata.name ?? '')}`, { body: account, query: { ...dry(o.dryRun), fieldManager: o.fieldManager } });
+  }
+
+  patch<T extends Named>(name: string, patch: unknown): Promise<T> {
+    return this.client.request('PATCH', `${BASE}/${encodeURIComponent(name)}`, {
+      body: patch, contentType: 'application/merge-patch+json', query: { fieldManager: FIELD_MANAGER },
+    });
+  }
+
+  apply<T extends Named>(name: string, config: T, o: ApplyOptions): Promise<T> {
+    return this.client.request('PATCH', `${BASE}/${encodeURIComponent(name)}`, applyRequest(config, o));
   }
 
   /** The Account when a finalizer keeps it, else kube-apiserver's Status. */

@@ -6,6 +6,9 @@ import { FIELD_MANAGER } from './object-writer.js';
 import type { CountReservations } from './reservations.js';
 import type { UserInfo } from './user-info.js';
 
+import { applyRequest } from './apply-request.js';
+import type { ApplyOptions, WriteOptions } from './apply-request.js';
+
 const dry = (dryRun: boolean) => (dryRun ? { dryRun: 'All' } : {});
 
 /** Any object with a name: registry types need not extend storage's. */
@@ -25,8 +28,8 @@ export class KubeSpaceBackend<A extends KubeObject> {
     private readonly reservations: CountReservations,
   ) {}
 
-  createNamespace<T extends Named>(ns: T, dryRun: boolean): Promise<T> {
-    return this.client.request('POST', '/api/v1/namespaces', { body: ns, query: { ...dry(dryRun), fieldManager: FIELD_MANAGER } });
+  createNamespace<T extends Named>(ns: T, o: WriteOptions): Promise<T> {
+    return this.client.request('POST', '/api/v1/namespaces', { body: ns, query: { ...dry(o.dryRun), fieldManager: o.fieldManager } });
   }
 
   async getNamespace<T extends Named>(name: string): Promise<T | undefined> {
@@ -38,8 +41,12 @@ export class KubeSpaceBackend<A extends KubeObject> {
     }
   }
 
-  updateNamespace<T extends Named>(ns: T, dryRun: boolean): Promise<T> {
-    return this.client.request('PUT', `/api/v1/namespaces/${encodeURIComponent(ns.metadata.name ?? '')}`, { body: ns, query: { ...dry(dryRun), fieldManager: FIELD_MANAGER } });
+  updateNamespace<T extends Named>(ns: T, o: WriteOptions): Promise<T> {
+    return this.client.request('PUT', `/api/v1/namespaces/${encodeURIComponent(ns.metadata.name ?? '')}`, { body: ns, query: { ...dry(o.dryRun), fieldManager: o.fieldManager } });
+  }
+
+  applyNamespace<T extends Named>(name: string, config: T, o: ApplyOptions): Promise<T> {
+    return this.client.request('PATCH', `/api/v1/namespaces/${encodeURIComponent(name)}`, applyRequest(config, o));
   }
 
   patchNamespace<T extends Named>(name: string, patch: unknown): Promise<T> {

@@ -3,12 +3,13 @@ import { badRequest, internal, invalid, StatusError } from '../../storage/apimac
 import type { ObjectMeta } from '../../storage/apimachinery/object-meta.js';
 import type { ResourceDescriptor } from '../../registry/resource.js';
 import type { TableConvertor } from '../../registry/table-convertor.js';
-import type { Creater, Deleter, Updater, WriteContext } from '../../registry/write-verbs.js';
+import type { Applier, Creater, Deleter, Updater, WriteContext } from '../../registry/write-verbs.js';
+import { implementsApplier } from '../../registry/write-verbs.js';
 import { assertGoTypes, decodeObject, strictDecodingErrors, unknownFields } from '../request/decode.js';
 import { isPlainObject } from '../../storage/apimachinery/go-json.js';
 import { generateName } from '../../storage/apimachinery/generate-name.js';
 import { validateObjectMetaForCreate } from '../../storage/apimachinery/meta-validation.js';
-import { parseCreateOptions, parseDeleteOptions, parsePatchOptions, parseUpdateOptions } from '../request/options.js';
+import { managerOrUserAgent, parseCreateOptions, parseDeleteOptions, parsePatchOptions, parseUpdateOptions } from '../request/options.js';
 import type { WriteOptions } from '../request/options.js';
 import { applyJsonPatch, applyMergePatch } from '../request/apply-patch.js';
 import { decodeJsonPatch, decodeMergePatch, patchContentType, patchStrictError, unsupportedPatchType } from '../request/patch.js';
@@ -18,8 +19,11 @@ import { requestContext } from './context.js';
 
 type Obj = { apiVersion?: string; kind?: string; metadata: ObjectMeta };
 
-/** The patch media types the handlers implement, advertised as such in OpenAPI (never strategic merge). */
-export const PATCH_TYPES = ['application/json-patch+json', 'application/merge-patch+json'];
+/** The patch media types the handlers implement, advertised as such in OpenAPI (never strategic merge, as for CRDs). */
+export const PATCH_TYPES = ['application/json-patch+json', 'application/merge-patch+json', 'application/apply-patch+yaml'];
+
+/** An apply configuration is YAML (JSON being YAML), whatever parameters its media type carries. */
+const APPLY_BODY_TYPE = 'application/yaml';
 
 /** What a resource's write handlers need to know about it. */
 export interface WriteResource {
@@ -34,7 +38,7 @@ export interface WriteResource {
 const GENERATE_NAME_ATTEMPTS = 8;
 
 function context(req: Request, res: Response, options: WriteOptions): WriteContext {
-  return { ...requestContext(req, res), dryRun: options.dryRun, fieldManager: options.fieldManager, warnings: [] };
+  return { ...requestContext(req, res), dryRun: options.dryRun, fieldManager: managerOrUserAgent(options.fieldManager, req.headers['user-agent']), warnings: [] };
 }
 
 function query(req: Request): Record<string, string | string[] | undefined> {
@@ -49,9 +53,10 @@ function send<T extends Obj>(req: Request, res: Response, status: number, obj: T
 
 /** Decodes and checks a body for the kind in upstream's order: media type, syntax, kind, strict fields, version. */
 // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- T is the kind's type, which the schema check vouched for
-function decode<T extends Obj>(req: Request, r: WriteResource, mode: WriteOptions['fieldValidation'], ctx: WriteContext): T {
+function decode<T extends Obj>(req: Request, r: WriteResource, mode: WriteOptions['fieldValidation'], ctx: WriteContext,
+  contentType = req.headers['content-type']): T {
   const { group, version, kind } = r.descriptor;
-  const decoded = decodeObject(req.rawBody ?? Buffer.alloc(0), req.headers['content-type'], { group, version, kind },
+  const decoded = decodeObject(req.rawBody ?? Buffer.alloc(0), contentType, { group, version, kind },
     { fieldValidation: mode, schemaName: r.schemaName, catalogue: r.catalogue });
   ctx.warnings.push(...decoded.warnings);
   const obj = decoded.object;
@@ -140,17 +145,42 @@ export function updateHandler<T extends Obj>(storage: Updater<T>, r: WriteResour
 }
 
 /**
+ * Server-side apply: the body is the client's apply configuration of the object (YAML or JSON, with its
+ * apiVersion and kind), decoded as a create's; the storage merges it and keeps field ownership. 201 when the
+ * apply created the object, as upstream.
+ */
+async function apply<T extends Obj>(req: Request, res: Response, storage: Applier<T>, r: WriteResource, convertor: TableConvertor<T>): Promise<void> {
+  const name = String(req.params.name);
+  const options = parsePatchOptions(query(req), 'apply');
+  const ctx = context(req, res, options);
+  const config = decode<T>(req, r, options.fieldValidation, ctx, APPLY_BODY_TYPE);
+  // fieldmanager: an applier states fields, never ownership.
+  if (config.metadata.managedFields !== undefined) throw badRequest('metadata.managedFields must be nil');
+  requireNameMatches(config, name);
+  delete config.metadata.namespace;
+  const errors = validateObjectMetaForCreate(config.metadata, { nameValidator: r.nameValidator });
+  if (errors.length > 0) throw invalid(r.descriptor.kind, r.descriptor.group, name, errors);
+  const { object, created } = await storage.apply(ctx, name, config, { force: options.force ?? false });
+  send(req, res, created ? 201 : 200, object, ctx, convertor);
+}
+
+/**
  * JSON patch and JSON merge patch, applied to the object as the user sees it and then written through
- * the update path (validation, optimistic concurrency: a resourceVersion in the patch is a precondition).
- * Strategic merge patch is refused with 415, as for custom resources, so the garbage collector falls
- * back to a merge patch; server-side apply likewise.
+ * the update path (validation, optimistic concurrency: a resourceVersion in the patch is a precondition);
+ * an apply patch is server-side apply. Strategic merge patch is refused with 415, as for custom resources,
+ * so the garbage collector falls back to a merge patch.
  */
 export function patchHandler<T extends Obj>(storage: Updater<T>, r: WriteResource, convertor: TableConvertor<T>) {
   return async (req: Request, res: Response, next: NextFunction) => {
     try {
       const name = String(req.params.name);
       const type = patchContentType(req.headers['content-type']);
-      if (type !== 'json' && type !== 'merge') throw unsupportedPatchType(PATCH_TYPES);
+      const applier = implementsApplier<T>(storage);
+      if (type === 'apply' && applier) {
+        await apply(req, res, storage, r, convertor);
+        return;
+      }
+      if (type !== 'json' && type !== 'merge') throw unsupportedPatchType(applier ? PATCH_TYPES : PATCH_TYPES.filter((t) => !t.startsWith('application/apply-patch')));
       const options = parsePatchOptions(query(req), type);
       const ctx = context(req, res, options);
       const raw = req.rawBody ?? Buffer.alloc(0);

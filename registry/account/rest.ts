@@ -1,7 +1,7 @@
 import type { KubeObject } from '../../storage/informers/informer.js';
 import type { VisibilitySource } from '../collection-view.js';
 import { CollectionView } from '../collection-view.js';
-import type { Creater, DeleteOptions, Deleter, Updater, WriteContext, WriteStore } from '../write-verbs.js';
+import type { Applied, Applier, ApplyOptions, Creater, DeleteOptions, Deleter, Updater, WriteContext, WriteStore } from '../write-verbs.js';
 import { configToTenancyAccount } from './convert.js';
 import type { Account } from './types.js';
 import { ACCOUNTS } from './strategy.js';
@@ -10,7 +10,7 @@ import { ACCOUNTS } from './strategy.js';
 /** Accounts as the requesting user sees them: those naming them as a subject, or that RBAC lets them `get`. */
 type TenancyAccount = Account<'tenancy.kiosk.sh/v1alpha1'>;
 
-export class AccountStorage extends CollectionView<TenancyAccount> implements Creater<TenancyAccount>, Updater<TenancyAccount>, Deleter<TenancyAccount> {
+export class AccountStorage extends CollectionView<TenancyAccount> implements Creater<TenancyAccount>, Updater<TenancyAccount>, Deleter<TenancyAccount>, Applier<TenancyAccount> {
   constructor(source: VisibilitySource, private readonly writer: WriteStore<TenancyAccount>) {
     super(source, 'accounts', ACCOUNTS,
       (obj: KubeObject, rv?: string) => configToTenancyAccount(obj, rv),
@@ -27,5 +27,9 @@ export class AccountStorage extends CollectionView<TenancyAccount> implements Cr
 
   delete(ctx: WriteContext, name: string, options: DeleteOptions): Promise<TenancyAccount> {
     return this.writer.delete(ctx, name, options);
+  }
+
+  apply(ctx: WriteContext, name: string, account: TenancyAccount, options: ApplyOptions): Promise<Applied<TenancyAccount>> {
+    return this.writer.apply(ctx, name, account, options);
   }
 }

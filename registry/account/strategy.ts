@@ -1,4 +1,4 @@
-import type { PreparedWrite, StoredDeleteOptions, WriteStrategy } from '../generic/strategy.js';
+import type { ManagedFieldsEntry, PreparedWrite, StoredApplyOptions, StoredDeleteOptions, StoredWriteOptions, WriteStrategy } from '../generic/strategy.js';
 import type { GroupResource } from '../../storage/apimachinery/group-version.js';
 import type { RequestContext } from '../rest.js';
 import type { AccountBackend, ConfigAccount } from './backend.js';
@@ -39,6 +39,11 @@ export class AccountStrategy implements WriteStrategy<TenancyAccount, ConfigAcco
   readonly kind = 'Account';
   /** The config.kiosk.sh CRD has the same schema: its 422 is ours, reworded with our group. */
   readonly upstreamValidatesOurSchema = true;
+  /** Managers wrote the config Account through tenancy.kiosk.sh: conflicts name that version. */
+  readonly conflictWording = {
+    text: (message: string) => message.replace(/ using config\.kiosk\.sh\/v1alpha1(?=[\s:]|$)/g, ' using tenancy.kiosk.sh/v1alpha1'),
+    field: (path: string) => path,
+  };
 
   constructor(private readonly backend: AccountBackend, private readonly index: AccountIndex) {}
 
@@ -58,12 +63,38 @@ export class AccountStrategy implements WriteStrategy<TenancyAccount, ConfigAcco
     return this.backend.isCurrent(name, resourceVersion);
   }
 
-  create(account: ConfigAccount, dryRun: boolean): Promise<ConfigAccount> {
-    return this.backend.create(account, dryRun);
+  read(name: string): Promise<ConfigAccount | undefined> {
+    return this.backend.get(name);
   }
 
-  update(account: ConfigAccount, dryRun: boolean): Promise<ConfigAccount> {
-    return this.backend.update(account, dryRun);
+  setManagedFields(name: string, managedFields: ManagedFieldsEntry[], resourceVersion: string): Promise<ConfigAccount> {
+    return this.backend.patch(name, { metadata: { managedFields, resourceVersion } });
+  }
+
+  create(account: ConfigAccount, options: StoredWriteOptions): Promise<ConfigAccount> {
+    return this.backend.create(account, options);
+  }
+
+  update(account: ConfigAccount, options: StoredWriteOptions): Promise<ConfigAccount> {
+    return this.backend.update(account, options);
+  }
+
+  apply(name: string, config: ConfigAccount, options: StoredApplyOptions): Promise<ConfigAccount> {
+    return this.backend.apply(name, config, options);
+  }
+
+  /**
+   * The config Account apply configuration of a client's: the same fields under the stored group (status is
+   * the controller's); a configuration without a spec owns none of it.
+   */
+  applyConfig(account: TenancyAccount): ConfigAccount {
+    const { name, labels, annotations, ownerReferences, finalizers } = account.metadata;
+    const spec = (account as { spec?: AccountSpec }).spec;
+    return {
+      apiVersion: 'config.kiosk.sh/v1alpha1', kind: 'Account',
+      metadata: { name, ...(labels ? { labels } : {}), ...(annotations ? { annotations } : {}), ...(ownerReferences ? { ownerReferences } : {}), ...(finalizers ? { finalizers } : {}) },
+      ...(spec ? { spec } : {}),
+    } as ConfigAccount;
   }
 
   async delete(name: string, options: StoredDeleteOptions): Promise<ConfigAccount | undefined> {

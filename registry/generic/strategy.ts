@@ -4,6 +4,9 @@ import type { ObjectMeta } from '../../storage/apimachinery/object-meta.js';
 import type { RequestContext } from '../rest.js';
 import type { WriteContext } from '../write-verbs.js';
 
+/** One entry of metadata.managedFields. */
+export type ManagedFieldsEntry = Record<string, unknown>;
+
 /** Anything with object metadata: the tenancy view a client writes, or the object stored behind it. */
 export interface WithMeta {
   metadata: ObjectMeta;
@@ -18,6 +21,21 @@ export interface PreparedWrite<Stored> {
   afterWrite?(written: Stored): Promise<Stored | undefined>;
   /** Runs when the request is over, whatever happened. */
   finish?(): void;
+}
+
+/** How a create or update of the stored object reaches kube-apiserver. */
+export interface StoredWriteOptions {
+  dryRun: boolean;
+  /** The manager kube-apiserver records the write under (managedFields). */
+  fieldManager: string;
+}
+
+/** A server-side apply of the stored object: kube-apiserver merges and keeps the field ownership. */
+export interface StoredApplyOptions extends StoredWriteOptions {
+  force: boolean;
+  /** Preconditions, sent in the configuration's metadata: the apply fails (409) if the object differs. */
+  resourceVersion?: string;
+  uid?: string;
 }
 
 /** How the stored object is deleted, as DeleteOptions reach kube-apiserver. */
@@ -39,8 +57,14 @@ interface StoredObjects<Stored> {
   get(ctx: RequestContext, name: string): Promise<Stored | undefined>;
   /** Whether a client holding `resourceVersion` saw the current object (the index hands out versions of its own). */
   isCurrent(name: string, resourceVersion: string): boolean;
-  create(obj: Stored, dryRun: boolean): Promise<Stored>;
-  update(obj: Stored, dryRun: boolean): Promise<Stored>;
+  /** The stored object, seen by the user or not, read live (an apply to a hidden one is a 404, not a create). */
+  read(name: string): Promise<Stored | undefined>;
+  create(obj: Stored, options: StoredWriteOptions): Promise<Stored>;
+  update(obj: Stored, options: StoredWriteOptions): Promise<Stored>;
+  /** Server-side apply of `config`, an apply configuration of the stored kind (see WriteStrategy.applyConfig). */
+  apply(name: string, config: Stored, options: StoredApplyOptions): Promise<Stored>;
+  /** Replaces the object's managedFields (a merge patch, at that resourceVersion: 409 if it changed since). */
+  setManagedFields(name: string, managedFields: ManagedFieldsEntry[], resourceVersion: string): Promise<Stored>;
   /** Resolves with the object when it stays (finalizers), undefined when it is gone at once. */
   delete(name: string, options: StoredDeleteOptions): Promise<Stored | undefined>;
 }
@@ -76,4 +100,19 @@ export interface WriteStrategy<View extends WithMeta, Stored extends WithMeta> e
   prepareForUpdate(ctx: WriteContext, current: Stored, obj: View): Promise<PreparedWrite<Stored>>;
   /** Whether `next` changes nothing of `current` that this resource writes: then nothing is written. */
   unchanged(current: Stored, next: Stored): boolean;
+  /** A client's apply configuration as the stored kind's: only the fields the client may own, in the stored object's terms. */
+  applyConfig(config: View): Stored;
+  /**
+   * After an apply, what the resource adds to the applied object under its own manager (an update may add
+   * more than the client's fields: the labels of the account a space moves to); resolves with the result.
+   */
+  completeApply?(applied: Stored, prepared: Stored, dryRun: boolean): Promise<Stored>;
+  /** kube-apiserver's apply conflicts (a message, a field path) in this resource's terms. */
+  readonly conflictWording?: ConflictWording;
+}
+
+/** How an apply conflict from kube-apiserver is worded for this resource's clients. */
+export interface ConflictWording {
+  text: (message: string) => string;
+  field: (path: string) => string;
 }

@@ -24,17 +24,47 @@ interface UpstreamWording {
    * stored as a Namespace) kube-apiserver's 422 passes through as it is.
    */
   sameSchemaKind?: string;
+  /** An apply conflict's message and field paths in this resource's terms (they pass through otherwise). */
+  conflictWording?: { text: (message: string) => string; field: (path: string) => string };
+}
+
+interface StatusCause {
+  reason?: string;
+  message?: string;
+  field?: string;
+}
+
+const causesOf = (err: KubeApiError): StatusCause[] => (err.status?.details?.causes as StatusCause[] | undefined) ?? [];
+
+/** A server-side apply conflict (a cause of reason metav1.CauseTypeFieldManagerConflict): another manager owns a field. */
+export function isApplyConflict(err: unknown): boolean {
+  return err instanceof KubeApiError && err.statusCode === 409 && causesOf(err).some((c) => c.reason === 'FieldManagerConflict');
+}
+
+/**
+ * errors.NewApplyConflict: `Apply failed with 1 conflict: conflict with "flux": .spec.space.limit`, causes one per
+ * field; no name or kind in the details, as upstream.
+ */
+function applyConflict(err: KubeApiError, wording: UpstreamWording['conflictWording']): StatusError {
+  const text = wording?.text ?? ((s: string) => s);
+  const field = wording?.field ?? ((s: string) => s);
+  const causes = causesOf(err).map((c) => ({
+    ...(c.reason ? { reason: c.reason } : {}), ...(c.message ? { message: text(c.message) } : {}), ...(c.field ? { field: field(c.field) } : {}),
+  }));
+  return new StatusError(409, 'Conflict', text(err.status?.message ?? err.message), { causes });
 }
 
 /**
  * The error a write to kube-apiserver failed with, as the client of this resource sees it: AlreadyExists and
- * NotFound under our resource, any other conflict as the optimistic-lock conflict (someone wrote in between),
+ * NotFound under our resource, an apply conflict reworded, any other conflict as the optimistic-lock conflict
+ * (someone wrote in between),
  * other 4xx passed through; anything else is left as it is (an internal error).
  */
 export function fromUpstream(err: unknown, wording: UpstreamWording, name: string): unknown {
   if (!(err instanceof KubeApiError)) return err;
   const { resource, sameSchemaKind } = wording;
   if (err.statusCode === 409 && err.reason === 'AlreadyExists') return alreadyExists(resource, name);
+  if (isApplyConflict(err)) return applyConflict(err, wording.conflictWording);
   if (err.statusCode === 409) return optimisticLockConflict(resource, name);
   if (err.statusCode === 404) return notFound(resource, name);
   if (err.statusCode === 422 && sameSchemaKind && err.status?.message) {

@@ -2,6 +2,7 @@ import type { AccessAttributes, AccessDecision } from '../../storage/authorizati
 import type { ObjectMeta } from '../../storage/apimachinery/object-meta.js';
 import type { UserInfo } from '../../storage/user-info.js';
 import type { Account } from '../account/types.js';
+import type { StoredApplyOptions, StoredWriteOptions } from '../generic/strategy.js';
 
 export interface NamespaceObject {
   apiVersion?: 'v1';
@@ -31,10 +32,12 @@ export interface TemplateInstanceObject {
  * back as KubeApiError with its Status; the registry decides what the client sees.
  */
 export interface SpaceBackend {
-  createNamespace(ns: NamespaceObject, dryRun: boolean): Promise<NamespaceObject>;
+  createNamespace(ns: NamespaceObject, options: StoredWriteOptions): Promise<NamespaceObject>;
   getNamespace(name: string): Promise<NamespaceObject | undefined>;
-  updateNamespace(ns: NamespaceObject, dryRun: boolean): Promise<NamespaceObject>;
-  /** A JSON merge patch of the namespace (clearing the creating mark). */
+  updateNamespace(ns: NamespaceObject, options: StoredWriteOptions): Promise<NamespaceObject>;
+  /** Server-side apply of a Namespace apply configuration (preconditions in its metadata). */
+  applyNamespace(name: string, config: NamespaceObject, options: StoredApplyOptions): Promise<NamespaceObject>;
+  /** A JSON merge patch of the namespace, by the server's own manager (clearing the creating mark). */
   patchNamespace(name: string, patch: unknown): Promise<NamespaceObject>;
   deleteNamespace(name: string, options: { dryRun: boolean; propagationPolicy?: string; uid?: string; resourceVersion?: string }): Promise<NamespaceObject>;
   /** Namespaces carrying `label=value`, read live (never from a cache), for limit checks. */

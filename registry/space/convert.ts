@@ -1,5 +1,6 @@
 import type { ObjectMeta } from '../../storage/apimachinery/object-meta.js';
 import { ACCOUNT_LABEL } from '../account/types.js';
+import { spaceManagedFields } from './managed-fields.js';
 import type { Space } from './types.js';
 
 /** The parts of a v1 Namespace a Space is made from. */
@@ -11,11 +12,11 @@ export interface NamespaceLike {
 
 /**
  * A Space is its Namespace: same name, uid, resourceVersion, annotations and timestamps; the
- * kiosk.sh/account label becomes spec.account and is dropped from the labels (as Kiosk does).
- * Managed fields stay with the Namespace: they describe writes to it, not to the Space.
+ * kiosk.sh/account label becomes spec.account and is dropped from the labels (as Kiosk does). Its
+ * managedFields are the Namespace's, in the Space's terms (managed-fields.ts).
  */
 export function namespaceToSpace(ns: NamespaceLike, resourceVersion?: string): Space {
-  const { managedFields: _managedFields, ...metadata } = ns.metadata;
+  const { managedFields, ...metadata } = ns.metadata;
   const { [ACCOUNT_LABEL]: account, ...labels } = metadata.labels ?? {};
   return {
     apiVersion: 'tenancy.kiosk.sh/v1alpha1',
@@ -24,6 +25,7 @@ export function namespaceToSpace(ns: NamespaceLike, resourceVersion?: string): S
       ...metadata,
       ...(Object.keys(labels).length > 0 ? { labels } : { labels: undefined }),
       ...(resourceVersion ? { resourceVersion } : {}),
+      ...(managedFields ? { managedFields: spaceManagedFields(managedFields) } : {}),
     },
     spec: {
       ...(account ? { account } : {}),

@@ -3,6 +3,7 @@ import type { Account } from '../account/types.js';
 import type { ObjectMeta } from '../../storage/apimachinery/object-meta.js';
 import type { NamespaceObject } from './backend.js';
 import type { Space } from './types.js';
+import { withMarkOf } from './creating-mark.js';
 
 const nonEmpty = <T extends object>(o: T | undefined) => (o && Object.keys(o).length > 0 ? o : undefined);
 
@@ -32,4 +33,38 @@ export function newNamespace(space: Space, name: string, account: Account | unde
       ...(space.metadata.finalizers?.length ? { finalizers: space.metadata.finalizers } : {}),
     },
   };
+}
+
+/**
+ * The Namespace apply configuration of a client's Space configuration: the fields a tenant writes (labels,
+ * annotations, ownerReferences, finalizers, and spec.account as the account label), nothing else. As for an
+ * update, the account label comes only from spec.account and the creating mark is never the client's.
+ */
+export function namespaceApplyConfig(space: Space): NamespaceObject {
+  const { [ACCOUNT_LABEL]: _forged, ...labels } = space.metadata.labels ?? {};
+  // Decoding does not hold a body to the type: an apply configuration may come without a spec.
+  const account = (space.spec as Space['spec'] | undefined)?.account;
+  if (account) labels[ACCOUNT_LABEL] = account;
+  const annotations = withMarkOf(space.metadata.annotations, undefined) ?? {};
+  const { ownerReferences, finalizers } = space.metadata;
+  return {
+    apiVersion: 'v1', kind: 'Namespace',
+    metadata: {
+      name: space.metadata.name ?? '',
+      ...(Object.keys(labels).length > 0 ? { labels } : {}),
+      ...(Object.keys(annotations).length > 0 ? { annotations } : {}),
+      ...(ownerReferences ? { ownerReferences } : {}),
+      ...(finalizers ? { finalizers } : {}),
+    },
+  };
+}
+
+/** The labels and annotations `wanted` has and `applied` lacks or holds otherwise, as a merge patch; undefined for none. */
+export function serverAdditions(applied: NamespaceObject, wanted: NamespaceObject): { metadata: Pick<ObjectMeta, 'labels' | 'annotations'> } | undefined {
+  const missing = (have: Record<string, string> | undefined, want: Record<string, string> | undefined) =>
+    nonEmpty(Object.fromEntries(Object.entries(want ?? {}).filter(([k, v]) => have?.[k] !== v)));
+  const labels = missing(applied.metadata.labels, wanted.metadata.labels);
+  const annotations = missing(applied.metadata.annotations, wanted.metadata.annotations);
+  if (!labels && !annotations) return undefined;
+  return { metadata: { ...(labels ? { labels } : {}), ...(annotations ? { annotations } : {}) } };
 }

@@ -1,13 +1,13 @@
 import type { KubeObject } from '../../storage/informers/informer.js';
 import type { VisibilitySource } from '../collection-view.js';
 import { CollectionView } from '../collection-view.js';
-import type { Creater, DeleteOptions, Deleter, Updater, WriteContext, WriteStore } from '../write-verbs.js';
+import type { Applied, Applier, ApplyOptions, Creater, DeleteOptions, Deleter, Updater, WriteContext, WriteStore } from '../write-verbs.js';
 import type { Space } from './types.js';
 import { SPACES } from './account-placement.js';
 import { namespaceToSpace } from './convert.js';
 
 /** Spaces as the requesting user sees them: a Space for each namespace RBAC lets them `get`. */
-export class SpaceStorage extends CollectionView<Space> implements Creater<Space>, Updater<Space>, Deleter<Space> {
+export class SpaceStorage extends CollectionView<Space> implements Creater<Space>, Updater<Space>, Deleter<Space>, Applier<Space> {
   constructor(source: VisibilitySource, private readonly writer: WriteStore<Space>) {
     super(source, 'namespaces', SPACES, (obj: KubeObject, rv?: string) => namespaceToSpace(obj, rv),
       { apiVersion: 'tenancy.kiosk.sh/v1alpha1', kind: 'SpaceList' });
@@ -23,6 +23,10 @@ export class SpaceStorage extends CollectionView<Space> implements Creater<Space
 
   delete(ctx: WriteContext, name: string, options: DeleteOptions): Promise<Space> {
     return this.writer.delete(ctx, name, options);
+  }
+
+  apply(ctx: WriteContext, name: string, space: Space, options: ApplyOptions): Promise<Applied<Space>> {
+    return this.writer.apply(ctx, name, withSpec(space), options);
   }
 }
 

@@ -2,7 +2,7 @@ import type { UserInfo } from '../../storage/user-info.js';
 import { forbidden } from '../../storage/apimachinery/errors.js';
 import { spaceRoleBindingName } from '../account/rbac.js';
 import { ACCOUNT_LABEL } from '../account/types.js';
-import type { PreparedWrite, StoredDeleteOptions, WriteStrategy } from '../generic/strategy.js';
+import type { ManagedFieldsEntry, PreparedWrite, StoredApplyOptions, StoredDeleteOptions, StoredWriteOptions, WriteStrategy } from '../generic/strategy.js';
 import type { RequestContext } from '../rest.js';
 import type { WriteContext } from '../write-verbs.js';
 import { AccountPlacement, SPACES } from './account-placement.js';
@@ -11,7 +11,8 @@ import { completeCreate } from './complete-create.js';
 import type { TemplateWaiter } from './complete-create.js';
 import { namespaceToSpace } from './convert.js';
 import { CreatesInFlight, SPACE_CREATOR_ANNOTATION, SPACE_PHASE_ANNOTATION, SPACE_PHASE_CREATING, withMarkOf } from './creating-mark.js';
-import { namespaceMetadataOf, newNamespace } from './namespace-of.js';
+import { namespaceApplyConfig, namespaceMetadataOf, newNamespace, serverAdditions } from './namespace-of.js';
+import { spaceConflictText, spaceFieldPath } from './managed-fields.js';
 import type { Space } from './types.js';
 
 /** What the Space strategy reads from the access index. */
@@ -31,6 +32,7 @@ export class SpaceStrategy implements WriteStrategy<Space, NamespaceObject> {
   readonly kind = 'Space';
   /** kube-apiserver validates a Namespace, not a Space: its 422 passes through as it is. */
   readonly upstreamValidatesOurSchema = false;
+  readonly conflictWording = { text: spaceConflictText, field: spaceFieldPath };
   private readonly placement: AccountPlacement;
 
   /** `creates` names this replica in the creating mark and tells the account controller which creates run here. */
@@ -60,12 +62,37 @@ export class SpaceStrategy implements WriteStrategy<Space, NamespaceObject> {
     return this.index.isCurrent('namespaces', name, resourceVersion);
   }
 
-  create(ns: NamespaceObject, dryRun: boolean): Promise<NamespaceObject> {
-    return this.backend.createNamespace(ns, dryRun);
+  read(name: string): Promise<NamespaceObject | undefined> {
+    return this.backend.getNamespace(name);
   }
 
-  update(ns: NamespaceObject, dryRun: boolean): Promise<NamespaceObject> {
-    return this.backend.updateNamespace(ns, dryRun);
+  setManagedFields(name: string, managedFields: ManagedFieldsEntry[], resourceVersion: string): Promise<NamespaceObject> {
+    return this.backend.patchNamespace(name, { metadata: { managedFields, resourceVersion } });
+  }
+
+  create(ns: NamespaceObject, options: StoredWriteOptions): Promise<NamespaceObject> {
+    return this.backend.createNamespace(ns, options);
+  }
+
+  update(ns: NamespaceObject, options: StoredWriteOptions): Promise<NamespaceObject> {
+    return this.backend.updateNamespace(ns, options);
+  }
+
+  apply(name: string, config: NamespaceObject, options: StoredApplyOptions): Promise<NamespaceObject> {
+    return this.backend.applyNamespace(name, config, options);
+  }
+
+  applyConfig(space: Space): NamespaceObject {
+    return namespaceApplyConfig(space);
+  }
+
+  /** What an apply did not write that the update would have: the labels of the account a space moves to. */
+  async completeApply(applied: NamespaceObject, prepared: NamespaceObject, dryRun: boolean): Promise<NamespaceObject> {
+    const patch = serverAdditions(applied, prepared);
+    if (!patch) return applied;
+    if (!dryRun) return this.backend.patchNamespace(applied.metadata.name, patch);
+    const { labels, annotations } = patch.metadata;
+    return { ...applied, metadata: { ...applied.metadata, labels: { ...applied.metadata.labels, ...labels }, annotations: { ...applied.metadata.annotations, ...annotations } } };
   }
 
   /** A Namespace always stays a while (Terminating, its `kubernetes` finalizer): the answer is that object. */

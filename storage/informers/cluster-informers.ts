@@ -20,9 +20,11 @@ export class ClusterInformers<Account extends KubeObject = KubeObject> {
   readonly all: ReadonlyArray<Informer<KubeObject>>;
 
   constructor(client: KubeClient, log: Logger) {
-    const make = <T extends KubeObject>(name: string, path: string) => new Informer<T>(client, { name, path }, log);
-    this.namespaces = make('namespaces', '/api/v1/namespaces');
-    this.accounts = make<Account>('accounts.config.kiosk.sh', '/apis/config.kiosk.sh/v1alpha1/accounts');
+    const make = <T extends KubeObject>(name: string, path: string, keepManagedFields = false) =>
+      new Informer<T>(client, { name, path, keepManagedFields }, log);
+    // Spaces and Accounts are served with their managedFields (server-side apply clients read them).
+    this.namespaces = make('namespaces', '/api/v1/namespaces', true);
+    this.accounts = make<Account>('accounts.config.kiosk.sh', '/apis/config.kiosk.sh/v1alpha1/accounts', true);
     this.roles = make('roles', '/apis/rbac.authorization.k8s.io/v1/roles');
     this.clusterRoles = make('clusterroles', '/apis/rbac.authorization.k8s.io/v1/clusterroles');
     this.roleBindings = make('rolebindings', '/apis/rbac.authorization.k8s.io/v1/rolebindings');

@@ -23,6 +23,11 @@ export interface InformerOptions {
   path: string;
   fieldSelector?: string;
   labelSelector?: string;
+  /**
+   * Keep managedFields on the objects: for the collections whose objects this server serves (Spaces and
+   * Accounts show them, as kube-apiserver does), not for those it only reads.
+   */
+  keepManagedFields?: boolean;
   pageSize?: number;
 }
 
@@ -32,11 +37,11 @@ interface ListResponse<T> {
 }
 
 /**
- * Informers keep objects without managedFields: nothing here reads them, and they are close to half of a
+ * Informers keep objects without managedFields unless they serve them: they are close to half of a
  * RoleBinding's size, which at 50,000 bindings is most of the server's memory.
  */
-function slim<T extends KubeObject>(obj: T): T {
-  if (obj.metadata.managedFields) delete obj.metadata.managedFields;
+function slim<T extends KubeObject>(obj: T, keepManagedFields: boolean | undefined): T {
+  if (!keepManagedFields && obj.metadata.managedFields) delete obj.metadata.managedFields;
   return obj;
 }
 
@@ -107,7 +112,7 @@ export class Informer<T extends KubeObject> {
    */
   async readLive(name: string): Promise<T | undefined> {
     try {
-      return slim(await this.client.request<T>('GET', `${this.options.path}/${encodeURIComponent(name)}`));
+      return slim(await this.client.request<T>('GET', `${this.options.path}/${encodeURIComponent(name)}`), this.options.keepManagedFields);
     } catch (err) {
       if (err instanceof KubeApiError && err.statusCode === 404) return undefined;
       throw err;
@@ -240,7 +245,7 @@ export class Informer<T extends KubeObject> {
         },
         signal,
       });
-      for (const item of page.items) fresh.set(key(item), slim(item));
+      for (const item of page.items) fresh.set(key(item), slim(item, this.options.keepManagedFields));
       continueToken = page.metadata.continue || undefined;
       resourceVersion = page.metadata.resourceVersion;
     } while (continueToken);
@@ -287,7 +292,7 @@ export class Informer<T extends KubeObject> {
       const status = event.object;
       return new KubeApiError(status.code ?? 500, status, `watch ${this.options.path}: ${status.message ?? 'error event'}`);
     }
-    const obj = slim(event.object);
+    const obj = slim(event.object, this.options.keepManagedFields);
     const rv = obj.metadata.resourceVersion;
     if (rv) this.resourceVersion = rv;
     if (event.type === 'BOOKMARK') return undefined;

@@ -75,10 +75,8 @@ export class InformerReadConsistency implements ReadConsistency {
 
   async readLive(collection: CollectionName, name: string): Promise<KubeObject | undefined> {
     try {
-      const obj = await this.client.request<KubeObject>('GET', `${LIVE_PATHS[collection]}/${encodeURIComponent(name)}`);
-      // As the informers keep it (they drop managedFields), so a read answers the same either way.
-      delete obj.metadata.managedFields;
-      return obj;
+      // Whole, managedFields included, as the informers of these collections keep it.
+      return await this.client.request<KubeObject>('GET', `${LIVE_PATHS[collection]}/${encodeURIComponent(name)}`);
     } catch (err) {
       if (err instanceof KubeApiError && err.statusCode === 404) return undefined;
       throw err;

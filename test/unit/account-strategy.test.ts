@@ -7,6 +7,7 @@ import { AccountStrategy } from '../../registry/account/strategy.js';
 import type { AccountIndex } from '../../registry/account/strategy.js';
 import type { Account } from '../../registry/account/types.js';
 import { GenericStore } from '../../registry/generic/store.js';
+import type { StoredApplyOptions, StoredWriteOptions } from '../../registry/generic/strategy.js';
 import { OPTIMISTIC_LOCK_ERROR_MSG } from '../../registry/generic/preconditions.js';
 import type { WriteContext } from '../../registry/write-verbs.js';
 import { rejectionStatusOf } from '../support/status-of.js';
@@ -45,7 +46,7 @@ class FakeAccountBackend implements AccountBackend {
     return Promise.resolve(structuredClone(this.stored.get(name)));
   }
 
-  create(account: ConfigAccount, dryRun: boolean): Promise<ConfigAccount> {
+  create(account: ConfigAccount, { dryRun }: StoredWriteOptions): Promise<ConfigAccount> {
     this.log.push(`create ${JSON.stringify(account)}${dryRun ? ' (dry run)' : ''}`);
     this.fail();
     const made = { ...structuredClone(account), metadata: { ...account.metadata, uid: 'uid-new', resourceVersion: String(++this.rv), managedFields: [{ manager: 'kubectl', apiVersion: 'config.kiosk.sh/v1alpha1' }] } };
@@ -53,8 +54,25 @@ class FakeAccountBackend implements AccountBackend {
     return Promise.resolve(structuredClone(made));
   }
 
-  update(account: ConfigAccount, dryRun: boolean): Promise<ConfigAccount> {
+  update(account: ConfigAccount, { dryRun }: StoredWriteOptions): Promise<ConfigAccount> {
     this.log.push(`update ${String(account.metadata.name)}${dryRun ? ' (dry run)' : ''}`);
+    return this.write(account, dryRun);
+  }
+
+  patch(name: string, patch: { metadata?: Record<string, unknown> }): Promise<ConfigAccount> {
+    this.log.push(`patch ${name} ${JSON.stringify(patch)}`);
+    const current = must(this.stored.get(name));
+    return this.write({ ...current, metadata: { ...current.metadata, ...patch.metadata } }, false);
+  }
+
+  /** kube-apiserver's merge is not this fake's: an apply here replaces what it names (integration tests merge for real). */
+  apply(name: string, config: ConfigAccount, options: StoredApplyOptions): Promise<ConfigAccount> {
+    this.log.push(`apply ${name} ${JSON.stringify(options)}`);
+    const current = must(this.stored.get(name));
+    return this.write({ ...current, ...config, metadata: { ...current.metadata, ...config.metadata } }, options.dryRun);
+  }
+
+  private write(account: ConfigAccount, dryRun: boolean): Promise<ConfigAccount> {
     this.fail();
     const made = { ...structuredClone(account), metadata: { ...account.metadata, resourceVersion: String(++this.rv) } };
     if (!dryRun) this.stored.set(String(account.metadata.name), made);

@@ -5,7 +5,7 @@ import { StatusError } from '../../storage/apimachinery/errors.js';
 import type { ObjectMeta } from '../../storage/apimachinery/object-meta.js';
 import { KubeApiError } from '../../storage/kube-api-error.js';
 import { GenericStore } from '../../registry/generic/store.js';
-import type { PreparedWrite, StoredDeleteOptions, WriteStrategy } from '../../registry/generic/strategy.js';
+import type { PreparedWrite, StoredApplyOptions, StoredDeleteOptions, StoredWriteOptions, WriteStrategy } from '../../registry/generic/strategy.js';
 import { OPTIMISTIC_LOCK_ERROR_MSG } from '../../registry/generic/preconditions.js';
 import type { RequestContext } from '../../registry/rest.js';
 import type { WriteContext } from '../../registry/write-verbs.js';
@@ -13,7 +13,12 @@ import { rejectionStatusOf } from '../support/status-of.js';
 
 interface Widget {
   metadata: ObjectMeta;
-  spec: { size?: number };
+  spec: { size?: number; color?: string };
+}
+
+function must<T>(value: T | undefined): T {
+  if (value === undefined) throw new Error('expected a value');
+  return value;
 }
 
 const WIDGETS = { group: 'test.kiosk.sh', resource: 'widgets' };
@@ -71,16 +76,61 @@ class MemoryStrategy implements WriteStrategy<Widget, Widget> {
     if (err) throw err;
   }
 
-  create(w: Widget, dryRun: boolean): Promise<Widget> {
-    this.log.push(`create ${String(w.metadata.name)}${dryRun ? ' (dry run)' : ''}`);
+  read(name: string): Promise<Widget | undefined> {
+    return Promise.resolve(structuredClone(this.stored.get(name)));
+  }
+
+  /** Scripted failures of applies, in order (undefined: that apply succeeds). */
+  applyFailures: Array<Error | undefined> = [];
+
+  /**
+   * Not kube-apiserver's merge (the integration tests have that): the configuration's spec replaces the
+   * stored one, its fields are the applier's, and the preconditions are checked as kube-apiserver checks them
+   * (an object that is absent is created, unless a uid says which object it must be).
+   */
+  apply(name: string, config: Widget, o: StoredApplyOptions): Promise<Widget> {
+    this.log.push(`apply ${name} ${JSON.stringify(config.spec)} ${JSON.stringify(o)}`);
+    const fail = this.applyFailures.shift();
+    if (fail) return Promise.reject(fail);
+    const current = this.stored.get(name);
+    if (!current && o.uid) return Promise.reject(new KubeApiError(409, { reason: 'Conflict', message: 'uid mismatch' }, 'uid'));
+    if (current && ((o.resourceVersion && o.resourceVersion !== current.metadata.resourceVersion) || (o.uid && o.uid !== current.metadata.uid))) {
+      return Promise.reject(new KubeApiError(409, { reason: 'Conflict', message: 'the object has been modified' }, 'conflict'));
+    }
+    const owned = { manager: o.fieldManager, operation: 'Apply', fieldsType: 'FieldsV1', fieldsV1: { 'f:spec': Object.fromEntries(Object.keys(config.spec).map((k) => [`f:${k}`, {}])) } };
+    const base = current ?? { metadata: { name, uid: `uid-${name}` }, spec: {} };
+    const made = { metadata: { ...base.metadata, resourceVersion: String(++this.rv), managedFields: [owned] }, spec: structuredClone(config.spec) };
+    if (!o.dryRun) this.stored.set(name, made);
+    return Promise.resolve(structuredClone(made));
+  }
+
+  setManagedFields(name: string, managedFields: Array<Record<string, unknown>>, resourceVersion: string): Promise<Widget> {
+    this.log.push(`set managedFields ${name} at ${resourceVersion}: ${managedFields.map((m) => `${String(m.manager)}/${String(m.operation)} ${JSON.stringify(m.fieldsV1)}`).join(', ')}`);
+    const current = must(this.stored.get(name));
+    if (current.metadata.resourceVersion !== resourceVersion) {
+      return Promise.reject(new KubeApiError(409, { reason: 'Conflict', message: 'the object has been modified' }, 'conflict'));
+    }
+    const made = { ...current, metadata: { ...current.metadata, managedFields, resourceVersion: String(++this.rv) } };
+    this.stored.set(name, made);
+    return Promise.resolve(structuredClone(made));
+  }
+
+  applyConfig(w: Widget): Widget {
+    return { metadata: { name: w.metadata.name }, spec: w.spec };
+  }
+
+  create(w: Widget, { dryRun, fieldManager }: StoredWriteOptions): Promise<Widget> {
+    this.log.push(`create ${String(w.metadata.name)}${dryRun ? ' (dry run)' : ''} as ${fieldManager}`);
     this.failure();
-    const made = { ...structuredClone(w), metadata: { ...w.metadata, uid: `uid-${String(w.metadata.name)}`, resourceVersion: String(++this.rv) } };
+    // The created object's fields are the creator's; the strategy's preparation adds `color`, which a client never sends.
+    const managedFields = [{ manager: fieldManager, operation: 'Update', fieldsType: 'FieldsV1', fieldsV1: { 'f:spec': { 'f:color': {}, 'f:size': {} } } }];
+    const made = { ...structuredClone(w), metadata: { ...w.metadata, uid: `uid-${String(w.metadata.name)}`, resourceVersion: String(++this.rv), managedFields } };
     if (!dryRun) this.stored.set(String(w.metadata.name), made);
     return Promise.resolve(made);
   }
 
-  update(w: Widget, dryRun: boolean): Promise<Widget> {
-    this.log.push(`update ${String(w.metadata.name)}${dryRun ? ' (dry run)' : ''}`);
+  update(w: Widget, { dryRun, fieldManager }: StoredWriteOptions): Promise<Widget> {
+    this.log.push(`update ${String(w.metadata.name)}${dryRun ? ' (dry run)' : ''} as ${fieldManager}`);
     this.failure();
     const made = { ...structuredClone(w), metadata: { ...w.metadata, resourceVersion: String(++this.rv) } };
     if (!dryRun) this.stored.set(String(w.metadata.name), made);
@@ -188,7 +238,7 @@ describe('GenericStore', () => {
         message: `Operation cannot be fulfilled on widgets.test.kiosk.sh "w": ${OPTIMISTIC_LOCK_ERROR_MSG}`,
         details: { name: 'w', group: 'test.kiosk.sh', kind: 'widgets' },
       });
-      expect(strategy.log).not.toContain('update w');
+      expect(strategy.log).not.toContain('update w as test');
     });
 
     it('takes the stored resourceVersion, a version the index handed out, or none', async () => {
@@ -227,7 +277,7 @@ describe('GenericStore', () => {
       strategy.put('w', 1);
       strategy.indexed.clear();
       const answer = await store.update(ctx(), 'w', { metadata: { name: 'w' }, spec: { size: 2 } });
-      expect(strategy.log).toEqual(['get w', 'authorize update w', 'update w', 'release', `after ${String(answer.metadata.resourceVersion)}`, 'finish']);
+      expect(strategy.log).toEqual(['get w', 'authorize update w', 'update w as test', 'release', `after ${String(answer.metadata.resourceVersion)}`, 'finish']);
       expect(index.waits).toEqual([false]);
       expect(strategy.stored.get('w')?.spec.size).toBe(2);
     });
@@ -237,7 +287,7 @@ describe('GenericStore', () => {
       const answer = await store.update(ctx(true), 'w', { metadata: { name: 'w' }, spec: { size: 2 } });
       expect(answer.spec.size).toBe(2);
       expect(strategy.stored.get('w')?.spec.size).toBe(1);
-      expect(strategy.log).toEqual(['get w', 'authorize update w', 'update w (dry run)', 'release', 'finish']);
+      expect(strategy.log).toEqual(['get w', 'authorize update w', 'update w (dry run) as test', 'release', 'finish']);
       expect(index.waits).toEqual([]);
     });
 
@@ -246,7 +296,7 @@ describe('GenericStore', () => {
       strategy.failWith = new KubeApiError(409, { kind: 'Status', reason: 'Conflict', message: 'changed' }, 'changed');
       const err = await statusOf(store.update(ctx(), 'w', { metadata: { name: 'w' }, spec: { size: 2 } }));
       expect(err.message).toBe(`Operation cannot be fulfilled on widgets.test.kiosk.sh "w": ${OPTIMISTIC_LOCK_ERROR_MSG}`);
-      expect(strategy.log).toEqual(['get w', 'authorize update w', 'update w', 'release', 'finish']);
+      expect(strategy.log).toEqual(['get w', 'authorize update w', 'update w as test', 'release', 'finish']);
     });
   });
 
@@ -306,15 +356,141 @@ describe('GenericStore', () => {
     it('writes, runs the steps after it, waits for the index, and finishes', async () => {
       const answer = await store.create(ctx(), { metadata: { name: 'w' }, spec: { size: 1 } });
       expect(answer.metadata.uid).toBe('uid-w');
-      expect(strategy.log).toEqual(['create w', 'release', `after ${String(answer.metadata.resourceVersion)}`, 'finish']);
+      expect(strategy.log).toEqual(['create w as test', 'release', `after ${String(answer.metadata.resourceVersion)}`, 'finish']);
       expect(index.waits).toEqual([false]);
     });
 
     it('in a dry run stores nothing and neither runs the steps after it nor waits', async () => {
       await store.create(ctx(true), { metadata: { name: 'w' }, spec: { size: 1 } });
       expect(strategy.stored.has('w')).toBe(false);
-      expect(strategy.log).toEqual(['create w (dry run)', 'release', 'finish']);
+      expect(strategy.log).toEqual(['create w (dry run) as test', 'release', 'finish']);
       expect(index.waits).toEqual([]);
+    });
+  });
+
+  describe('apply', () => {
+    const applyConflict = () => new KubeApiError(409, {
+      reason: 'Conflict', message: 'Apply failed with 1 conflict: conflict with "flux": .spec.size',
+      details: { causes: [{ reason: 'FieldManagerConflict', message: 'conflict with "flux"', field: '.spec.size' }] },
+    }, 'apply conflict');
+    const writes = () => strategy.log.filter((l) => /^(create|apply|update) /.test(l));
+
+    it('creates an absent object as a create does, then gives the applier exactly the fields it sent (201)', async () => {
+      const { object, created } = await store.apply(ctx(), 'w', { metadata: { name: 'w' }, spec: { size: 2 } }, { force: false });
+      expect(created).toBe(true);
+      expect(writes()).toEqual([
+        'apply w {"size":2} {"fieldManager":"test","force":false,"dryRun":true}',
+        'create w as kiosk',
+      ]);
+      // The server's manager keeps what the client did not send.
+      expect(strategy.log.find((l) => l.startsWith('set managedFields'))).toBe(
+        `set managedFields w at ${String(Number(object.metadata.resourceVersion) - 1)}: test/Apply {"f:spec":{"f:size":{}}}, kiosk/Update {"f:spec":{"f:color":{}}}`);
+      expect(object.metadata.managedFields?.map((m) => m.manager)).toEqual(['test', 'kiosk']);
+      expect(strategy.log).toContain('finish');
+    });
+
+    it('hands the fields over on the version the object has by then, when something wrote to it right after the create', async () => {
+      const original = strategy.setManagedFields.bind(strategy);
+      let first = true;
+      strategy.setManagedFields = (name, fields, rv) => {
+        if (first) {
+          first = false;
+          // A controller writes status between the create and the hand-over.
+          const w = must(strategy.stored.get(name));
+          strategy.stored.set(name, { ...w, metadata: { ...w.metadata, resourceVersion: '999' } });
+        }
+        return original(name, fields, rv);
+      };
+      const { object } = await store.apply(ctx(), 'w', { metadata: { name: 'w' }, spec: { size: 2 } }, { force: false });
+      expect(object.metadata.managedFields?.map((m) => m.manager)).toEqual(['test', 'kiosk']);
+      expect(strategy.log.filter((l) => l.startsWith('set managedFields')).map((l) => l.split(':')[0])).toEqual(['set managedFields w at 12', 'set managedFields w at 999']);
+    });
+
+    it('in a dry run creates nothing, and answers the ownership the apply would give', async () => {
+      const { object, created } = await store.apply(ctx(true), 'w', { metadata: { name: 'w' }, spec: { size: 2 } }, { force: false });
+      expect(created).toBe(true);
+      expect(strategy.stored.has('w')).toBe(false);
+      expect(object.metadata.managedFields?.map((m) => `${String(m.manager)}/${String(m.operation)}`)).toEqual(['test/Apply', 'kiosk/Update']);
+      expect(strategy.log.filter((l) => l.startsWith('set managedFields'))).toEqual([]);
+    });
+
+    it('needs create permission to create, and is 404 for an object hidden from the user, as an update', async () => {
+      const denying = new GenericStore(strategy, index, { authorize: () => Promise.resolve({ allowed: false, reason: '' }) });
+      const denied = await statusOf(denying.apply(ctx(), 'w', { metadata: { name: 'w' }, spec: {} }, { force: false }));
+      expect(denied.toStatus()).toMatchObject({ code: 403, message: 'widgets.test.kiosk.sh "w" is forbidden: User "dev" cannot create resource "widgets" in API group "test.kiosk.sh" at the cluster scope' });
+      strategy.put('secret', 1);
+      strategy.hidden.add('secret');
+      const hidden = await statusOf(store.apply(ctx(), 'secret', { metadata: { name: 'secret' }, spec: { size: 9 } }, { force: true }));
+      expect(hidden.code).toBe(404);
+      expect(writes()).toEqual([]);
+    });
+
+    it('updates through a dry-run apply checked like an update, then the same apply on the version it read', async () => {
+      const w = strategy.put('w', 1);
+      const { object, created } = await store.apply(ctx(), 'w', { metadata: { name: 'w' }, spec: { size: 3 } }, { force: false });
+      expect(created).toBe(false);
+      expect(object.spec.size).toBe(3);
+      const rv = String(w.metadata.resourceVersion);
+      expect(writes()).toEqual([
+        `apply w {"size":3} {"fieldManager":"test","force":false,"dryRun":true,"resourceVersion":"${rv}","uid":"uid-w"}`,
+        `apply w {"size":3} {"fieldManager":"test","force":false,"dryRun":false,"resourceVersion":"${rv}","uid":"uid-w"}`,
+      ]);
+      expect(strategy.log.indexOf('authorize update w')).toBeLessThan(strategy.log.findIndex((l) => l.startsWith('apply')));
+    });
+
+    it('refuses what validation refuses before anything is written', async () => {
+      strategy.put('w', 1);
+      const err = await statusOf(store.apply(ctx(), 'w', { metadata: { name: 'w' }, spec: { size: -1 } }, { force: false }));
+      expect(err.code).toBe(422);
+      expect(writes().filter((l) => l.includes('"dryRun":false'))).toEqual([]);
+    });
+
+    it('passes an apply conflict on with its causes, and starts over when the object changed under it', async () => {
+      strategy.put('w', 1);
+      strategy.applyFailures = [applyConflict()];
+      const err = await statusOf(store.apply(ctx(), 'w', { metadata: { name: 'w' }, spec: { size: 3 } }, { force: false }));
+      expect(err.toStatus()).toMatchObject({ code: 409, reason: 'Conflict', message: 'Apply failed with 1 conflict: conflict with "flux": .spec.size',
+        details: { causes: [{ reason: 'FieldManagerConflict', message: 'conflict with "flux"', field: '.spec.size' }] } });
+      strategy.log.length = 0;
+      // Someone wrote between the dry run and the apply: the store reads again and applies on the new version.
+      strategy.applyFailures = [undefined, new KubeApiError(409, { reason: 'Conflict', message: 'the object has been modified' }, 'changed')];
+      const { object } = await store.apply(ctx(), 'w', { metadata: { name: 'w' }, spec: { size: 4 } }, { force: false });
+      expect(object.spec.size).toBe(4);
+      expect(writes().length).toBe(4);
+    });
+
+    it('keeps the client\'s resourceVersion as a precondition: a stale one is the conflict, never retried', async () => {
+      strategy.put('w', 1);
+      const err = await statusOf(store.apply(ctx(), 'w', { metadata: { name: 'w', resourceVersion: '1' }, spec: { size: 3 } }, { force: false }));
+      expect(err.toStatus()).toMatchObject({ code: 409, message: `Operation cannot be fulfilled on widgets.test.kiosk.sh "w": ${OPTIMISTIC_LOCK_ERROR_MSG}` });
+      expect(writes()).toEqual(['apply w {"size":3} {"fieldManager":"test","force":false,"dryRun":true,"resourceVersion":"1","uid":"uid-w"}']);
+    });
+
+    it('applies to an object created by someone else after it was found absent', async () => {
+      strategy.failWith = new KubeApiError(409, { reason: 'AlreadyExists', message: 'exists' }, 'exists');
+      const racing = strategy.put('w', 1);
+      strategy.hidden.add('w');
+      const hideOnce = strategy.get.bind(strategy);
+      let calls = 0;
+      strategy.get = (c, n) => (++calls === 1 ? Promise.resolve(undefined) : (strategy.hidden.delete('w'), hideOnce(c, n)));
+      strategy.read = (n) => (calls > 1 ? hideOnce({ user: ctx().user }, n) : Promise.resolve(undefined));
+      const { created } = await store.apply(ctx(), 'w', { metadata: { name: 'w' }, spec: { size: 5 } }, { force: false });
+      expect(created).toBe(false);
+      expect(writes()).toEqual([
+        'apply w {"size":5} {"fieldManager":"test","force":false,"dryRun":true}',
+        'create w as kiosk',
+        `apply w {"size":5} {"fieldManager":"test","force":false,"dryRun":true,"resourceVersion":"${String(racing.metadata.resourceVersion)}","uid":"uid-w"}`,
+        `apply w {"size":5} {"fieldManager":"test","force":false,"dryRun":false,"resourceVersion":"${String(racing.metadata.resourceVersion)}","uid":"uid-w"}`,
+      ]);
+    });
+
+    it('gives up after a few rounds of an object that keeps changing', async () => {
+      strategy.put('w', 1);
+      const changed = () => new KubeApiError(409, { reason: 'Conflict', message: 'the object has been modified' }, 'changed');
+      strategy.applyFailures = Array.from({ length: 10 }, changed);
+      const err = await statusOf(store.apply(ctx(), 'w', { metadata: { name: 'w' }, spec: { size: 3 } }, { force: false }));
+      expect(err.code).toBe(409);
+      expect(writes().length).toBe(5);
     });
   });
 

@@ -12,7 +12,7 @@ import type { ListOptions, ListResult, RequestContext, WatchEvent, WatchHandle }
 import { spaceResource } from '../../registry/space/resource.js';
 import { spaceTable } from '../../registry/space/table.js';
 import type { Space } from '../../registry/space/types.js';
-import type { DeleteOptions, WriteContext } from '../../registry/write-verbs.js';
+import type { Applied, ApplyOptions, DeleteOptions, WriteContext } from '../../registry/write-verbs.js';
 import { validateNamespaceName } from '../../storage/apimachinery/meta-validation.js';
 import type { LoopbackApp } from './loopback-app.js';
 import { serveLoopback } from './loopback-app.js';
@@ -91,6 +91,15 @@ export class FakeSpaces {
 
   delete(ctx: WriteContext, name: string, options: DeleteOptions): Promise<Space> {
     return this.reply({ verb: 'delete', user: ctx.user.username, name, options, dryRun: ctx.dryRun });
+  }
+
+  /** Whether an apply creates (201) or updates (200). */
+  applyCreates = false;
+
+  async apply(ctx: WriteContext, name: string, config: Space, options: ApplyOptions): Promise<Applied<Space>> {
+    ctx.warnings.push(...this.warn);
+    const object = await this.reply({ verb: 'apply', user: ctx.user.username, name, object: structuredClone(config), options, dryRun: ctx.dryRun, fieldManager: ctx.fieldManager });
+    return { object, created: this.applyCreates };
   }
 }
 

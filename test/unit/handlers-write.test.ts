@@ -176,15 +176,13 @@ describe('patch handler', () => {
     expect(asked('update')).toHaveLength(1);
   });
 
-  it('refuses strategic merge and apply patches with 415, listing the patch types it takes', async () => {
-    for (const type of ['application/strategic-merge-patch+json', 'application/apply-patch+yaml']) {
-      const answer = await send('PATCH', '/team-a', {}, { 'content-type': type });
-      expect(answer.status).toBe(415);
-      expect(answer.json).toMatchObject({
-        reason: 'UnsupportedMediaType',
-        message: 'the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json',
-      });
-    }
+  it('refuses strategic merge patches with 415, listing the patch types it takes (server-side apply among them)', async () => {
+    const answer = await send('PATCH', '/team-a', {}, { 'content-type': 'application/strategic-merge-patch+json' });
+    expect(answer.status).toBe(415);
+    expect(answer.json).toMatchObject({
+      reason: 'UnsupportedMediaType',
+      message: 'the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml',
+    });
     expect(storage.calls).toEqual([]);
   });
 
@@ -256,5 +254,42 @@ describe('methods a resource path does not take', () => {
     expect((await send('PUT', '', newSpace({ name: 'a' }))).json).toMatchObject({ code: 405, reason: 'MethodNotAllowed', message: 'put is not supported on resources of kind "spaces.tenancy.kiosk.sh"' });
     expect((await send('POST', '/a', newSpace({ name: 'a' }))).json).toMatchObject({ code: 405, message: 'post is not supported on resources of kind "spaces.tenancy.kiosk.sh"' });
     expect(storage.calls).toEqual([]);
+  });
+});
+
+describe('apply handler (PATCH application/apply-patch+yaml)', () => {
+  const APPLY = { 'content-type': 'application/apply-patch+yaml' };
+  const yaml = 'apiVersion: tenancy.kiosk.sh/v1alpha1\nkind: Space\nmetadata:\n  name: team-a\n  labels: {team: a}\nspec:\n  account: acct\n';
+
+  it('hands the storage the decoded configuration, the manager and force; 201 when it created, 200 when it updated', async () => {
+    storage.applyCreates = true;
+    const created = await send('PATCH', '/team-a?fieldManager=flux&force=true', yaml, APPLY);
+    expect(created.status).toBe(201);
+    storage.applyCreates = false;
+    const updated = await send('PATCH', '/team-a?fieldManager=flux&dryRun=All', JSON.parse(JSON.stringify(newSpace({ name: 'team-a' }))), APPLY);
+    expect(updated.status).toBe(200);
+    expect(asked('apply')).toEqual([
+      { verb: 'apply', user: 'dev', name: 'team-a', object: newSpace({ name: 'team-a', labels: { team: 'a' } }), options: { force: true }, dryRun: false, fieldManager: 'flux' },
+      { verb: 'apply', user: 'dev', name: 'team-a', object: newSpace({ name: 'team-a' }), options: { force: false }, dryRun: true, fieldManager: 'flux' },
+    ]);
+  });
+
+  it.each<[string, string, string, number, string]>([
+    ['without a fieldManager', '', yaml, 422, 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch'],
+    ['with managedFields', '?fieldManager=flux', yaml.replace('  name: team-a\n', '  name: team-a\n  managedFields: [{manager: x}]\n'), 400, 'metadata.managedFields must be nil'],
+    ['naming another object', '?fieldManager=flux', yaml.replace('name: team-a', 'name: team-b'), 400, 'the name of the object (team-b) does not match the name on the URL (team-a)'],
+    ['of another kind', '?fieldManager=flux', yaml.replace('kind: Space', 'kind: Account'), 422, 'Space.tenancy.kiosk.sh "team-a" is invalid: kind: Invalid value: "Account": must be Space'],
+    ['that is not YAML', '?fieldManager=flux', 'metadata: [', 400, 'the object provided is unrecognized (must be of type Space): yaml: '],
+    ['with an invalid label', '?fieldManager=flux', yaml.replace('{team: a}', '{"bad key!": a}'), 422, 'Space.tenancy.kiosk.sh "team-a" is invalid: metadata.labels: Invalid value: "bad key!"'],
+  ])('refuses a configuration %s before asking the storage', async (_what, query, body, code, message) => {
+    const answer = await send('PATCH', `/team-a${query}`, body, APPLY);
+    expect(answer.status).toBe(code);
+    expect(String((answer.json as { message?: string }).message)).toContain(message);
+    expect(storage.calls).toEqual([]);
+  });
+
+  it('records a write without a fieldManager under the manager its User-Agent names, as upstream', async () => {
+    await send('PUT', '/team-a', newSpace({ name: 'team-a' }), { ...JSON_TYPE, 'user-agent': 'kubectl/v1.36.3 (linux/amd64) kubernetes/abc' });
+    expect(asked('update')[0]?.fieldManager).toBe('kubectl');
   });
 });

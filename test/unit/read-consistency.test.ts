@@ -36,7 +36,7 @@ describe('reads while the informers recover', () => {
     consistency = new ScriptedConsistency();
     // Reads never write: a writer that would say so if they did.
     const noWrites = () => Promise.reject(new Error('a read wrote'));
-    storage = new AccountStorage(new Visibility(cluster.index, consistency), { create: noWrites, update: noWrites, delete: noWrites });
+    storage = new AccountStorage(new Visibility(cluster.index, consistency), { create: noWrites, update: noWrites, delete: noWrites, apply: noWrites });
   });
 
   it('answers from the index, without reading through, while it is current', async () => {

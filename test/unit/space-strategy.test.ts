@@ -11,6 +11,7 @@ import type { NamespaceObject, RoleBindingObject, SpaceBackend, TemplateInstance
 import type { TemplateWaiter } from '../../registry/space/complete-create.js';
 import { CreatesInFlight } from '../../registry/space/creating-mark.js';
 import { SpaceStrategy } from '../../registry/space/strategy.js';
+import type { StoredApplyOptions, StoredWriteOptions } from '../../registry/generic/strategy.js';
 import type { SpaceIndex } from '../../registry/space/strategy.js';
 import type { Space } from '../../registry/space/types.js';
 import type { WriteContext } from '../../registry/write-verbs.js';
@@ -41,7 +42,7 @@ class FakeSpaceBackend implements SpaceBackend {
     return ns;
   }
 
-  createNamespace(ns: NamespaceObject, dryRun: boolean): Promise<NamespaceObject> {
+  createNamespace(ns: NamespaceObject, { dryRun }: StoredWriteOptions): Promise<NamespaceObject> {
     this.log.push(`create namespace ${ns.metadata.name}${dryRun ? ' (dry run)' : ''}`);
     if (this.namespaces.has(ns.metadata.name)) {
       return Promise.reject(new KubeApiError(409, { reason: 'AlreadyExists', message: `namespaces "${ns.metadata.name}" already exists` }, 'exists'));
@@ -55,7 +56,16 @@ class FakeSpaceBackend implements SpaceBackend {
     return Promise.resolve(structuredClone(this.namespaces.get(name)));
   }
 
-  updateNamespace(ns: NamespaceObject, dryRun: boolean): Promise<NamespaceObject> {
+  applyNamespace(name: string, config: NamespaceObject, options: StoredApplyOptions): Promise<NamespaceObject> {
+    this.log.push(`apply namespace ${name} ${JSON.stringify(config.metadata)} ${JSON.stringify(options)}`);
+    const ns = must(this.namespaces.get(name));
+    // Not kube-apiserver's merge: labels and annotations named replace the stored ones (integration tests merge for real).
+    const made = { ...structuredClone(ns), metadata: { ...structuredClone(ns.metadata), ...structuredClone(config.metadata), resourceVersion: String(++this.rv) } };
+    if (!options.dryRun) this.namespaces.set(name, made);
+    return Promise.resolve(structuredClone(made));
+  }
+
+  updateNamespace(ns: NamespaceObject, { dryRun }: StoredWriteOptions): Promise<NamespaceObject> {
     this.log.push(`update namespace ${ns.metadata.name}${dryRun ? ' (dry run)' : ''}`);
     const fail = this.failUpdate;
     this.failUpdate = undefined;
