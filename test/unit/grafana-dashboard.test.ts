@@ -250,14 +250,14 @@ describe('docs/operations.md', () => {
     expect(names.filter((n) => !registeredMetricOf(n))).toEqual([]);
   });
 
-  it('names the server\'s own metrics in the request, watch, access index, informer and controller tables', () => {
+  it('names the server\'s own metrics in the request, watch, access index, informer, controller and health tables', () => {
     expect(own).toEqual([
       'apiserver_longrunning_requests', 'apiserver_request_duration_seconds', 'apiserver_request_total',
       'kiosk_access_index_commits_total', 'kiosk_access_index_objects', 'kiosk_access_index_resource_version', 'kiosk_access_index_views_total',
       'kiosk_accountquota_reservation_visible_seconds', 'kiosk_admission_decision_duration_seconds', 'kiosk_admission_decisions_total',
       'kiosk_events_queue_depth', 'kiosk_events_total', 'kiosk_informer_current', 'kiosk_informer_errors_total', 'kiosk_informer_objects',
-      'kiosk_informer_relists_total', 'kiosk_informer_synced',
-      'leader_election_master_status',
+      'kiosk_informer_relists_total', 'kiosk_informer_synced', 'kiosk_serving_certificate_expiration_timestamp_seconds',
+      'kubernetes_healthcheck', 'leader_election_master_status',
       'workqueue_adds_total', 'workqueue_depth', 'workqueue_longest_running_processor_seconds', 'workqueue_queue_duration_seconds',
       'workqueue_retries_total', 'workqueue_unfinished_work_seconds', 'workqueue_work_duration_seconds',
     ]);
@@ -269,7 +269,7 @@ describe('docs/operations.md', () => {
       const { type, labels } = registered.get(name)!;
       if ((type === 'counter') !== name.endsWith('_total')) offenders.push(`${name}: a ${type} ${type === 'counter' ? 'must' : 'must not'} end in _total`);
       if (type === 'histogram' && !name.endsWith('_seconds')) offenders.push(`${name}: a histogram of durations in seconds`);
-      if (!/^(apiserver|kiosk|workqueue|leader_election)_/.test(name)) offenders.push(`${name}: upstream names or the kiosk_ prefix`);
+      if (!/^(apiserver|kiosk|workqueue|leader_election)_|^kubernetes_healthcheck$/.test(name)) offenders.push(`${name}: upstream names or the kiosk_ prefix`);
       for (const l of labels) if (['user', 'username', 'namespace', 'uid'].includes(l)) offenders.push(`${name}: per-user or per-namespace label ${l}`);
     }
     expect(offenders).toEqual([]);
@@ -296,6 +296,11 @@ describe('the registry without a cluster', () => {
     }
     expect(text).toContain('kiosk_access_index_commits_total{kind="object"} 0');
     expect(text).toContain('kiosk_access_index_views_total{result="hit"} 0');
+    // Nothing started: not ready until the informers sync and the request-header configuration is read.
+    for (const [name, value] of [['ping', 1], ['request-header-authentication', 0], ['informers-synced', 0], ['shutdown', 1]] as const) {
+      expect(text).toContain(`kubernetes_healthcheck{name="${name}",type="readyz"} ${String(value)}\n`);
+    }
+    expect(text).toContain('kubernetes_healthcheck{name="ping",type="livez"} 1\n');
   });
 
   it('collects: every controller queue, the leader gauge and each webhook\'s latency have series from the start', async () => {
