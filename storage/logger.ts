@@ -58,7 +58,7 @@ export function errorFields(err: unknown): Record<string, unknown> {
     // A message changed after the throw no longer matches the header: cut at the first frame instead.
     const firstFrame = err.stack.indexOf('\n    at ');
     const frames = err.stack.startsWith(header) ? err.stack.slice(header.length) : firstFrame >= 0 ? err.stack.slice(firstFrame + 1) : err.stack;
-    out.errStack = truncate(frames, MAX_LOG_STACK_CHARS);
+    out.errStack = frames; // bounded with the line's other values (bounded())
   }
   const causes: string[] = [];
   let cause: unknown = err.cause;
@@ -73,8 +73,10 @@ export function errorFields(err: unknown): Record<string, unknown> {
 
 function bounded(fields: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  // errStack has its own, larger bound (errorFields); the causes are bounded one by one there.
-  for (const [k, v] of Object.entries(fields)) out[k] = typeof v === 'string' && k !== 'errStack' ? truncate(v, MAX_LOG_VALUE_CHARS) : v;
+  // errStack has its own, larger bound; errCause's entries are bounded one by one (errorFields).
+  for (const [k, v] of Object.entries(fields)) {
+    out[k] = typeof v === 'string' ? truncate(v, k === 'errStack' ? MAX_LOG_STACK_CHARS : MAX_LOG_VALUE_CHARS) : v;
+  }
   return out;
 }
 
