@@ -53,6 +53,7 @@ import { registerEventMetrics } from './endpoints/event-metrics.js';
 import { registerIndexMetrics } from './endpoints/index-metrics.js';
 import { registerLeaderElectionMetrics } from './endpoints/leader-election-metrics.js';
 import { registerReservationMetrics } from './endpoints/reservation-metrics.js';
+import { registerServingCertificateMetrics } from './endpoints/serving-certificate-metrics.js';
 import { registerWorkqueueMetrics } from './endpoints/workqueue-metrics.js';
 import type { ServerOptions } from './options.js';
 import { ApiServer } from './server.js';
@@ -148,6 +149,7 @@ export function buildServer(options: ServerOptions, client: KubeClient, log: Log
   const catalogue = allSchemas();
 
   const certificates = servingCertificates(options, client, log);
+  registerServingCertificateMetrics(metrics, () => certificates.loaded);
   const serviceAccountIssuer = new ServiceAccountIssuer(client, log.with({ component: 'service-account-issuer' }));
   const tokenReviewer = new TokenReviewer(client, {}, new ServiceAccountTokenCheck(serviceAccountIssuer));
   const clientCAs = new ClientCaPool();

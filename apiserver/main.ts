@@ -34,11 +34,11 @@ async function main(): Promise<void> {
  * tenant's service. Start-up failures still end the process through main()'s catch.
  */
 function survivePerRequestFailures(log: Logger): void {
-  process.on('uncaughtException', (err) => { log.error('unexpected error survived', err, { stack: err instanceof Error ? err.stack : undefined }); });
-  process.on('unhandledRejection', (err) => { log.error('unhandled rejection survived', err, { stack: err instanceof Error ? err.stack : undefined }); });
+  process.on('uncaughtException', (err) => { log.error('unexpected error survived', err); });
+  process.on('unhandledRejection', (err) => { log.error('unhandled rejection survived', err); });
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(JSON.stringify({ ts: Date.now() / 1000, v: 0, msg: 'fatal', err: err instanceof Error ? err.message : String(err) }) + '\n');
+  createLogger((line) => process.stderr.write(line)).error('fatal', err);
   process.exit(1);
 });

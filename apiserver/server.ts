@@ -19,6 +19,7 @@ import { instrumentation, requestMetrics } from './chain/instrumentation.js';
 import { discoveryRouter } from './endpoints/discovery.js';
 import type { HealthCheck } from './endpoints/health.js';
 import { healthRouter } from './endpoints/health.js';
+import { registerHealthMetrics } from './endpoints/health-metrics.js';
 import type { InstallableResource } from './endpoints/installer.js';
 import { installResource } from './endpoints/installer.js';
 import { metricsRouter } from './endpoints/metrics.js';
@@ -77,6 +78,7 @@ export class ApiServer {
       ...this.deps.readyChecks,
       { name: 'shutdown', check: () => !this.draining },
     ];
+    registerHealthMetrics(metrics, { livez: () => live, readyz: () => [...live, ...ready] });
     const installed = this.deps.resources.map((r) => installResource(r, this.watches));
     const descriptors = installed.map((i) => i.descriptor);
     app.use(instrumentation(log, requestMetrics(metrics), descriptors));

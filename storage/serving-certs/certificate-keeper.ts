@@ -31,6 +31,11 @@ export class CertificateKeeper {
     return this.current;
   }
 
+  /** The certificate served now, or undefined before load() (metrics read it without failing). */
+  get loaded(): ServingCertificate | undefined {
+    return this.current;
+  }
+
   get certificate(): ServingCertificate {
     if (!this.current) throw new Error('the serving certificate has not been loaded');
     return this.current;

@@ -1,101 +1,21 @@
 // The Grafana dashboard (manifests/grafana/kiosk-dashboard.json) and the metric tables of docs/operations.md
-// against the metrics the server really registers: the registry of the real object graph, built by
-// buildServer() over a client that points nowhere. Nothing connects: building starts nothing (see
-// build-server.test.ts), and no request is served.
+// against the metrics the server really registers (test/support/server-metrics.ts).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
-import { Registry, collectDefaultMetrics } from 'prom-client';
-import { buildServer } from '../../apiserver/build-server.js';
 import { defaultOptions } from '../../apiserver/options.js';
-import type { ServerOptions } from '../../apiserver/options.js';
-import { KubeClient } from '../../storage/client.js';
-import { silentLogger } from '../../storage/logger.js';
 import { repoRoot } from '../cluster/paths.js';
-
-interface MetricInfo {
-  type: string;
-  labels: string[];
-}
+import { metricNames } from '../support/promql.js';
+import type { MetricInfo } from '../support/server-metrics.js';
+import { defaultMetricNames, metricInfo, registeredMetricOf as registeredIn, serverRegistry } from '../support/server-metrics.js';
 
 /** prom-client's default metrics that exist only on Linux (read from /proc). */
 const LINUX_ONLY = new Set(['process_virtual_memory_bytes', 'process_heap_bytes', 'process_open_fds', 'process_max_fds']);
-
-/**
- * The server's /metrics registry, as buildServer() fills it, with the default metrics its start() adds (the
- * one registration start() makes: their event-loop delay monitor runs on a timer, so it waits for start).
- */
-function serverRegistry(options: ServerOptions = defaultOptions): Registry {
-  const { metrics } = buildServer(options, new KubeClient(new KubeConfig()), silentLogger);
-  collectDefaultMetrics({ register: metrics });
-  return metrics;
-}
-
-function metricInfo(registry: Registry): Map<string, MetricInfo> {
-  const out = new Map<string, MetricInfo>();
-  for (const m of registry.getMetricsAsArray() as unknown as Array<{ name: string; type: string; labelNames?: readonly string[] }>) {
-    out.set(m.name, { type: m.type, labels: [...(m.labelNames ?? [])].sort() });
-  }
-  return out;
-}
-
-function defaultMetricNames(): Set<string> {
-  const r = new Registry();
-  collectDefaultMetrics({ register: r });
-  return new Set(r.getMetricsAsArray().map((m) => m.name));
-}
 
 const root = repoRoot();
 const registered = metricInfo(serverRegistry());
 const defaults = defaultMetricNames();
 const own = [...registered.keys()].filter((n) => !defaults.has(n)).sort();
-
-// ---- PromQL: the metric names an expression selects -------------------------------------------------
-
-const PROMQL_KEYWORDS = new Set(['by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'and', 'or', 'unless', 'bool', 'offset', 'atan2']);
-const PROMQL_FUNCTIONS = new Set([
-  // aggregations
-  'sum', 'avg', 'min', 'max', 'count', 'stddev', 'stdvar', 'topk', 'bottomk', 'quantile', 'count_values', 'group',
-  // functions
-  'abs', 'absent', 'absent_over_time', 'ceil', 'changes', 'clamp', 'clamp_max', 'clamp_min', 'day_of_month', 'day_of_week',
-  'delta', 'deriv', 'exp', 'floor', 'histogram_quantile', 'hour', 'idelta', 'increase', 'irate', 'label_join',
-  'label_replace', 'ln', 'log2', 'log10', 'minute', 'month', 'predict_linear', 'rate', 'resets', 'round', 'scalar',
-  'sgn', 'sort', 'sort_desc', 'sqrt', 'time', 'timestamp', 'vector', 'year', 'avg_over_time', 'min_over_time',
-  'max_over_time', 'sum_over_time', 'count_over_time', 'quantile_over_time', 'stddev_over_time', 'stdvar_over_time',
-  'last_over_time', 'present_over_time',
-]);
-
-/** Metric names in a PromQL expression; throws on a function PromQL does not have (a typo hides a panel). */
-function metricNames(expr: string): string[] {
-  const bare = expr
-    .replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`/g, ' ') // string literals (label values)
-    .replace(/\{[^}]*\}/g, ' ') // label matchers
-    .replace(/\[[^\]]*\]/g, ' ') // ranges and subqueries ($__rate_interval)
-    .replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, ' '); // label lists
-  const names: string[] = [];
-  for (const m of bare.matchAll(/\$?[A-Za-z_:][A-Za-z0-9_:]*|\d[\w.]*/g)) {
-    const token = m[0];
-    if (token.startsWith('$') || /^\d/.test(token)) continue; // Grafana variables, numbers (1e9, 0.99)
-    if (PROMQL_KEYWORDS.has(token) || token === 'inf' || token === 'nan') continue;
-    const isCall = /^\s*\(/.test(bare.slice(m.index + token.length));
-    if (isCall) {
-      if (!PROMQL_FUNCTIONS.has(token)) throw new Error(`unknown PromQL function ${token}( in ${expr}`);
-      continue;
-    }
-    names.push(token);
-  }
-  return names;
-}
-
-/** The registered metric a series name belongs to: itself, or the histogram of a _bucket/_sum/_count series. */
-function registeredMetricOf(series: string): string | undefined {
-  if (registered.has(series)) return series;
-  const m = /^(.*)_(bucket|sum|count)$/.exec(series);
-  if (!m) return undefined;
-  const base = registered.get(m[1]!);
-  if (base?.type === 'histogram' || (base?.type === 'summary' && m[2] !== 'bucket')) return m[1];
-  return undefined;
-}
+const registeredMetricOf = (series: string) => registeredIn(registered, series);
 
 // ---- the dashboard ----------------------------------------------------------------------------------
 
@@ -250,14 +170,14 @@ describe('docs/operations.md', () => {
     expect(names.filter((n) => !registeredMetricOf(n))).toEqual([]);
   });
 
-  it('names the server\'s own metrics in the request, watch, access index, informer and controller tables', () => {
+  it('names the server\'s own metrics in the request, watch, access index, informer, controller and health tables', () => {
     expect(own).toEqual([
       'apiserver_longrunning_requests', 'apiserver_request_duration_seconds', 'apiserver_request_total',
       'kiosk_access_index_commits_total', 'kiosk_access_index_objects', 'kiosk_access_index_resource_version', 'kiosk_access_index_views_total',
       'kiosk_accountquota_reservation_visible_seconds', 'kiosk_admission_decision_duration_seconds', 'kiosk_admission_decisions_total',
       'kiosk_events_queue_depth', 'kiosk_events_total', 'kiosk_informer_current', 'kiosk_informer_errors_total', 'kiosk_informer_objects',
-      'kiosk_informer_relists_total', 'kiosk_informer_synced',
-      'leader_election_master_status',
+      'kiosk_informer_relists_total', 'kiosk_informer_synced', 'kiosk_serving_certificate_expiration_timestamp_seconds',
+      'kubernetes_healthcheck', 'leader_election_master_status',
       'workqueue_adds_total', 'workqueue_depth', 'workqueue_longest_running_processor_seconds', 'workqueue_queue_duration_seconds',
       'workqueue_retries_total', 'workqueue_unfinished_work_seconds', 'workqueue_work_duration_seconds',
     ]);
@@ -269,7 +189,7 @@ describe('docs/operations.md', () => {
       const { type, labels } = registered.get(name)!;
       if ((type === 'counter') !== name.endsWith('_total')) offenders.push(`${name}: a ${type} ${type === 'counter' ? 'must' : 'must not'} end in _total`);
       if (type === 'histogram' && !name.endsWith('_seconds')) offenders.push(`${name}: a histogram of durations in seconds`);
-      if (!/^(apiserver|kiosk|workqueue|leader_election)_/.test(name)) offenders.push(`${name}: upstream names or the kiosk_ prefix`);
+      if (!/^(apiserver|kiosk|workqueue|leader_election)_|^kubernetes_healthcheck$/.test(name)) offenders.push(`${name}: upstream names or the kiosk_ prefix`);
       for (const l of labels) if (['user', 'username', 'namespace', 'uid'].includes(l)) offenders.push(`${name}: per-user or per-namespace label ${l}`);
     }
     expect(offenders).toEqual([]);
@@ -296,6 +216,11 @@ describe('the registry without a cluster', () => {
     }
     expect(text).toContain('kiosk_access_index_commits_total{kind="object"} 0');
     expect(text).toContain('kiosk_access_index_views_total{result="hit"} 0');
+    // Nothing started: not ready until the informers sync and the request-header configuration is read.
+    for (const [name, value] of [['ping', 1], ['request-header-authentication', 0], ['informers-synced', 0], ['shutdown', 1]] as const) {
+      expect(text).toContain(`kubernetes_healthcheck{name="${name}",type="readyz"} ${String(value)}\n`);
+    }
+    expect(text).toContain('kubernetes_healthcheck{name="ping",type="livez"} 1\n');
   });
 
   it('collects: every controller queue, the leader gauge and each webhook\'s latency have series from the start', async () => {
