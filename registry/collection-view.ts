@@ -47,7 +47,7 @@ export class CollectionView<T> implements Getter<T>, Lister<T>, Watcher<T> {
     private readonly source: VisibilitySource,
     private readonly collection: CollectionName,
     private readonly resource: GroupResource,
-    private readonly convert: (obj: KubeObject, resourceVersion?: string) => T,
+    private readonly convert: (obj: KubeObject) => T,
     private readonly listKind: { apiVersion: string; kind: string },
   ) {}
 
@@ -167,7 +167,9 @@ export class CollectionView<T> implements Getter<T>, Lister<T>, Watcher<T> {
       user: ctx.user,
       matches: this.matcher(options),
       ...(fromNow ? {} : { resumeFrom: Number(rv) }),
-      sink: (e) => sink({ type: e.type, object: this.convert(e.object, String(e.rv)) }),
+      // Each object with its own resourceVersion, as a GET shows it; the change's position goes in a bookmark.
+      sink: (e) => { sink({ type: e.type, object: this.convert(e.object) }); },
+      resume: (at) => { sink({ type: 'BOOKMARK', resourceVersion: String(at) }); },
     });
     if (!started.ok) throw expired(`too old resource version: ${rv} (${this.source.oldestResumable})`);
     return { close: started.close };

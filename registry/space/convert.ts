@@ -14,7 +14,7 @@ export interface NamespaceLike {
  * kiosk.sh/account label becomes spec.account and is dropped from the labels (as Kiosk does).
  * Managed fields stay with the Namespace: they describe writes to it, not to the Space.
  */
-export function namespaceToSpace(ns: NamespaceLike, resourceVersion?: string): Space {
+export function namespaceToSpace(ns: NamespaceLike): Space {
   const { managedFields: _managedFields, ...metadata } = ns.metadata;
   const { [ACCOUNT_LABEL]: account, ...labels } = metadata.labels ?? {};
   return {
@@ -23,7 +23,6 @@ export function namespaceToSpace(ns: NamespaceLike, resourceVersion?: string): S
     metadata: {
       ...metadata,
       ...(Object.keys(labels).length > 0 ? { labels } : { labels: undefined }),
-      ...(resourceVersion ? { resourceVersion } : {}),
     },
     spec: {
       ...(account ? { account } : {}),

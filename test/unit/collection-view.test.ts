@@ -69,8 +69,8 @@ class FakeVisibility implements VisibilitySource {
 
 interface Thing { name: string; rv: string }
 const SPACES = { group: 'tenancy.kiosk.sh', resource: 'spaces' };
-/** The conversion a resource gives the view: here it keeps the name and the resourceVersion it was handed. */
-const convert = (obj: KubeObject, rv?: string): Thing => ({ name: obj.metadata.name, rv: rv ?? obj.metadata.resourceVersion ?? '' });
+/** The conversion a resource gives the view: here it keeps the name and the object's own resourceVersion. */
+const convert = (obj: KubeObject): Thing => ({ name: obj.metadata.name, rv: obj.metadata.resourceVersion ?? '' });
 
 function setup() {
   const source = new FakeVisibility();
@@ -315,14 +315,18 @@ describe('CollectionView watch', () => {
     expect(source.watches.map((w) => w.resumeFrom)).toEqual([undefined]);
   });
 
-  it('hands on each event converted, stamped with the resourceVersion of the change', async () => {
+  it('hands on each event converted, with the object\'s own resourceVersion, and a resume marker as a BOOKMARK', async () => {
     const { view, source } = setup();
     const events: Array<WatchEvent<Thing>> = [];
     await view.watch(dev, options(), (e) => events.push(e));
-    const [{ sink }] = source.watches as [WatchOptions];
+    const [{ sink, resume }] = source.watches as [WatchOptions];
     sink({ type: 'ADDED', object: object('a', 1), rv: 11 });
-    sink({ type: 'DELETED', object: object('b', 2), rv: 12 });
-    expect(events).toEqual([{ type: 'ADDED', object: { name: 'a', rv: '11' } }, { type: 'DELETED', object: { name: 'b', rv: '12' } }]);
+    sink({ type: 'DELETED', object: object('b', 2), rv: 11 });
+    resume?.(11);
+    expect(events).toEqual([
+      { type: 'ADDED', object: { name: 'a', rv: '1' } }, { type: 'DELETED', object: { name: 'b', rv: '2' } },
+      { type: 'BOOKMARK', resourceVersion: '11' },
+    ]);
   });
 
   it('closes the index\'s watch through the handle', async () => {
