@@ -4,6 +4,7 @@ import type { AccessIndex, UserView } from './access-index.js';
 import type { CollectionName } from './history.js';
 import type { WatchOptions, WatchStart } from './user-watch.js';
 import { openWatch } from './user-watch.js';
+import { ViewAt } from './view-at.js';
 import type { ReadConsistency } from './read-consistency.js';
 
 /**
@@ -35,6 +36,11 @@ export class Visibility {
 
   object(collection: CollectionName, name: string): KubeObject | undefined {
     return this.index.object(collection, name);
+  }
+
+  /** The user's view as of `rv` (a list at an older version), undefined before the history window. */
+  viewAt(collection: CollectionName, view: UserView, rv: number): ViewAt | undefined {
+    return ViewAt.at(this.index, collection, view, rv);
   }
 
   openWatch(options: WatchOptions): WatchStart {
