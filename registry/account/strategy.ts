@@ -54,10 +54,6 @@ export class AccountStrategy implements WriteStrategy<TenancyAccount, ConfigAcco
     return this.backend.get(name);
   }
 
-  isCurrent(name: string, resourceVersion: string): boolean {
-    return this.backend.isCurrent(name, resourceVersion);
-  }
-
   create(account: ConfigAccount, dryRun: boolean): Promise<ConfigAccount> {
     return this.backend.create(account, dryRun);
   }

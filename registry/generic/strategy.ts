@@ -37,8 +37,6 @@ export interface StoredDeleteOptions {
 interface StoredObjects<Stored> {
   /** The stored object as the user may write it, read live; undefined (404) when it is absent or hidden from them. */
   get(ctx: RequestContext, name: string): Promise<Stored | undefined>;
-  /** Whether a client holding `resourceVersion` saw the current object (the index hands out versions of its own). */
-  isCurrent(name: string, resourceVersion: string): boolean;
   create(obj: Stored, dryRun: boolean): Promise<Stored>;
   update(obj: Stored, dryRun: boolean): Promise<Stored>;
   /** Resolves with the object when it stays (finalizers), undefined when it is gone at once. */

@@ -17,7 +17,6 @@ import type { Space } from './types.js';
 /** What the Space strategy reads from the access index. */
 export interface SpaceIndex {
   object(collection: 'namespaces', name: string): { metadata: { resourceVersion?: string; uid?: string } } | undefined;
-  isCurrent(collection: 'namespaces', name: string, resourceVersion: string): boolean;
   isUserAllowed(user: Pick<UserInfo, 'username' | 'groups'>, name: string): boolean;
 }
 
@@ -54,10 +53,6 @@ export class SpaceStrategy implements WriteStrategy<Space, NamespaceObject> {
     if (!decision.allowed) {
       throw forbidden(SPACES, name, `User "${ctx.user.username}" cannot ${verb} resource "namespaces" in API group "" in the namespace "${name}"`);
     }
-  }
-
-  isCurrent(name: string, resourceVersion: string): boolean {
-    return this.index.isCurrent('namespaces', name, resourceVersion);
   }
 
   create(ns: NamespaceObject, dryRun: boolean): Promise<NamespaceObject> {

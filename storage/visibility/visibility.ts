@@ -56,10 +56,6 @@ export class Visibility {
     return this.index.waitFor(condition, timeoutMs, signal);
   }
 
-  isCurrent(collection: CollectionName, name: string, resourceVersion: string): boolean {
-    return this.index.isCurrent(collection, name, resourceVersion);
-  }
-
   /** Whether the user may see the namespace now (the Space writer's read-your-writes and 404 checks). */
   isUserAllowed(user: Pick<UserInfo, 'username' | 'groups'>, name: string): boolean {
     return this.index.isVisible('namespaces', this.index.view('namespaces', user), name, this.index.object('namespaces', name));

@@ -135,10 +135,6 @@ class FakeIndex implements SpaceIndex {
     return resourceVersion === undefined ? undefined : { metadata: { resourceVersion } };
   }
 
-  isCurrent(_collection: 'namespaces', name: string, resourceVersion: string): boolean {
-    return this.versions.get(name) === resourceVersion;
-  }
-
   isUserAllowed(user: Pick<UserInfo, 'username'>, name: string): boolean {
     return this.visible.has(`${user.username} ${name}`);
   }
