@@ -128,9 +128,10 @@ export class SpaceStrategy implements WriteStrategy<Space, NamespaceObject> {
     return {
       object, release,
       afterWrite: moving ? async () => {
-        // Moving: the old account's subjects lose the space, the new account's gain it.
-        if (oldAccount) await this.backend.deleteRoleBinding(name, spaceRoleBindingName(oldAccount));
+        // Moving: the new account's subjects gain the space, then the old account's lose it; in this order a
+        // subject of both never loses sight of it (a watch sees MODIFIED, not DELETED and ADDED).
         if (account) await this.placement.bind(name, account);
+        if (oldAccount) await this.backend.deleteRoleBinding(name, spaceRoleBindingName(oldAccount));
         return undefined;
       } : undefined,
     };
