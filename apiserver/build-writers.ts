@@ -20,7 +20,6 @@ import type { Visibility } from '../storage/visibility/visibility.js';
 function visibilityIndexFor(visibility: Visibility) {
   return {
     object: (collection: 'namespaces', name: string) => visibility.object(collection, name),
-    isCurrent: (collection: 'namespaces', name: string, rv: string) => visibility.isCurrent(collection, name, rv),
     isUserAllowed: (user: Parameters<Visibility['isUserAllowed']>[0], name: string) => visibility.isUserAllowed(user, name),
     waitFor: (condition: () => boolean, timeoutMs: number, signal?: AbortSignal) => visibility.waitFor(condition, timeoutMs, signal),
   };
@@ -45,7 +44,7 @@ export function buildWriters(deps: {
     templates,
     creates,
   ), visibility, authorizer);
-  const accountWriter = new GenericStore(new AccountStrategy(new KubeAccountBackend(client, (name, rv) => visibility.isCurrent('accounts', name, rv)), {
+  const accountWriter = new GenericStore(new AccountStrategy(new KubeAccountBackend(client), {
     indexedVersion: (name) => visibility.object('accounts', name)?.metadata.resourceVersion,
   }), visibility, authorizer);
   return { spaceWriter, accountWriter };

@@ -3,10 +3,16 @@ import type { UserView } from '../storage/visibility/access-index.js';
 import type { ReadConsistency } from '../storage/visibility/read-consistency.js';
 import type { CollectionName } from '../storage/visibility/history.js';
 import type { WatchOptions, WatchStart } from '../storage/visibility/user-watch.js';
-import { decodeContinue, encodeContinue } from './continue-token.js';
+import { CONTINUE_TOO_OLD, decodeContinue, encodeContinue } from './continue-token.js';
 import type { GroupResource } from '../storage/apimachinery/group-version.js';
 import { expired, notFound, StatusError, tooManyRequests } from '../storage/apimachinery/errors.js';
 import type { Getter, ListOptions, ListResult, Lister, RequestContext, WatchEvent, WatchHandle, Watcher } from './rest.js';
+
+/** What a user saw at a resourceVersion: the names visible then, sorted, and each object's state then. */
+export interface PastView {
+  visibleNames(): string[];
+  object(name: string): KubeObject | undefined;
+}
 
 /** The storage view the registry consumes (implemented by storage/visibility/Visibility). */
 export interface VisibilitySource {
@@ -16,6 +22,8 @@ export interface VisibilitySource {
   visibleNames(collection: CollectionName, view: UserView): string[];
   isVisible(collection: CollectionName, view: UserView, name: string, obj: KubeObject | undefined): boolean;
   object(collection: CollectionName, name: string): KubeObject | undefined;
+  /** The user's view as of `rv` (at most the current version), undefined when the history no longer reaches it. */
+  viewAt(collection: CollectionName, view: UserView, rv: number): PastView | undefined;
   openWatch(options: WatchOptions): WatchStart;
   waitForResourceVersion(rv: number, timeoutMs: number, signal?: AbortSignal): Promise<boolean>;
   /** Whether the index is current, and the way around it when it is not (absent: always current). */
@@ -47,7 +55,7 @@ export class CollectionView<T> implements Getter<T>, Lister<T>, Watcher<T> {
     private readonly source: VisibilitySource,
     private readonly collection: CollectionName,
     private readonly resource: GroupResource,
-    private readonly convert: (obj: KubeObject, resourceVersion?: string) => T,
+    private readonly convert: (obj: KubeObject) => T,
     private readonly listKind: { apiVersion: string; kind: string },
   ) {}
 
@@ -88,27 +96,34 @@ export class CollectionView<T> implements Getter<T>, Lister<T>, Watcher<T> {
     }
   }
 
+  /**
+   * A list at the current version, or (resourceVersionMatch=Exact, a continue token) at an older one inside
+   * the history window, as kube-apiserver's watch cache serves them: each item as it was then, with its own
+   * resourceVersion; 410 Expired before the window.
+   */
   async list(ctx: RequestContext, options: ListOptions): Promise<ListResult<T> & { apiVersion: string; kind: string }> {
     const consistency = this.source.consistency;
     if (consistency && !(await consistency.waitConnected(RECONNECT_WAIT_MS, ctx.signal))) throw reinitializing();
-    let listRv = this.source.resourceVersion;
+    let listRv: number;
     let start = '';
+    let tooOld: string;
     if (options.continueToken) {
       const token = decodeContinue(options.continueToken, this.source.oldestResumable);
+      // A token from another replica may be ahead of this one's index.
+      await this.awaitResourceVersion(String(token.rv), ctx);
       listRv = token.rv;
       start = token.start;
+      tooOld = CONTINUE_TOO_OLD;
     } else {
-      if (options.resourceVersionMatch === 'Exact' && Number(options.resourceVersion) !== this.source.resourceVersion) {
-        // Only the newest state is held in memory; an exact older one cannot be produced.
-        throw expired(`The resourceVersion for the provided list is too old.`);
-      }
       await this.awaitResourceVersion(options.resourceVersion, ctx);
-      listRv = this.source.resourceVersion;
+      listRv = options.resourceVersionMatch === 'Exact' ? Number(options.resourceVersion) : this.source.resourceVersion;
+      tooOld = 'The resourceVersion for the provided list is too old.';
     }
 
-    const view = this.source.view(this.collection, ctx.user);
+    const at = this.source.viewAt(this.collection, this.source.view(this.collection, ctx.user), listRv);
+    if (!at) throw expired(tooOld);
     const matches = this.matcher(options);
-    const names = this.source.visibleNames(this.collection, view);
+    const names = at.visibleNames();
     let from = 0;
     if (start) {
       // Names are sorted: binary search for the first name after the token's position.
@@ -128,7 +143,7 @@ export class CollectionView<T> implements Getter<T>, Lister<T>, Watcher<T> {
     for (; i < names.length; i++) {
       if (options.limit > 0 && items.length >= options.limit) break;
       const name = names[i];
-      const obj = name === undefined ? undefined : this.source.object(this.collection, name);
+      const obj = name === undefined ? undefined : at.object(name);
       if (name === undefined || !obj || !matches(obj)) continue;
       items.push(this.convert(obj));
       last = name;
@@ -142,7 +157,7 @@ export class CollectionView<T> implements Getter<T>, Lister<T>, Watcher<T> {
         // As upstream, no remainingItemCount under a selector: it would cost a scan of the rest; a
         // continue token only if something further matches.
         for (const name of names.slice(i)) {
-          const obj = this.source.object(this.collection, name);
+          const obj = at.object(name);
           if (obj && matches(obj)) {
             metadata.continue = encodeContinue({ rv: listRv, start: last });
             break;
@@ -167,7 +182,9 @@ export class CollectionView<T> implements Getter<T>, Lister<T>, Watcher<T> {
       user: ctx.user,
       matches: this.matcher(options),
       ...(fromNow ? {} : { resumeFrom: Number(rv) }),
-      sink: (e) => sink({ type: e.type, object: this.convert(e.object, String(e.rv)) }),
+      // Each object with its own resourceVersion, as a GET shows it; the change's position goes in a bookmark.
+      sink: (e) => { sink({ type: e.type, object: this.convert(e.object) }); },
+      resume: (at) => { sink({ type: 'BOOKMARK', resourceVersion: String(at) }); },
     });
     if (!started.ok) throw expired(`too old resource version: ${rv} (${this.source.oldestResumable})`);
     return { close: started.close };

@@ -12,6 +12,9 @@ export function encodeContinue(token: ContinueToken): string {
   return Buffer.from(JSON.stringify({ v: 'meta.k8s.io/v1', rv: token.rv, start: token.start })).toString('base64url');
 }
 
+/** kube-apiserver's 410 for a continue token from before the retained history. */
+export const CONTINUE_TOO_OLD = 'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.';
+
 /** Decodes a token; malformed is 400, one from before the retained history is 410 Expired as upstream. */
 export function decodeContinue(text: string, oldestResumable: number): ContinueToken {
   let parsed: { v?: string; rv?: unknown; start?: unknown } | null;
@@ -25,7 +28,7 @@ export function decodeContinue(text: string, oldestResumable: number): ContinueT
     throw badRequest('continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)');
   }
   if (parsed.rv < oldestResumable) {
-    throw expired('The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.');
+    throw expired(CONTINUE_TOO_OLD);
   }
   return { rv: parsed.rv, start: parsed.start };
 }

@@ -31,10 +31,14 @@ export interface ListResult<T> {
   metadata: ListMeta;
 }
 
-export interface WatchEvent<T> {
-  type: 'ADDED' | 'MODIFIED' | 'DELETED';
-  object: T;
-}
+/**
+ * A change of an object (carrying its own resourceVersion), or a BOOKMARK: the position a client that has
+ * seen everything so far resumes from, when the last object's own version is not that position (sent only
+ * to clients that allow bookmarks).
+ */
+export type WatchEvent<T> =
+  | { type: 'ADDED' | 'MODIFIED' | 'DELETED'; object: T }
+  | { type: 'BOOKMARK'; resourceVersion: string };
 
 /** A running watch: events arrive through the sink given to watch(); close() stops them. */
 export interface WatchHandle {

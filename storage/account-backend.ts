@@ -12,7 +12,7 @@ const dry = (dryRun: boolean) => (dryRun ? { dryRun: 'All' } : {});
 
 /** The registry's AccountBackend over the config.kiosk.sh CRD, with the server's identity. */
 export class KubeAccountBackend {
-  constructor(private readonly client: KubeClient, private readonly current: (name: string, resourceVersion: string) => boolean) {}
+  constructor(private readonly client: KubeClient) {}
 
   async get<T extends Named>(name: string): Promise<T | undefined> {
     try {
@@ -50,9 +50,5 @@ export class KubeAccountBackend {
         ...(o.dryRun ? { dryRun: ['All'] } : {}), ...preconditions,
       },
     });
-  }
-
-  isCurrent(name: string, resourceVersion: string): boolean {
-    return this.current(name, resourceVersion);
   }
 }

@@ -63,7 +63,11 @@ export function watchHandler<T extends { apiVersion?: string; kind?: string; met
     });
     s.start();
     try {
-      const handle = await storage.watch(requestContext(req, res), options, (event) => s.send(event.type, event.object));
+      const handle = await storage.watch(requestContext(req, res), options, (event) => {
+        if (event.type !== 'BOOKMARK') s.send(event.type, event.object);
+        // Clients that do not allow bookmarks resume from the last object's version: maybe a replay, no loss.
+        else if (options.allowWatchBookmarks) s.bookmark(event.resourceVersion);
+      });
       s.whenClosed(() => handle.close());
       if (s.isClosed) handle.close();
       if (s.isClosed) return;

@@ -14,5 +14,4 @@ export interface AccountBackend {
   apply(name: string, config: ConfigAccount, options: StoredApplyOptions): Promise<ConfigAccount>;
   /** Resolves with the Account when a finalizer keeps it, otherwise with kube-apiserver's Status. */
   delete(name: string, options: { dryRun: boolean; propagationPolicy?: string; uid?: string; resourceVersion?: string }): Promise<ConfigAccount | { kind: 'Status' }>;
-  isCurrent(name: string, resourceVersion: string): boolean;
 }

@@ -88,6 +88,15 @@ const deadlineLiveness: CreateLiveness = {
 
 const clearMarkPatch = () => ({ metadata: { annotations: { [SPACE_PHASE_ANNOTATION]: null, [SPACE_CREATOR_ANNOTATION]: null } } });
 
+/**
+ * How long the old account's RoleBinding in a space that moved waits for the new account's (make before
+ * break), and how often the old account looks again meanwhile. Past the wait it goes anyway: the new
+ * account may not bind the space soon (its mandatory templates are not deployed yet), and the old
+ * account's subjects must not keep a space that left it.
+ */
+const HANDOVER_WAIT_MS = 10_000;
+const HANDOVER_RECHECK_MS = 250;
+
 const rbTarget = (namespace: string, name: string): ApplyTarget => ({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name, namespace } });
 
 /**
@@ -107,10 +116,12 @@ export class AccountController {
   private readonly queue: Workqueue;
   /** Accounts deleted with the opt-in annotation, whose spaces are to be deleted. */
   private readonly deletingSpacesOf = new Set<string>();
+  /** Spaces that moved to another account, and since when their old account's binding waits for the new one's. */
+  private readonly handovers = new Map<string, number>();
 
   constructor(private readonly source: AccountSource, private readonly writer: AccountWriter, private readonly log: Logger,
     private readonly events: EventSink = discardEvents, queueMetrics?: WorkqueueMetricsProvider,
-    private readonly liveness: CreateLiveness = deadlineLiveness) {
+    private readonly liveness: CreateLiveness = deadlineLiveness, private readonly now: () => number = Date.now) {
     this.queue = new Workqueue({ name: 'account', concurrency: 4, metrics: queueMetrics }, (key) => this.reconcile(key), log);
   }
 
@@ -205,10 +216,14 @@ export class AccountController {
       (rb.metadata.name === rbName && rb.metadata.namespace !== undefined ? [[rb.metadata.namespace, rb] as const] : [])));
     const bindings = this.spaceFailures(account, 'RBACSyncFailed', 'Binding', 'RoleBindingFailed');
     const rollouts = this.spaceFailures(account, 'TemplateRolloutFailed', 'RollingOutTemplates');
+    let revisitIn: number | undefined;
     for (const [namespace] of existing) {
-      if (!spaces.has(namespace) || !role) {
-        await bindings.inSpace(namespace, `Removing RoleBinding ${rbName} of account ${name}`, () => this.writer.remove(rbTarget(namespace, rbName), 'rolebindings'));
+      if (spaces.has(namespace) && role) continue;
+      if (!spaces.has(namespace) && this.awaitsNewBinding(namespace, name)) {
+        revisitIn = HANDOVER_RECHECK_MS;
+        continue;
       }
+      await bindings.inSpace(namespace, `Removing RoleBinding ${rbName} of account ${name}`, () => this.writer.remove(rbTarget(namespace, rbName), 'rolebindings'));
     }
     // An entry without a template (or without a spec: the CRD does not require one) creates nothing.
     const entries = (account.spec.space?.templateInstances ?? []).filter((e: { spec?: { template?: string } }) => e.spec?.template);
@@ -226,7 +241,6 @@ export class AccountController {
         } as ApplyTarget, 'templateinstances'));
       }
     };
-    let revisitIn: number | undefined;
     for (const namespace of spaces) {
       const ns = this.source.namespace(namespace);
       if (!ns || ns.metadata.deletionTimestamp) continue;
@@ -277,6 +291,27 @@ export class AccountController {
     const failures = [bindings.report(`RoleBinding ${rbName}`), rollouts.report('Template roll-out')];
     const failure = failures.find((f) => f !== undefined);
     if (failure) throw failure;
+  }
+
+  /**
+   * Whether the old account's binding in a space that moved to another account stays a little longer: until
+   * the new account has bound it, so that a subject of both never loses the space on the way (a watch would
+   * see it DELETED and ADDED again). Only while the new account will bind it, and at most HANDOVER_WAIT_MS.
+   */
+  private awaitsNewBinding(namespace: string, from: string): boolean {
+    const to = this.source.accountOfNamespace(namespace);
+    const next = to === undefined || to === from ? undefined : this.source.account(to);
+    const bound = to !== undefined && this.source.roleBindingsOf(to)
+      .some((rb) => rb.metadata.namespace === namespace && rb.metadata.name === spaceRoleBindingName(to));
+    if (!next || next.metadata.deletionTimestamp || !spaceClusterRole(next) || bound) {
+      this.handovers.delete(namespace);
+      return false;
+    }
+    const since = this.handovers.get(namespace) ?? this.now();
+    this.handovers.set(namespace, since);
+    if (this.now() - since < HANDOVER_WAIT_MS) return true;
+    this.handovers.delete(namespace);
+    return false;
   }
 
   /** Whether a marked namespace's create runs; when that cannot be told (kube-apiserver unreachable), it may. */

@@ -12,8 +12,8 @@ interface ConfigAccountLike {
  * same metadata, spec and status. Managed fields keep their entries, re-labelled with the group a
  * client of this API sees.
  */
-export function configToTenancyAccount(account: ConfigAccountLike, resourceVersion?: string): Account<'tenancy.kiosk.sh/v1alpha1'> {
-  const metadata: ObjectMeta = { ...account.metadata, ...(resourceVersion ? { resourceVersion } : {}) };
+export function configToTenancyAccount(account: ConfigAccountLike): Account<'tenancy.kiosk.sh/v1alpha1'> {
+  const metadata: ObjectMeta = { ...account.metadata };
   if (metadata.managedFields) {
     metadata.managedFields = metadata.managedFields.map((f) => ({ ...f, apiVersion: 'tenancy.kiosk.sh/v1alpha1' }));
   }

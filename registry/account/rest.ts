@@ -13,7 +13,7 @@ type TenancyAccount = Account<'tenancy.kiosk.sh/v1alpha1'>;
 export class AccountStorage extends CollectionView<TenancyAccount> implements Creater<TenancyAccount>, Updater<TenancyAccount>, Deleter<TenancyAccount>, Applier<TenancyAccount> {
   constructor(source: VisibilitySource, private readonly writer: WriteStore<TenancyAccount>) {
     super(source, 'accounts', ACCOUNTS,
-      (obj: KubeObject, rv?: string) => configToTenancyAccount(obj, rv),
+      (obj: KubeObject) => configToTenancyAccount(obj),
       { apiVersion: 'tenancy.kiosk.sh/v1alpha1', kind: 'AccountList' });
   }
 

@@ -59,10 +59,6 @@ export class AccountStrategy implements WriteStrategy<TenancyAccount, ConfigAcco
     return this.backend.get(name);
   }
 
-  isCurrent(name: string, resourceVersion: string): boolean {
-    return this.backend.isCurrent(name, resourceVersion);
-  }
-
   read(name: string): Promise<ConfigAccount | undefined> {
     return this.backend.get(name);
   }

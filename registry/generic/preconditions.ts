@@ -23,14 +23,6 @@ interface CurrentVersion {
 }
 
 /**
- * Whether a client holding this resourceVersion has seen the current object. Reads are served from the
- * access index, which may hand out its own versions (a list's, an event's): those count as current too.
- */
-type SeesCurrent = (resourceVersion: string) => boolean;
-
-const never: SeesCurrent = () => false;
-
-/**
  * 409 `Operation cannot be fulfilled on spaces.tenancy.kiosk.sh "x": the object has been modified; please apply
  * your changes to the latest version and try again`.
  */
@@ -40,12 +32,11 @@ export function optimisticLockConflict(gr: GroupResource, name: string): StatusE
 
 /**
  * The update-path check: a resourceVersion in the new object (or in a patch) that differs from the current
- * one is the optimistic-lock conflict, unless the client saw the current state under another version; an
- * empty one means an unconditional update.
+ * one is the optimistic-lock conflict (every read shows an object under its own version, so a client that
+ * saw the current state holds exactly that one); an empty one means an unconditional update.
  */
-export function checkResourceVersion(gr: GroupResource, name: string, requested: string | undefined, current: string,
-  seesCurrent: SeesCurrent = never): void {
-  if (requested && requested !== current && !seesCurrent(requested)) throw optimisticLockConflict(gr, name);
+export function checkResourceVersion(gr: GroupResource, name: string, requested: string | undefined, current: string): void {
+  if (requested && requested !== current) throw optimisticLockConflict(gr, name);
 }
 
 /**
@@ -53,12 +44,11 @@ export function checkResourceVersion(gr: GroupResource, name: string, requested:
  * 409 `Operation cannot be fulfilled on spaces.tenancy.kiosk.sh "x": Precondition failed: UID in precondition:
  * a, UID in object meta: b`. An empty value is no precondition.
  */
-export function checkDeletePreconditions(gr: GroupResource, name: string, pre: Preconditions | undefined, current: CurrentVersion,
-  seesCurrent: SeesCurrent = never): void {
+export function checkDeletePreconditions(gr: GroupResource, name: string, pre: Preconditions | undefined, current: CurrentVersion): void {
   if (pre?.uid && pre.uid !== current.uid) {
     throw conflict(gr, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${String(current.uid)}`);
   }
-  if (pre?.resourceVersion && pre.resourceVersion !== current.resourceVersion && !seesCurrent(pre.resourceVersion)) {
+  if (pre?.resourceVersion && pre.resourceVersion !== current.resourceVersion) {
     throw conflict(gr, name,
       `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${String(current.resourceVersion)}`);
   }

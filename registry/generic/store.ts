@@ -180,8 +180,7 @@ export class GenericStore<View extends WithMeta, Stored extends WithMeta> implem
   async update(ctx: WriteContext, name: string, obj: View): Promise<View> {
     const current = await this.current(ctx, name, 'update');
     const { resource, kind } = this.strategy;
-    checkResourceVersion(resource, name, obj.metadata.resourceVersion, current.metadata.resourceVersion ?? '',
-      (rv) => this.strategy.isCurrent(name, rv));
+    checkResourceVersion(resource, name, obj.metadata.resourceVersion, current.metadata.resourceVersion ?? '');
     // ValidateObjectMetaUpdate: the uid is immutable (an update is not a uid precondition).
     if (obj.metadata.uid && obj.metadata.uid !== current.metadata.uid) {
       throw invalid(kind, resource.group, name, [{ field: 'metadata.uid', type: 'FieldValueInvalid', detail: `Invalid value: ${JSON.stringify(obj.metadata.uid)}: field is immutable` }]);
@@ -203,7 +202,7 @@ export class GenericStore<View extends WithMeta, Stored extends WithMeta> implem
   async delete(ctx: WriteContext, name: string, options: DeleteOptions): Promise<View> {
     const current = await this.current(ctx, name, 'delete');
     const pre = options.preconditions;
-    checkDeletePreconditions(this.strategy.resource, name, pre, current.metadata, (rv) => this.strategy.isCurrent(name, rv));
+    checkDeletePreconditions(this.strategy.resource, name, pre, current.metadata);
     const dryRun = ctx.dryRun || options.dryRun;
     let kept: Stored | undefined;
     try {

@@ -55,8 +55,6 @@ export interface StoredDeleteOptions {
 interface StoredObjects<Stored> {
   /** The stored object as the user may write it, read live; undefined (404) when it is absent or hidden from them. */
   get(ctx: RequestContext, name: string): Promise<Stored | undefined>;
-  /** Whether a client holding `resourceVersion` saw the current object (the index hands out versions of its own). */
-  isCurrent(name: string, resourceVersion: string): boolean;
   /** The stored object, seen by the user or not, read live (an apply to a hidden one is a 404, not a create). */
   read(name: string): Promise<Stored | undefined>;
   create(obj: Stored, options: StoredWriteOptions): Promise<Stored>;

@@ -15,7 +15,7 @@ export interface NamespaceLike {
  * kiosk.sh/account label becomes spec.account and is dropped from the labels (as Kiosk does). Its
  * managedFields are the Namespace's, in the Space's terms (managed-fields.ts).
  */
-export function namespaceToSpace(ns: NamespaceLike, resourceVersion?: string): Space {
+export function namespaceToSpace(ns: NamespaceLike): Space {
   const { managedFields, ...metadata } = ns.metadata;
   const { [ACCOUNT_LABEL]: account, ...labels } = metadata.labels ?? {};
   return {
@@ -24,7 +24,6 @@ export function namespaceToSpace(ns: NamespaceLike, resourceVersion?: string): S
     metadata: {
       ...metadata,
       ...(Object.keys(labels).length > 0 ? { labels } : { labels: undefined }),
-      ...(resourceVersion ? { resourceVersion } : {}),
       ...(managedFields ? { managedFields: spaceManagedFields(managedFields) } : {}),
     },
     spec: {

@@ -9,7 +9,7 @@ import { namespaceToSpace } from './convert.js';
 /** Spaces as the requesting user sees them: a Space for each namespace RBAC lets them `get`. */
 export class SpaceStorage extends CollectionView<Space> implements Creater<Space>, Updater<Space>, Deleter<Space>, Applier<Space> {
   constructor(source: VisibilitySource, private readonly writer: WriteStore<Space>) {
-    super(source, 'namespaces', SPACES, (obj: KubeObject, rv?: string) => namespaceToSpace(obj, rv),
+    super(source, 'namespaces', SPACES, (obj: KubeObject) => namespaceToSpace(obj),
       { apiVersion: 'tenancy.kiosk.sh/v1alpha1', kind: 'SpaceList' });
   }
 

@@ -18,7 +18,6 @@ import type { Space } from './types.js';
 /** What the Space strategy reads from the access index. */
 export interface SpaceIndex {
   object(collection: 'namespaces', name: string): { metadata: { resourceVersion?: string; uid?: string } } | undefined;
-  isCurrent(collection: 'namespaces', name: string, resourceVersion: string): boolean;
   isUserAllowed(user: Pick<UserInfo, 'username' | 'groups'>, name: string): boolean;
 }
 
@@ -56,10 +55,6 @@ export class SpaceStrategy implements WriteStrategy<Space, NamespaceObject> {
     if (!decision.allowed) {
       throw forbidden(SPACES, name, `User "${ctx.user.username}" cannot ${verb} resource "namespaces" in API group "" in the namespace "${name}"`);
     }
-  }
-
-  isCurrent(name: string, resourceVersion: string): boolean {
-    return this.index.isCurrent('namespaces', name, resourceVersion);
   }
 
   read(name: string): Promise<NamespaceObject | undefined> {
@@ -160,9 +155,10 @@ export class SpaceStrategy implements WriteStrategy<Space, NamespaceObject> {
     return {
       object, release,
       afterWrite: moving ? async () => {
-        // Moving: the old account's subjects lose the space, the new account's gain it.
-        if (oldAccount) await this.backend.deleteRoleBinding(name, spaceRoleBindingName(oldAccount));
+        // Moving: the new account's subjects gain the space, then the old account's lose it; in this order a
+        // subject of both never loses sight of it (a watch sees MODIFIED, not DELETED and ADDED).
         if (account) await this.placement.bind(name, account);
+        if (oldAccount) await this.backend.deleteRoleBinding(name, spaceRoleBindingName(oldAccount));
         return undefined;
       } : undefined,
     };

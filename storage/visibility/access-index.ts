@@ -63,8 +63,6 @@ export class AccessIndex {
   private readonly history: History<KubeObject>;
   private readonly viewCache = new LRUCache<string, { generation: number; view: UserView }>({ max: 10_000 });
   private clock = 0;
-  /** The stamp of each object's latest record: a client that has seen it has seen the object's current state. */
-  private readonly lastStamps: Record<CollectionName, Map<string, number>> = { namespaces: new Map(), accounts: new Map() };
   private generation = 0;
   /** Counts for metrics: commits of each kind, and views served from cache or computed. */
   readonly stats = { objectCommits: 0, grantCommits: 0, viewHits: 0, viewMisses: 0 };
@@ -113,11 +111,8 @@ export class AccessIndex {
     else store.delete(name);
     if (!before !== !after) this.sortedNames[collection] = undefined;
     if (collection === 'accounts') this.reindexMembers(name, memberKeys(before), memberKeys(after));
-    if (!after) this.lastStamps[collection].delete(name);
     this.stats.objectCommits++;
-    const rv = this.stamp(resourceVersion);
-    this.lastStamps[collection].set(name, rv);
-    this.commit(rv, { kind: 'object', collection, name, before, after });
+    this.commit(this.stamp(resourceVersion), { kind: 'object', collection, name, before, after });
   }
 
   private reindexMembers(account: string, before: ReadonlySet<string>, after: ReadonlySet<string>): void {
@@ -214,19 +209,6 @@ export class AccessIndex {
   subscribe(listener: Listener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
-  }
-
-  /**
-   * Whether a client holding `resourceVersion` (an object's own version, or any version this index
-   * handed out in a list or an event) has seen the current state of the object: the optimistic-
-   * concurrency check of updates, which must accept both kinds.
-   */
-  isCurrent(collection: CollectionName, name: string, resourceVersion: string): boolean {
-    const obj = this.objects[collection].get(name);
-    if (!obj) return false;
-    if (obj.metadata.resourceVersion === resourceVersion) return true;
-    const rv = Number(resourceVersion);
-    return Number.isFinite(rv) && rv >= (this.lastStamps[collection].get(name) ?? Infinity);
   }
 
   /**

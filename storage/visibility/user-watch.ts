@@ -1,13 +1,14 @@
 import type { KubeObject } from '../informers/informer.js';
 import type { UserInfo } from '../user-info.js';
 import type { AccessIndex, UserView } from './access-index.js';
-import type { GrantCounter } from './grants.js';
 import type { CollectionName, HistoryRecord } from './history.js';
+import { ViewAt } from './view-at.js';
 
 export interface VisibilityEvent {
   type: 'ADDED' | 'MODIFIED' | 'DELETED';
+  /** The object as the change left it (as it was last visible, for DELETED), with its own resourceVersion. */
   object: KubeObject;
-  /** The resourceVersion of the change that caused the event; a client resumes from it. */
+  /** The resourceVersion of the history record that caused the event (not the object's). */
   rv: number;
 }
 
@@ -20,6 +21,13 @@ export interface WatchOptions {
   resumeFrom?: number;
   /** Called synchronously for every event, in order; must not throw and must not block. */
   sink: (event: VisibilityEvent) => void;
+  /**
+   * Called after the events of a record when one of them carried an object whose resourceVersion is not
+   * the record's (a grant or revoke shows an object as it was before; a late change is stamped past its
+   * own version): a client that resumes from `rv` misses nothing and gets nothing twice. Without it a
+   * client resumes from the last object's version, which is older: it may get events again, never fewer.
+   */
+  resume?: (rv: number) => void;
 }
 
 export type WatchStart = { ok: true; close: () => void } | { ok: false; reason: 'expired' };
@@ -28,14 +36,14 @@ export type WatchStart = { ok: true; close: () => void } | { ok: false; reason: 
  * Opens a per-user watch on a collection. Every change that alters what the user sees is an event: an
  * object created, changed or deleted, and also a grant (ADDED) or a revoke (DELETED) of access. Resuming
  * from a resourceVersion inside the history window replays exactly the events the user missed: the
- * user's state at that version is rebuilt by undoing the newer records, then they are replayed forward.
+ * user's view at that version is rebuilt by undoing the newer records (ViewAt), then they are replayed forward.
  */
 export function openWatch(index: AccessIndex, options: WatchOptions): WatchStart {
-  const { collection, matches, sink } = options;
+  const { collection, matches, sink, resume } = options;
   const view: UserView = index.view(collection, options.user);
-  const state = new WatcherState(index, collection, view.keys, view.counter, matches);
-
+  let state: WatcherState;
   if (options.resumeFrom === undefined) {
+    state = new WatcherState(new ViewAt(index, collection, view), matches);
     for (const name of index.visibleNames(collection, view)) {
       const obj = index.object(collection, name);
       if (obj && matches(obj)) sink({ type: 'ADDED', object: obj, rv: Number(obj.metadata.resourceVersion) || index.resourceVersion });
@@ -43,79 +51,56 @@ export function openWatch(index: AccessIndex, options: WatchOptions): WatchStart
   } else {
     const records = index.historySince(options.resumeFrom);
     if (!records) return { ok: false, reason: 'expired' };
-    state.rewind(records);
-    for (const record of records) state.replay(record, sink);
-    state.clearOverlay();
+    const at = new ViewAt(index, collection, view);
+    at.rewind(records);
+    state = new WatcherState(at, matches, true);
+    for (const record of records) state.replay(record, sink, resume);
+    state.caughtUp();
   }
-  const unsubscribe = index.subscribe((record) => state.replay(record, sink));
+  const unsubscribe = index.subscribe((record) => { state.replay(record, sink, resume); });
   return { ok: true, close: unsubscribe };
 }
 
 /**
- * One watcher's view of the user's grants, advanced record by record. It starts as the index's cached
- * view, shared by every watch of the same user (the index never changes a view it handed out), and is
- * copied only when a grant change reaches this user: a thousand watches of one user hold one counter,
- * not a thousand copies of it.
+ * One watcher's position, advanced record by record over a ViewAt: while replaying the history its
+ * objects come from the overlay, afterwards from the index itself. A thousand watches of one user hold
+ * one counter until a grant change reaches them, not a thousand copies of it.
  */
 class WatcherState {
-  /** Object states as of the replay position, where they differ from the index's current ones. */
-  private readonly overlay = new Map<string, KubeObject | undefined>();
-  private replaying = false;
-  private ownsCounter = false;
-
-  constructor(private readonly index: AccessIndex, private readonly collection: CollectionName,
-    private readonly keys: ReadonlySet<string>, private counter: GrantCounter,
-    private readonly matches: (obj: KubeObject) => boolean) {}
-
-  /** The counter to change: this watcher's own copy, made on first use. */
-  private ownCounter(): GrantCounter {
-    if (!this.ownsCounter) {
-      this.counter = this.counter.clone();
-      this.ownsCounter = true;
-    }
-    return this.counter;
-  }
-
-  private objectAt(name: string): KubeObject | undefined {
-    return this.overlay.has(name) ? this.overlay.get(name) : this.index.object(this.collection, name);
-  }
+  constructor(private readonly at: ViewAt, private readonly matches: (obj: KubeObject) => boolean, private replaying = false) {}
 
   private visible(name: string, obj: KubeObject | undefined): boolean {
-    return !!obj && this.index.isVisible(this.collection, { keys: this.keys, counter: this.counter }, name, obj) && this.matches(obj);
+    return !!obj && this.at.visible(name, obj) && this.matches(obj);
   }
 
-  /** Undo `records` (newest first) so that the state is as it was before the first of them. */
-  rewind(records: HistoryRecord<KubeObject>[]): void {
-    this.replaying = true;
-    for (const { change } of records.toReversed()) {
-      if (change.kind === 'object') {
-        if (change.collection === this.collection) this.overlay.set(change.name, change.before);
-      } else {
-        for (const delta of change.deltas[this.collection]) this.ownCounter().apply(delta, this.keys, -1);
-      }
-    }
-  }
-
-  clearOverlay(): void {
+  caughtUp(): void {
     this.replaying = false;
-    this.overlay.clear();
+    this.at.caughtUp();
   }
 
-  replay(record: HistoryRecord<KubeObject>, sink: (e: VisibilityEvent) => void): void {
+  replay(record: HistoryRecord<KubeObject>, sink: (e: VisibilityEvent) => void, resume?: (rv: number) => void): void {
+    const events: VisibilityEvent[] = [];
+    this.events(record, (type, object) => { events.push({ type, object, rv: record.rv }); });
+    for (const e of events) sink(e);
+    if (events.some((e) => e.object.metadata.resourceVersion !== String(record.rv))) resume?.(record.rv);
+  }
+
+  private events(record: HistoryRecord<KubeObject>, emit: (type: VisibilityEvent['type'], object: KubeObject) => void): void {
     const change = record.change;
+    const collection = this.at.collection;
     if (change.kind === 'object') {
-      if (change.collection !== this.collection) return;
-      if (this.replaying) this.overlay.set(change.name, change.after);
+      if (change.collection !== collection) return;
+      if (this.replaying) this.at.setObject(change.name, change.after);
       const wasVisible = this.visible(change.name, change.before);
       const isVisible = this.visible(change.name, change.after);
       // visible() is false for a missing object, so a visible side is always there.
-      if (!wasVisible && isVisible && change.after) sink({ type: 'ADDED', object: change.after, rv: record.rv });
+      if (!wasVisible && isVisible && change.after) emit('ADDED', change.after);
       // As kube-apiserver's watch cache: an object leaving the view is reported in its last visible state.
-      else if (wasVisible && !isVisible && change.before) sink({ type: 'DELETED', object: change.before, rv: record.rv });
-      else if (wasVisible && isVisible && change.after) sink({ type: 'MODIFIED', object: change.after, rv: record.rv });
+      else if (wasVisible && !isVisible && change.before) emit('DELETED', change.before);
+      else if (wasVisible && isVisible && change.after) emit('MODIFIED', change.after);
       return;
     }
-    const deltas = change.deltas[this.collection].filter((d) => this.touches(d.subjectsBefore) || this.touches(d.subjectsAfter));
+    const deltas = change.deltas[collection].filter((d) => this.touches(d.subjectsBefore) || this.touches(d.subjectsAfter));
     if (deltas.length === 0) return;
     const affected = new Set<string>();
     let everything = false;
@@ -125,28 +110,19 @@ class WatcherState {
         else if (g) for (const n of g) affected.add(n);
       }
     }
-    const names = everything ? this.allNames() : [...affected];
-    const before = new Map(names.map((n) => [n, this.visible(n, this.objectAt(n))]));
-    for (const d of deltas) this.ownCounter().apply(d, this.keys, 1);
+    const names = everything ? this.at.allNames() : [...affected];
+    const before = new Map(names.map((n) => [n, this.visible(n, this.at.object(n))]));
+    for (const d of deltas) this.at.applyGrants(d, 1);
     for (const name of names.sort()) {
-      const obj = this.objectAt(name);
+      const obj = this.at.object(name);
       const now = this.visible(name, obj);
       if (before.get(name) === now || !obj) continue;
-      sink({ type: now ? 'ADDED' : 'DELETED', object: obj, rv: record.rv });
+      emit(now ? 'ADDED' : 'DELETED', obj);
     }
   }
 
   private touches(subjects: ReadonlySet<string>): boolean {
-    for (const k of subjects) if (this.keys.has(k)) return true;
+    for (const k of subjects) if (this.at.keys.has(k)) return true;
     return false;
-  }
-
-  private allNames(): string[] {
-    const names = new Set(this.index.allNames(this.collection));
-    for (const [n, obj] of this.overlay) {
-      if (obj) names.add(n);
-      else names.delete(n);
-    }
-    return [...names];
   }
 }

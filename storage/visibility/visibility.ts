@@ -4,6 +4,7 @@ import type { AccessIndex, UserView } from './access-index.js';
 import type { CollectionName } from './history.js';
 import type { WatchOptions, WatchStart } from './user-watch.js';
 import { openWatch } from './user-watch.js';
+import { ViewAt } from './view-at.js';
 import type { ReadConsistency } from './read-consistency.js';
 
 /**
@@ -37,6 +38,11 @@ export class Visibility {
     return this.index.object(collection, name);
   }
 
+  /** The user's view as of `rv` (a list at an older version), undefined before the history window. */
+  viewAt(collection: CollectionName, view: UserView, rv: number): ViewAt | undefined {
+    return ViewAt.at(this.index, collection, view, rv);
+  }
+
   openWatch(options: WatchOptions): WatchStart {
     return openWatch(this.index, options);
   }
@@ -48,10 +54,6 @@ export class Visibility {
 
   waitFor(condition: () => boolean, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
     return this.index.waitFor(condition, timeoutMs, signal);
-  }
-
-  isCurrent(collection: CollectionName, name: string, resourceVersion: string): boolean {
-    return this.index.isCurrent(collection, name, resourceVersion);
   }
 
   /** Whether the user may see the namespace now (the Space writer's read-your-writes and 404 checks). */

@@ -209,8 +209,8 @@ export const TARGETS: Record<string, Target> = {
     check: (input) => {
       const [account, space] = input as [Record<string, unknown>, Record<string, unknown>];
       const meta = (o: Record<string, unknown>) => ({ name: 'x', ...(o.metadata && typeof o.metadata === 'object' ? o.metadata : {}) });
-      configToTenancyAccount({ ...account, metadata: meta(account) }, '7');
-      namespaceToSpace({ ...space, metadata: meta(space) }, '7');
+      configToTenancyAccount({ ...account, metadata: meta(account) });
+      namespaceToSpace({ ...space, metadata: meta(space) });
     },
   },
 };

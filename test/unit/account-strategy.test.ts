@@ -23,8 +23,6 @@ function must<T>(value: T | undefined): T {
 /** The config.kiosk.sh Accounts in kube-apiserver, kept in a map, every write logged. */
 class FakeAccountBackend implements AccountBackend {
   readonly stored = new Map<string, ConfigAccount>();
-  /** Versions the index handed out that count as current. */
-  readonly current = new Set<string>();
   readonly log: string[] = [];
   failWith?: Error;
   finalizer = false;
@@ -92,9 +90,6 @@ class FakeAccountBackend implements AccountBackend {
     return Promise.resolve(structuredClone(kept));
   }
 
-  isCurrent(_name: string, resourceVersion: string): boolean {
-    return this.current.has(resourceVersion);
-  }
 }
 
 /** The index's view of Accounts (the version it holds), with the wait answered at once. */
@@ -181,12 +176,14 @@ describe('Accounts through the generic store', () => {
       expect((await statusOf(store.update(admin(), 'a', tenancy('a')))).message).toBe('accounts.tenancy.kiosk.sh "a" not found');
     });
 
-    it('refuses a stale copy, but takes a version the index handed out', async () => {
-      backend.put('a');
-      expect((await statusOf(store.update(admin(), 'a', tenancy('a', { space: { limit: 1 } }, { resourceVersion: '5' })))).message)
-        .toBe(`Operation cannot be fulfilled on accounts.tenancy.kiosk.sh "a": ${OPTIMISTIC_LOCK_ERROR_MSG}`);
-      backend.current.add('5');
-      expect((await store.update(admin(), 'a', tenancy('a', { space: { limit: 1 } }, { resourceVersion: '5' }))).spec).toEqual({ space: { limit: 1 } });
+    it('refuses a stale or never-issued copy, and takes the stored version', async () => {
+      const stored = backend.put('a');
+      for (const resourceVersion of ['5', '99999999']) {
+        expect((await statusOf(store.update(admin(), 'a', tenancy('a', { space: { limit: 1 } }, { resourceVersion })))).message)
+          .toBe(`Operation cannot be fulfilled on accounts.tenancy.kiosk.sh "a": ${OPTIMISTIC_LOCK_ERROR_MSG}`);
+      }
+      const resourceVersion = must(stored.metadata.resourceVersion);
+      expect((await store.update(admin(), 'a', tenancy('a', { space: { limit: 1 } }, { resourceVersion }))).spec).toEqual({ space: { limit: 1 } });
     });
 
     it('refuses another uid as an immutable field, before validating', async () => {

@@ -11,7 +11,7 @@ import { OBJECT_META_FIELDS, parseFieldSelector } from '../../storage/apimachine
 import { parseLabelSelector } from '../../storage/apimachinery/label-selector.js';
 import type { KubeObject } from '../../storage/informers/informer.js';
 import type { UserView } from '../../storage/visibility/access-index.js';
-import type { VisibilitySource } from '../../registry/collection-view.js';
+import type { PastView, VisibilitySource } from '../../registry/collection-view.js';
 import { GrantCounter } from '../../storage/visibility/grants.js';
 import type { CollectionName } from '../../storage/visibility/history.js';
 import type { WatchOptions, WatchStart } from '../../storage/visibility/user-watch.js';
@@ -55,6 +55,23 @@ class FakeVisibility implements VisibilitySource {
     return this.objects.get(name);
   }
 
+  /** The objects as they were at earlier resourceVersions (see snapshot()); grants stay as they are now. */
+  pasts = new Map<number, Map<string, KubeObject>>();
+  viewAts: number[] = [];
+
+  /** Keeps the objects as they are now, as the state at the current resourceVersion. */
+  snapshot(): void {
+    this.pasts.set(this.resourceVersion, new Map(this.objects));
+  }
+
+  viewAt(_collection: CollectionName, view: UserView, rv: number): PastView | undefined {
+    this.viewAts.push(rv);
+    if (rv < this.oldestResumable) return undefined;
+    const objects = rv >= this.resourceVersion ? this.objects : this.pasts.get(rv);
+    if (!objects) throw new Error(`the test kept no state at ${String(rv)}`);
+    return { visibleNames: () => [...view.keys].filter((n) => objects.has(n)).sort(), object: (name) => objects.get(name) };
+  }
+
   openWatch(options: WatchOptions): WatchStart {
     this.watches.push(options);
     return this.watchStart ?? { ok: true, close: () => { this.closed++; } };
@@ -69,8 +86,8 @@ class FakeVisibility implements VisibilitySource {
 
 interface Thing { name: string; rv: string }
 const SPACES = { group: 'tenancy.kiosk.sh', resource: 'spaces' };
-/** The conversion a resource gives the view: here it keeps the name and the resourceVersion it was handed. */
-const convert = (obj: KubeObject, rv?: string): Thing => ({ name: obj.metadata.name, rv: rv ?? obj.metadata.resourceVersion ?? '' });
+/** The conversion a resource gives the view: here it keeps the name and the object's own resourceVersion. */
+const convert = (obj: KubeObject): Thing => ({ name: obj.metadata.name, rv: obj.metadata.resourceVersion ?? '' });
 
 function setup() {
   const source = new FakeVisibility();
@@ -195,21 +212,25 @@ describe('CollectionView list', () => {
     expect((await view.list({ user: { username: 'stranger', groups: [], extra: {} } }, options())).items).toEqual([]);
   });
 
-  it('pages with limit: a continue token and the count of the rest, then the next page at the first page\'s resourceVersion', async () => {
+  it('pages with limit: a continue token and the count of the rest, then the next pages as of the first page\'s resourceVersion', async () => {
     const { view, source } = setup();
+    source.snapshot();
     const first = await view.list(dev, options({ limit: 2 }));
     expect(first.items.map((t) => t.name)).toEqual(['a', 'b']);
     expect(first.metadata).toEqual({ resourceVersion: '10', continue: encodeContinue({ rv: 10, start: 'b' }), remainingItemCount: 3 });
-    // The index moves on between pages; the pages keep reporting the version they are cut from.
+    // The index moves on between pages; the pages show the state of the version they are cut from (kube's
+    // snapshot semantics): not the new 'bb', and 'c' as it was.
     source.resourceVersion = 12;
     source.objects.set('bb', object('bb', 11));
+    source.objects.set('c', object('c', 12));
     source.grants.set('dev', ['a', 'b', 'bb', 'c', 'd', 'e']);
     const second = await view.list(dev, options({ limit: 2, continueToken: first.metadata.continue ?? '' }));
-    expect(second.items.map((t) => t.name)).toEqual(['bb', 'c']);
-    expect(second.metadata).toEqual({ resourceVersion: '10', continue: encodeContinue({ rv: 10, start: 'c' }), remainingItemCount: 2 });
+    expect(second.items).toEqual([{ name: 'c', rv: '3' }, { name: 'd', rv: '4' }]);
+    expect(second.metadata).toEqual({ resourceVersion: '10', continue: encodeContinue({ rv: 10, start: 'd' }), remainingItemCount: 1 });
     const last = await view.list(dev, options({ limit: 2, continueToken: second.metadata.continue ?? '' }));
-    expect(last.items.map((t) => t.name)).toEqual(['d', 'e']);
+    expect(last.items.map((t) => t.name)).toEqual(['e']);
     expect(last.metadata).toEqual({ resourceVersion: '10' });
+    expect(source.viewAts).toEqual([10, 10, 10]);
   });
 
   it('resumes after the token\'s name even when that object is gone', async () => {
@@ -243,10 +264,17 @@ describe('CollectionView list', () => {
     expect(await statusOf(view.list(dev, options({ continueToken: 'not-a-token' })))).toMatchObject({ code: 400, reason: 'BadRequest' });
   });
 
-  it('answers resourceVersionMatch=Exact only at the index\'s own version, 410 Expired for any other', async () => {
-    const { view } = setup();
+  it('answers resourceVersionMatch=Exact as of that version inside the history, 410 Expired before it', async () => {
+    const { view, source } = setup();
     expect((await view.list(dev, options({ resourceVersion: '10', resourceVersionMatch: 'Exact' }))).items).toHaveLength(5);
-    expect(await statusOf(view.list(dev, options({ resourceVersion: '9', resourceVersionMatch: 'Exact' })))).toMatchObject({
+    source.snapshot();
+    source.resourceVersion = 11;
+    source.objects.set('a', object('a', 11));
+    source.objects.delete('b');
+    const exact = await view.list(dev, options({ resourceVersion: '10', resourceVersionMatch: 'Exact' }));
+    expect(exact.metadata).toEqual({ resourceVersion: '10' });
+    expect(exact.items.slice(0, 2)).toEqual([{ name: 'a', rv: '1' }, { name: 'b', rv: '2' }]);
+    expect(await statusOf(view.list(dev, options({ resourceVersion: '4', resourceVersionMatch: 'Exact' })))).toMatchObject({
       code: 410, reason: 'Expired', message: 'The resourceVersion for the provided list is too old.',
     });
   });
@@ -315,14 +343,18 @@ describe('CollectionView watch', () => {
     expect(source.watches.map((w) => w.resumeFrom)).toEqual([undefined]);
   });
 
-  it('hands on each event converted, stamped with the resourceVersion of the change', async () => {
+  it('hands on each event converted, with the object\'s own resourceVersion, and a resume marker as a BOOKMARK', async () => {
     const { view, source } = setup();
     const events: Array<WatchEvent<Thing>> = [];
     await view.watch(dev, options(), (e) => events.push(e));
-    const [{ sink }] = source.watches as [WatchOptions];
+    const [{ sink, resume }] = source.watches as [WatchOptions];
     sink({ type: 'ADDED', object: object('a', 1), rv: 11 });
-    sink({ type: 'DELETED', object: object('b', 2), rv: 12 });
-    expect(events).toEqual([{ type: 'ADDED', object: { name: 'a', rv: '11' } }, { type: 'DELETED', object: { name: 'b', rv: '12' } }]);
+    sink({ type: 'DELETED', object: object('b', 2), rv: 11 });
+    resume?.(11);
+    expect(events).toEqual([
+      { type: 'ADDED', object: { name: 'a', rv: '1' } }, { type: 'DELETED', object: { name: 'b', rv: '2' } },
+      { type: 'BOOKMARK', resourceVersion: '11' },
+    ]);
   });
 
   it('closes the index\'s watch through the handle', async () => {

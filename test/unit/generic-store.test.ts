@@ -30,8 +30,6 @@ class MemoryStrategy implements WriteStrategy<Widget, Widget> {
   upstreamValidatesOurSchema = false;
   readonly stored = new Map<string, Widget>();
   readonly log: string[] = [];
-  /** The versions a client may hold besides the stored one (the index's own). */
-  readonly indexVersions = new Set<string>();
   /** The versions the index shows, by name. */
   readonly indexed = new Map<string, string>();
   failWith?: Error;
@@ -64,10 +62,6 @@ class MemoryStrategy implements WriteStrategy<Widget, Widget> {
   get(_ctx: RequestContext, name: string): Promise<Widget | undefined> {
     this.log.push(`get ${name}`);
     return Promise.resolve(this.hidden.has(name) ? undefined : structuredClone(this.stored.get(name)));
-  }
-
-  isCurrent(name: string, resourceVersion: string): boolean {
-    return this.stored.has(name) && this.indexVersions.has(resourceVersion);
   }
 
   private failure(): void {
@@ -241,14 +235,22 @@ describe('GenericStore', () => {
       expect(strategy.log).not.toContain('update w as test');
     });
 
-    it('takes the stored resourceVersion, a version the index handed out, or none', async () => {
-      const w = strategy.put('w', 1);
-      strategy.indexVersions.add('900');
-      for (const [rv, size] of [[w.metadata.resourceVersion, 2], [undefined, 3], ['900', 4]] as const) {
+    it('takes the resourceVersion of the object it read, or none', async () => {
+      for (const [rv, size] of [['current', 2], [undefined, 3]] as const) {
+        const w = strategy.put('w', 1);
         strategy.indexed.clear();
-        const updated = await store.update(ctx(), 'w', { metadata: { name: 'w', ...(rv ? { resourceVersion: rv } : {}) }, spec: { size } });
+        const resourceVersion = rv && w.metadata.resourceVersion;
+        const updated = await store.update(ctx(), 'w', { metadata: { name: 'w', ...(resourceVersion ? { resourceVersion } : {}) }, spec: { size } });
         expect(updated.spec.size).toBe(size);
       }
+    });
+
+    // As kube-apiserver: a version the object does not have now is a conflict, newer or never issued alike.
+    it('refuses a version the object never had, even a newer one, with the optimistic-lock conflict', async () => {
+      strategy.put('w', 1);
+      const err = await statusOf(store.update(ctx(), 'w', { metadata: { name: 'w', resourceVersion: '99999999' }, spec: { size: 2 } }));
+      expect(err.toStatus()).toMatchObject({ code: 409, reason: 'Conflict', message: `Operation cannot be fulfilled on widgets.test.kiosk.sh "w": ${OPTIMISTIC_LOCK_ERROR_MSG}` });
+      expect(strategy.log).not.toContain('update w');
     });
 
     it('refuses another uid as an immutable field (422), not as a precondition', async () => {
@@ -309,6 +311,7 @@ describe('GenericStore', () => {
     it.each([
       [{ uid: 'uid-x' }, 'Precondition failed: UID in precondition: uid-x, UID in object meta: uid-w'],
       [{ resourceVersion: '3' }, 'Precondition failed: ResourceVersion in precondition: 3, ResourceVersion in object meta: 11'],
+      [{ resourceVersion: '99999999' }, 'Precondition failed: ResourceVersion in precondition: 99999999, ResourceVersion in object meta: 11'],
     ])('checks the precondition %j (409, as kube-apiserver words it for a Namespace)', async (preconditions, text) => {
       strategy.put('w', 1);
       const err = await statusOf(store.delete(ctx(), 'w', { dryRun: false, preconditions }));
@@ -318,8 +321,7 @@ describe('GenericStore', () => {
 
     it('deletes the object the preconditions were checked on: its uid, and its version when one was asked for', async () => {
       strategy.put('w', 1);
-      strategy.indexVersions.add('900');
-      await store.delete(ctx(), 'w', { dryRun: false, propagationPolicy: 'Background', preconditions: { resourceVersion: '900' } });
+      await store.delete(ctx(), 'w', { dryRun: false, propagationPolicy: 'Background', preconditions: { resourceVersion: '11' } });
       expect(strategy.log).toContain('delete w {"dryRun":false,"propagationPolicy":"Background","uid":"uid-w","resourceVersion":"11"}');
       strategy.put('v', 1);
       await store.delete(ctx(), 'v', { dryRun: false });

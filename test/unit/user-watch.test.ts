@@ -294,6 +294,73 @@ describe('openWatch: resume', () => {
   });
 });
 
+describe('openWatch: one resourceVersion per object state', () => {
+  const own = (o: KubeObject) => String(o.metadata.resourceVersion);
+
+  it('a grant shows the object at its own resourceVersion, then one resume marker at the grant\'s', () => {
+    const c = cluster();
+    const w = new WatchClient(c.index, { user: alice });
+    const a = c.namespaces.get('a')!;
+    const rb = c.roleBinding('a', 'rb', 'ClusterRole/view', [userSubject('alice')]);
+    expect(w.events.map((e) => `${e.type} ${e.object.metadata.name}@${own(e.object)}`)).toEqual([`ADDED a@${own(a)}`]);
+    expect(own(a)).not.toBe(String(rb.metadata.resourceVersion));
+    expect(w.resumes).toEqual([{ rv: Number(rb.metadata.resourceVersion), afterEvents: 1 }]);
+  });
+
+  it('one marker after all the events of a record, none after a record whose events carry its version', () => {
+    const c = cluster();
+    const w = new WatchClient(c.index, { user: alice });
+    const crb = c.clusterRoleBinding('all', 'view', [userSubject('alice')]);
+    expect(w.log.map((l) => l.split('@')[0])).toEqual(['ADDED a', 'ADDED b', 'ADDED c']);
+    expect(w.events.map((e) => own(e.object))).toEqual(['a', 'b', 'c'].map((n) => own(c.namespaces.get(n)!)));
+    expect(w.resumes).toEqual([{ rv: Number(crb.metadata.resourceVersion), afterEvents: 3 }]);
+    c.namespace('b', { labels: { env: 'staging' } });
+    c.namespace('d');
+    expect(w.log.slice(3).map((l) => l.split('@')[0])).toEqual(['MODIFIED b', 'ADDED d']);
+    expect(w.resumes).toHaveLength(1);
+  });
+
+  it('a late change (stamped past its own version) is followed by a marker at its stamp', () => {
+    const c = new Cluster();
+    c.index.setObject('namespaces', { metadata: { name: 'a', resourceVersion: '10' } });
+    c.index.setRole('ClusterRole', { metadata: { name: 'view', resourceVersion: '11' }, rules: [rules.getNamespaces()] });
+    c.index.markSynced();
+    const w = new WatchClient(c.index, { user: alice });
+    c.index.setBinding({
+      metadata: { name: 'rb', namespace: 'a', resourceVersion: '9' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' }, subjects: [userSubject('alice')],
+    });
+    c.index.setObject('namespaces', { metadata: { name: 'a', resourceVersion: '8', labels: { late: 'yes' } } });
+    expect(w.events.map((e) => `${e.type}@${own(e.object)}`)).toEqual(['ADDED@10', 'MODIFIED@8']);
+    expect(w.resumes).toEqual([{ rv: 12, afterEvents: 1 }, { rv: 13, afterEvents: 2 }]);
+  });
+
+  it('resumed from the last object\'s version (no markers), a watch may get events again but never misses one', () => {
+    const c = cluster();
+    const open = new WatchClient(c.index, { user: alice });
+    c.namespace('d');
+    c.roleBinding('d', 'rb', 'ClusterRole/view', [userSubject('alice')]);
+    const seen = open.events.length;
+    const lastOwn = Number(open.events[seen - 1]!.object.metadata.resourceVersion);
+    c.namespace('d', { labels: { env: 'dev' } });
+    c.clusterRoleBinding('all', 'view', [userSubject('alice')]);
+    c.deleteRoleBinding('d', 'rb');
+    // The client saw `seen` events; it resumes from the last one's own version, older than its record's.
+    const resumed = new WatchClient(c.index, { user: alice, resumeFrom: lastOwn });
+    expect(resumed.start.ok).toBe(true);
+    const missed = open.log.slice(seen);
+    expect(resumed.log.slice(-missed.length)).toEqual(missed);
+    expect(resumed.log.length).toBeGreaterThan(missed.length);
+    // From the marker instead, exactly the missed events.
+    const marker = open.resumes.filter((m) => m.afterEvents <= seen).at(-1)!;
+    expect(marker.afterEvents).toBe(seen);
+    const exact = new WatchClient(c.index, { user: alice, resumeFrom: marker.rv, initial: new Map(open.events.slice(0, seen).map((e) => [e.object.metadata.name, e.object])) });
+    expect(exact.log).toEqual(missed);
+    expect(exact.violations).toEqual([]);
+    expect(exact.names()).toEqual(open.names());
+  });
+});
+
 describe('openWatch: memory per watch', () => {
   it('watches of one user share the cached grants until a grant change reaches them, each then seeing it once', () => {
     const c = cluster();

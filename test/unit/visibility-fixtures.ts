@@ -235,6 +235,8 @@ export class WatchClient {
   readonly events: VisibilityEvent[] = [];
   readonly state: Map<string, KubeObject>;
   readonly violations: string[] = [];
+  /** The resume markers received, each with the number of events received before it. */
+  readonly resumes: Array<{ rv: number; afterEvents: number }> = [];
   readonly start: WatchStart;
 
   constructor(index: AccessIndex, options: {
@@ -247,7 +249,8 @@ export class WatchClient {
       user: options.user,
       matches: options.matches ?? (() => true),
       ...(options.resumeFrom === undefined ? {} : { resumeFrom: options.resumeFrom }),
-      sink: (e) => this.apply(e),
+      sink: (e) => { this.apply(e); },
+      resume: (rv) => { this.resumes.push({ rv, afterEvents: this.events.length }); },
     });
   }
 

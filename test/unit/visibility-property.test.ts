@@ -1,10 +1,12 @@
 // Randomized model check of the access index and the per-user watches: after every random change, what each
 // user's open watch has accumulated equals what a fresh list shows them, which equals what RBAC evaluated
-// from scratch allows; and a watch resumed from any earlier version ends in the same state.
+// from scratch allows; a watch resumed from any earlier version ends in the same state; and a list at any
+// earlier version (rebuilt from the history) shows what a list showed then.
 import type { KubeObject } from '../../storage/informers/informer.js';
 import type { PolicyRule, RbacSubject } from '../../storage/rbac/types.js';
 import type { CollectionName } from '../../storage/visibility/history.js';
 import type { VisibilityEvent } from '../../storage/visibility/user-watch.js';
+import { ViewAt } from '../../storage/visibility/view-at.js';
 import type { User } from './visibility-fixtures.js';
 import {
   Cluster, WatchClient, groupSubject, hasLabel, oracleVisible, rules, saSubject, serviceAccountUser, user, userSubject,
@@ -167,10 +169,28 @@ interface Watcher {
   client: WatchClient;
   /** The watcher's position after each operation. */
   marks: Mark[];
+  /** What a list of the same user and selector showed after each operation, at the index's resourceVersion then. */
+  lists: Array<{ rv: number; items: string[] }>;
 }
 
 const summary = (state: ReadonlyMap<string, KubeObject>) =>
   [...state.keys()].sort().map((n) => `${n}@${String(state.get(n)!.metadata.resourceVersion)}`);
+
+/**
+ * A list at an old resourceVersion (resourceVersionMatch=Exact, a continue token), rebuilt from the history,
+ * must show what a list showed then: the same names, each object in the state it had then.
+ */
+function checkListAt(c: Cluster, w: Watcher, then: { rv: number; items: string[] }, context: Record<string, unknown>): void {
+  const at = ViewAt.at(c.index, w.collection, c.index.view(w.collection, USERS[w.user]!), then.rv);
+  const ctx = { ...context, listAt: then.rv };
+  if (!at) {
+    expect({ ...ctx, inWindow: false }).toEqual({ ...ctx, inWindow: true });
+    return;
+  }
+  const items = at.visibleNames().filter((n) => { const o = at.object(n); return !!o && (!w.selector || w.selector(o)); })
+    .map((n) => `${n}@${String(at.object(n)!.metadata.resourceVersion)}`);
+  expectSame(ctx, 'items', items, then.items);
+}
 
 function expectedState(c: Cluster, w: Watcher): string[] {
   const store = w.collection === 'namespaces' ? c.namespaces : c.accounts;
@@ -228,15 +248,18 @@ function run(seed: number, options: RunOptions): { c: Cluster; r: Rng; watchers:
   const watchers: Watcher[] = [];
   for (const name of Object.keys(USERS)) {
     for (const collection of ['namespaces', 'accounts'] as const) {
-      watchers.push({ user: name, collection, client: new WatchClient(c.index, { collection, user: USERS[name]! }), marks: [] });
+      watchers.push({ user: name, collection, client: new WatchClient(c.index, { collection, user: USERS[name]! }), marks: [], lists: [] });
     }
     const selector = hasLabel('team', 'red');
     watchers.push({
-      user: name, collection: 'namespaces', selector, client: new WatchClient(c.index, { user: USERS[name]!, matches: selector }), marks: [],
+      user: name, collection: 'namespaces', selector, client: new WatchClient(c.index, { user: USERS[name]!, matches: selector }), marks: [], lists: [],
     });
   }
   const mark = () => {
-    for (const w of watchers) w.marks.push({ rv: c.index.resourceVersion, count: w.client.events.length });
+    for (const w of watchers) {
+      w.marks.push({ rv: c.index.resourceVersion, count: w.client.events.length });
+      w.lists.push({ rv: c.index.resourceVersion, items: expectedState(c, w) });
+    }
   };
   mark();
 
@@ -252,6 +275,10 @@ function run(seed: number, options: RunOptions): { c: Cluster; r: Rng; watchers:
       expectSame(context, 'violations', w.client.violations, []);
       expectSame(context, 'state', summary(w.client.state), expectedState(c, w));
       if (!w.selector) expectSame(context, 'index', c.visible(w.collection, USERS[w.user]!), oracleVisible(c, w.collection, USERS[w.user]!));
+    }
+    if (step % 30 === 29) {
+      const w = r.pick(watchers);
+      checkListAt(c, w, r.pick(w.lists), { seed, step, user: w.user, collection: w.collection, selector: !!w.selector });
     }
     if (options.resume && step % 60 === 59) {
       const w = r.pick(watchers);
@@ -271,6 +298,10 @@ describe('access index and per-user watches under random changes', () => {
         checkResume(c, w, r.pick(w.marks), { seed, user: w.user, collection: w.collection, selector: !!w.selector });
       }
     }
+    // A list at every earlier version shows what a list showed then.
+    for (const w of watchers) {
+      for (const then of w.lists) checkListAt(c, w, then, { seed, user: w.user, collection: w.collection, selector: !!w.selector });
+    }
     // The run exercised what it claims to: grants changed often and everybody saw something at some point.
     expect(c.index.stats.grantCommits).toBeGreaterThan(30);
     const types = new Map<string, number>();
@@ -285,7 +316,10 @@ describe('access index and per-user watches under random changes', () => {
   });
 
   it.each([[3], [99]])('seed %i: with lagging RBAC informers, open watches and lists stay exact', (seed) => {
-    const { watchers } = run(seed, { rbacLag: 3, resume: false });
+    const { c, watchers } = run(seed, { rbacLag: 3, resume: false });
+    for (const w of watchers) {
+      for (const then of w.lists) checkListAt(c, w, then, { seed, user: w.user, collection: w.collection, selector: !!w.selector });
+    }
     for (const w of watchers) w.client.close();
   });
 
