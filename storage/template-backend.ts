@@ -4,6 +4,9 @@ import { FIELD_MANAGER } from './object-writer.js';
 import type { HelmRunner } from './helm-runner.js';
 import type { ResourceMapping, RestMapper } from './rest-mapper.js';
 
+/** How long the cluster's version is taken as known. */
+const KUBE_VERSION_TTL_MS = 10 * 60_000;
+
 interface Ref {
   namespace?: string;
   name: string;
@@ -14,10 +17,31 @@ const objectPath = (m: ResourceMapping, ref: Ref) =>
 
 /** The TemplateInstance controller's writes over kube-apiserver (structurally the registry's TemplateBackend). */
 export class KubeTemplateBackend {
+  private version: { value: Promise<string | undefined>; at: number } | undefined;
+
   constructor(private readonly client: KubeClient, private readonly mapper: RestMapper, private readonly helm: HelmRunner) {}
 
-  helmTemplate(args: string[], values: string | undefined): Promise<string> {
-    return this.helm.template(args, values);
+  /**
+   * `helm template` knows no cluster, so it renders `.Capabilities.KubeVersion` and checks a chart's
+   * `kubeVersion` against the version it was built for (v1.20 unless built with the Makefile's flags): it is
+   * told the cluster's own version instead.
+   */
+  async helmTemplate(args: string[], values: string | undefined): Promise<string> {
+    const version = await this.clusterVersion();
+    return this.helm.template(version ? [...args, '--kube-version', version] : args, values);
+  }
+
+  /** kube-apiserver's gitVersion, asked again after KUBE_VERSION_TTL_MS (an upgrade changes it); undefined if it cannot be read. */
+  private clusterVersion(): Promise<string | undefined> {
+    const now = Date.now();
+    if (!this.version || now - this.version.at > KUBE_VERSION_TTL_MS) {
+      const value = this.client.request<{ gitVersion?: string }>('GET', '/version').then((v) => v.gitVersion, () => {
+        this.version = undefined;
+        return undefined;
+      });
+      this.version = { value, at: now };
+    }
+    return this.version.value;
   }
 
   /** One key of a Secret, decoded; undefined when the Secret or the key is missing. */

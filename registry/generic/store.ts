@@ -147,21 +147,29 @@ export class GenericStore<View extends WithMeta, Stored extends WithMeta> implem
     return this.persist(ctx, name, prepared, async (next) => {
       const created = await this.strategy.create(next, { dryRun: ctx.dryRun, fieldManager: FIELD_MANAGER });
       if (ctx.dryRun) return { ...created, metadata: { ...created.metadata, managedFields: withApplier(created.metadata.managedFields, owned) } };
-      return this.handOver(name, created, owned);
+      return this.handOver(ctx, name, created, owned);
     }, this.strategy.showsCreated?.bind(this.strategy));
   }
 
-  /** Gives the applier its fields in the created object's managedFields, re-reading if it changed meanwhile. */
-  private async handOver(name: string, created: Stored, owned: ManagedFieldsEntry): Promise<Stored> {
-    let current: Stored | undefined = created;
+  /**
+   * Gives the applier its fields in the created object's managedFields, re-reading if it changed meanwhile. The
+   * object exists by now, with every step of its create still to come: a hand-over that cannot be made does not
+   * fail the create; the client is told, and its next apply shares the fields with the server's manager instead.
+   */
+  private async handOver(ctx: WriteContext, name: string, created: Stored, owned: ManagedFieldsEntry): Promise<Stored> {
+    let current: Stored = created;
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.strategy.setManagedFields(name, withApplier(current.metadata.managedFields, owned), current.metadata.resourceVersion ?? '');
       } catch (err) {
         const changed = err instanceof KubeApiError && err.statusCode === 409;
-        if (!changed || attempt >= APPLY_ATTEMPTS) throw err;
-        current = await this.strategy.read(name);
-        if (!current || current.metadata.uid !== created.metadata.uid) throw err;
+        const reread = changed && attempt < APPLY_ATTEMPTS ? await this.strategy.read(name).catch(() => undefined) : undefined;
+        if (!reread || reread.metadata.uid !== created.metadata.uid) {
+          const why = err instanceof KubeApiError ? err.status?.message ?? err.message : err instanceof Error ? err.message : String(err);
+          ctx.warnings.push(`created, but its fields could not be handed to field manager "${ctx.fieldManager}": ${why}`);
+          return current;
+        }
+        current = reread;
       }
     }
   }

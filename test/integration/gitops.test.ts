@@ -134,6 +134,12 @@ describe('kubectl apply --server-side on a Space, as a tenant', () => {
     expect(applied?.fieldsV1).toEqual({ 'f:metadata': { 'f:labels': { 'f:team': {} } }, 'f:spec': { 'f:account': {} } });
     // Without --show-managed-fields kubectl hides them, as for any object.
     expect(await kubectlOk(['get', 'space', name, '-o', 'yaml', `--as=${tenant}`])).not.toContain('managedFields');
+    // A list and a watch carry them too.
+    const list = (await viaApiserver({ path: `${SPACES}?fieldSelector=metadata.name=${name}`, as: tenant })).json<{ items: Obj[] }>();
+    expect(list.items.map((o) => ownership(o))).toEqual([ownership(space)]);
+    const watch = await viaApiserver({ path: `${SPACES}?watch=true&timeoutSeconds=1&fieldSelector=metadata.name=${name}`, as: tenant });
+    const events = watch.body.trim().split('\n').map((l) => JSON.parse(l) as { type: string; object: Obj });
+    expect(events.map((e) => [e.type, ownership(e.object)])).toEqual([['ADDED', ownership(space)]]);
   });
 
   it('a second manager changing the same field is a 409 naming the owner and the field; --force-conflicts takes it over', async () => {

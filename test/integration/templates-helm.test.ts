@@ -18,10 +18,11 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'chart-repo-'));
   const chart = join(dir, 'src', 'greeter');
   mkdirSync(join(chart, 'templates'), { recursive: true });
-  writeFileSync(join(chart, 'Chart.yaml'), 'apiVersion: v2\nname: greeter\nversion: 0.1.0\n');
+  // A kubeVersion the chart needs, as charts declare it: helm refuses to render for an older cluster.
+  writeFileSync(join(chart, 'Chart.yaml'), 'apiVersion: v2\nname: greeter\nversion: 0.1.0\nkubeVersion: ">= 1.29.0-0"\n');
   writeFileSync(join(chart, 'values.yaml'), 'greeting: hi\ncolor: grey\n');
   writeFileSync(join(chart, 'templates', 'configmap.yaml'),
-    'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-greeting\ndata:\n  greeting: {{ .Values.greeting | quote }}\n  color: {{ .Values.color | quote }}\n  namespace: {{ .Release.Namespace | quote }}\n');
+    'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-greeting\ndata:\n  greeting: {{ .Values.greeting | quote }}\n  color: {{ .Values.color | quote }}\n  namespace: {{ .Release.Namespace | quote }}\n  kubeVersion: {{ .Capabilities.KubeVersion.Version | quote }}\n');
   const helm = join(sandboxPaths().bin, 'helm');
   const repo = join(dir, 'repo');
   mkdirSync(repo);
@@ -77,7 +78,9 @@ spec:
     const created = await kubectl(['apply', '-f', '-'], { stdin: `apiVersion: tenancy.kiosk.sh/v1alpha1\nkind: Space\nmetadata: {name: ${space}}\nspec: {account: ${acct}}\n` });
     expect(created.stderr).toBe('');
     const data = JSON.parse(await kubectlOk(['get', 'configmap', 'app-greeting', '-n', space, '-o', 'jsonpath={.data}'])) as unknown;
-    expect(data).toEqual({ greeting: `hello from ${space}`, color: 'blue', namespace: space });
+    // Rendered for the cluster it is deployed to, not for the version helm was built for.
+    const version = (JSON.parse(await kubectlOk(['version', '-o', 'json'])) as { serverVersion: { gitVersion: string } }).serverVersion.gitVersion;
+    expect(data).toEqual({ greeting: `hello from ${space}`, color: 'blue', namespace: space, kubeVersion: version });
     const owner = JSON.parse(await kubectlOk(['get', 'configmap', 'app-greeting', '-n', space, '-o', 'jsonpath={.metadata.ownerReferences}'])) as unknown[];
     expect(owner[0]).toMatchObject({ kind: 'TemplateInstance', controller: true });
   }, 120_000);

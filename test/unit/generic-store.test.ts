@@ -408,6 +408,17 @@ describe('GenericStore', () => {
       expect(strategy.log.filter((l) => l.startsWith('set managedFields')).map((l) => l.split(':')[0])).toEqual(['set managedFields w at 12', 'set managedFields w at 999']);
     });
 
+    it('keeps the create when the hand-over keeps failing, and tells the client', async () => {
+      strategy.setManagedFields = () => Promise.reject(new KubeApiError(409, { reason: 'Conflict', message: 'the object has been modified' }, 'changed'));
+      const c = ctx();
+      const { object, created } = await store.apply(c, 'w', { metadata: { name: 'w' }, spec: { size: 2 } }, { force: false });
+      expect(created).toBe(true);
+      expect(object.metadata.uid).toBe('uid-w');
+      expect(c.warnings).toEqual(['created, but its fields could not be handed to field manager "test": the object has been modified']);
+      // The create's own steps ran: the object is complete.
+      expect(strategy.log).toContain(`after ${String(object.metadata.resourceVersion)}`);
+    });
+
     it('in a dry run creates nothing, and answers the ownership the apply would give', async () => {
       const { object, created } = await store.apply(ctx(true), 'w', { metadata: { name: 'w' }, spec: { size: 2 } }, { force: false });
       expect(created).toBe(true);
