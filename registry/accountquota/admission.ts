@@ -12,7 +12,7 @@ import {
 } from './reservations.js';
 import { reviewedName, reviewObjectErrors, shown } from './review-object.js';
 import type { AccountQuota } from './types.js';
-import { checkExceeded, failedQuotaMessage, missingLimits, quotaDelta, quotaForbidden, quotaMatches } from './usage.js';
+import { checkExceeded, failedQuotaMessage, handles, missingLimits, quotaDelta, quotaForbidden, quotaMatches } from './usage.js';
 import { validateQuotaSpec } from './resources.js';
 import { objectKey, UsageIndex } from './usage-index.js';
 
@@ -71,11 +71,15 @@ export class AccountQuotaAdmission {
 
   async admit(request: AdmissionRequest): Promise<AdmissionDecision> {
     if (request.operation !== 'CREATE' && request.operation !== 'UPDATE') return { allowed: true };
-    if (request.subResource) return { allowed: true };
+    const kind: CountedKind = { group: request.resource.group, resource: request.resource.resource };
+    const oldObject = request.operation === 'UPDATE' ? request.oldObject : undefined;
+    const subResource = request.subResource ?? '';
+    // Only the writes ResourceQuota charges (usage.ts, handles): of the subresources, only pods/resize. Its
+    // constraints ("must specify") are not checked on the others either (an update of a pod's labels).
+    if (!handles(kind, request.object, oldObject, subResource)) return { allowed: true };
     const namespace = request.namespace ?? '';
     const account = this.source.accountOfNamespace(namespace);
     if (!account || !request.object) return { allowed: true };
-    const kind: CountedKind = { group: request.resource.group, resource: request.resource.resource };
     const quotas = this.source.quotasOf(account)
       .filter((q) => kindsCountedBy(Object.keys(q.spec.quota?.hard ?? {})).some((k) => kindKey(k) === kindKey(kind)))
       .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
@@ -100,7 +104,7 @@ export class AccountQuotaAdmission {
           const missing = missingLimits(kind, request.object, hard);
           if (missing) return forbidden(failedQuotaMessage(q.metadata.name, missing));
         }
-        const delta = quotaDelta(kind, request.object, request.operation === 'UPDATE' ? request.oldObject : undefined, hard, scopes, selector);
+        const delta = quotaDelta(kind, request.object, oldObject, hard, scopes, selector, { subResource });
         const positive = new Map([...delta].filter(([, v]) => cmp(v, parseQuantity('0')) > 0));
         if (positive.size > 0) deltas.set(q.metadata.name, positive);
       }

@@ -29,6 +29,11 @@ export interface UsageOptions {
   now?: number;
 }
 
+export interface DeltaOptions extends UsageOptions {
+  /** The request's subresource ('' or absent: the object itself), for `handles`. */
+  subResource?: string;
+}
+
 // ---- JSON shapes (only the fields quota reads)
 
 type Obj = Record<string, unknown>;
@@ -529,11 +534,27 @@ export function quotaMatches(kind: GroupResource, obj: unknown, hard: ResourceLi
 }
 
 /**
- * evaluator.Handles for the main resource (subresources are not quota'd here): every create; updates
- * of services and claims; pod updates only when the pod moves in or out of the Terminating scope.
+ * evaluator.Handles: whether quota admission charges a write at all, as Kubernetes 1.36's evaluators answer
+ * (pkg/quota/v1/evaluator/core pods.go, services.go, persistent_volume_claims.go, resource_claims.go;
+ * k8s.io/apiserver pkg/quota/v1/generic evaluator.go). A create is one without `oldObj`; `subResource` is
+ * the request's ('' for the object itself).
+ *   pods                    CREATE; UPDATE only when the pod enters or leaves the Terminating scope
+ *                           (activeDeadlineSeconds); UPDATE of `pods/resize` (in-place resize, which
+ *                           changes the containers' requests and limits)
+ *   services                CREATE and UPDATE (a type change to NodePort or LoadBalancer adds to
+ *                           services.nodeports and services.loadbalancers)
+ *   persistentvolumeclaims  CREATE and UPDATE (an expansion raises spec.resources.requests.storage).
+ *                           Upstream also charges UPDATEs of `persistentvolumeclaims/status` that change
+ *                           status.allocatedResources or the VolumeAttributesClass names, but never denies
+ *                           them (CheckRequest skips the check for `status`): they only move the usage, which
+ *                           our informers follow, so they are not handled here
+ *   any other kind          CREATE of the object itself (an object count; an update cannot change it)
+ * Every other subresource is not charged.
  */
-export function handles(kind: GroupResource, newObj: unknown, oldObj?: unknown): boolean {
-  if (oldObj === undefined) return true;
+export function handles(kind: GroupResource, newObj: unknown, oldObj?: unknown, subResource = ''): boolean {
+  const update = oldObj !== undefined;
+  if (subResource !== '') return isCore(kind, 'pods') && subResource === 'resize' && update;
+  if (!update) return true;
   if (isCore(kind, 'pods')) return podIsTerminating(oldObj) !== podIsTerminating(newObj);
   return isCore(kind, 'services') || isCore(kind, 'persistentvolumeclaims');
 }
@@ -543,11 +564,12 @@ export function handles(kind: GroupResource, newObj: unknown, oldObj?: unknown):
  * the evaluator ignores the operation or the object is outside the quota; on an update of an object
  * that has a resourceVersion and was inside the quota before, the increase over the old object's usage
  * (per name, never negative); otherwise the full usage. Masked to the names in `hard`, zeros removed.
- * Terminal pods are charged only `count/pods`.
+ * Terminal pods are charged only `count/pods`. A resize (`options.subResource` 'resize') is an update like
+ * any other: the increase of the pod's requests and limits.
  */
 export function quotaDelta(kind: GroupResource, newObj: unknown, oldObj: unknown, hard: ResourceListLike | Obj,
-  scopes?: readonly string[] | null, scopeSelector?: ScopeSelector | null, options: UsageOptions = {}): ResourceList {
-  if (!handles(kind, newObj, oldObj)) return new Map();
+  scopes?: readonly string[] | null, scopeSelector?: ScopeSelector | null, options: DeltaOptions = {}): ResourceList {
+  if (!handles(kind, newObj, oldObj, options.subResource)) return new Map();
   if (!quotaMatches(kind, newObj, hard, scopes, scopeSelector)) return new Map();
   let delta = usageOf(kind, newObj, options);
   if (oldObj !== undefined) {
