@@ -27,15 +27,27 @@ export interface BatcherOptions<Q, R> {
   /** Told the size of each batch written or decided, for metrics and tests. */
   onBatch?: (size: number) => void;
   now?: () => number;
+  /** Calls `fn` after `ms` unless cancelled (a test's hand-driven clock; setTimeout otherwise). */
+  timer?: (fn: () => void, ms: number) => () => void;
 }
+
+const realTimer = (fn: () => void, ms: number) => {
+  const t = setTimeout(fn, ms);
+  // A pending deadline must not keep a stopping process alive.
+  t.unref();
+  return () => { clearTimeout(t); };
+};
 
 interface Pending<Q, R> {
   request: Q;
   deadline: number;
   answered: boolean;
-  /** Part of a compare-and-swap in flight: it may land, so the request cannot be answered shed before it does. */
-  writing: boolean;
-  timer?: NodeJS.Timeout;
+  /**
+   * Being decided, or part of a compare-and-swap in flight: its decision may land, so it cannot be answered
+   * shed before the attempt ends (the next attempt sheds it if its deadline passed meanwhile).
+   */
+  inFlight: boolean;
+  cancelTimer?: () => void;
   resolve: (r: R) => void;
   reject: (err: unknown) => void;
 }
@@ -51,17 +63,18 @@ interface Pending<Q, R> {
 export class LedgerBatcher<T, Q, R> {
   private readonly queues = new Map<string, { waiting: Array<Pending<Q, R>>; running: boolean }>();
   private readonly now: () => number;
+  private readonly timer: (fn: () => void, ms: number) => () => void;
 
   constructor(private readonly ledger: Transactor, private readonly decide: BatchDecide<T, Q, R>, private readonly options: BatcherOptions<Q, R>) {
     this.now = options.now ?? Date.now;
+    this.timer = options.timer ?? realTimer;
   }
 
   /** Queues `request` on ledger `name`; resolves with its result once its batch is written (or it is shed). */
   submit(name: string, request: Q): Promise<R> {
     return new Promise<R>((resolve, reject) => {
-      const pending: Pending<Q, R> = { request, deadline: this.now() + this.options.deadlineMs, answered: false, writing: false, resolve, reject };
-      pending.timer = setTimeout(() => { this.expire(name, pending); }, this.options.deadlineMs);
-      pending.timer.unref();
+      const pending: Pending<Q, R> = { request, deadline: this.now() + this.options.deadlineMs, answered: false, inFlight: false, resolve, reject };
+      pending.cancelTimer = this.timer(() => { this.expire(name, pending); }, this.options.deadlineMs);
       let queue = this.queues.get(name);
       if (!queue) {
         queue = { waiting: [], running: false };
@@ -84,14 +97,14 @@ export class LedgerBatcher<T, Q, R> {
   private answer(p: Pending<Q, R>, outcome: { result: R } | { error: unknown }): void {
     if (p.answered) return;
     p.answered = true;
-    clearTimeout(p.timer);
+    p.cancelTimer?.();
     if ('result' in outcome) p.resolve(outcome.result);
     else p.reject(outcome.error);
   }
 
   /** The deadline passed: shed the request unless a write that records it is in flight (then its outcome answers it). */
   private expire(name: string, p: Pending<Q, R>): void {
-    if (p.answered || p.writing) return;
+    if (p.answered || p.inFlight) return;
     const queue = this.queues.get(name);
     if (queue) queue.waiting = queue.waiting.filter((x) => x !== p);
     this.answer(p, { result: this.options.shed(p.request) });
@@ -109,26 +122,28 @@ export class LedgerBatcher<T, Q, R> {
     let decided: Array<Pending<Q, R>> = [];
     try {
       const results = await this.ledger.transact<T, R[]>(name, async (entries, now) => {
-        // A re-decide after a conflict: nothing of the lost write is in flight any more.
-        for (const p of batch) p.writing = false;
-        // Only those still waiting for an answer are decided; one past its deadline is shed here, unrecorded.
-        for (const p of batch) if (!p.answered && this.now() >= p.deadline) this.answer(p, { result: this.options.shed(p.request) });
+        // A re-decide after a conflict: nothing of the lost write can land any more. Only those still waiting
+        // for an answer are decided; one past its deadline is shed here, unrecorded.
+        for (const p of batch) {
+          p.inFlight = false;
+          if (!p.answered && this.now() >= p.deadline) this.answer(p, { result: this.options.shed(p.request) });
+        }
         decided = batch.filter((p) => !p.answered);
         if (decided.length === 0) return { result: [] };
+        for (const p of decided) p.inFlight = true;
         const { write, results } = await this.decide(entries, now, decided.map((p) => p.request));
-        if (write) for (const p of decided) p.writing = true;
         return { write, result: results };
       });
       this.options.onBatch?.(decided.length);
       decided.forEach((p, i) => {
-        p.writing = false;
+        p.inFlight = false;
         const result = results[i];
         if (result === undefined) this.answer(p, { error: new Error('the batch decision returned no result for a request') });
         else this.answer(p, { result });
       });
     } catch (err) {
       for (const p of batch) {
-        p.writing = false;
+        p.inFlight = false;
         this.answer(p, { error: err });
       }
     }

@@ -61,6 +61,9 @@ export interface AdmissionOptions {
   maxBatch?: number;
   /** Told each batch's size (admissions decided in one ledger transaction). */
   onBatch?: (size: number) => void;
+  /** The deadlines' clock and timers (a test's hand-driven ones; Date.now and setTimeout otherwise). */
+  now?: () => number;
+  timer?: (fn: () => void, ms: number) => () => void;
 }
 
 const hardOf = (q: AccountQuota) => Object.fromEntries(Object.entries(q.spec.quota?.hard ?? {}).map(([k, v]) => [k, String(v)]));
@@ -86,6 +89,8 @@ export class AccountQuotaAdmission {
         deadlineMs: options.deadlineMs ?? ADMISSION_DEADLINE_MS,
         shed: () => ({ kind: 'shed' }),
         onBatch: options.onBatch,
+        now: options.now,
+        timer: options.timer,
       });
     if (visible) {
       source.usage.onSeen((key, at) => {
