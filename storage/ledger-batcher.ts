@@ -137,9 +137,9 @@ export class LedgerBatcher<T, Q, R> {
       this.options.onBatch?.(decided.length);
       decided.forEach((p, i) => {
         p.inFlight = false;
-        const result = results[i];
-        if (result === undefined) this.answer(p, { error: new Error('the batch decision returned no result for a request') });
-        else this.answer(p, { result });
+        // A result may itself be undefined (a release answers nothing): only a missing one is an error.
+        if (i >= results.length) this.answer(p, { error: new Error('the batch decision returned no result for a request') });
+        else this.answer(p, { result: results[i] as R });
       });
     } catch (err) {
       for (const p of batch) {
