@@ -24,7 +24,9 @@ export function decodeContinue(text: string, oldestResumable: number): ContinueT
     throw badRequest('continue key is not valid: illegal base64 data or invalid JSON');
   }
   // Any JSON decodes, `null` and `5` too: only an object of the right shape is a token.
-  if (typeof parsed !== 'object' || parsed === null || parsed.v !== 'meta.k8s.io/v1' || typeof parsed.rv !== 'number' || typeof parsed.start !== 'string') {
+  // The resourceVersion is an int64 above 0 (a fraction, 1e400 or a negative one does not decode upstream).
+  if (typeof parsed !== 'object' || parsed === null || parsed.v !== 'meta.k8s.io/v1' || typeof parsed.rv !== 'number'
+    || !Number.isSafeInteger(parsed.rv) || parsed.rv <= 0 || typeof parsed.start !== 'string') {
     throw badRequest('continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)');
   }
   if (parsed.rv < oldestResumable) {
