@@ -6,9 +6,16 @@ import { direct, eventually, frontProxyCredentials, sandboxState } from '../supp
 const run = Date.now().toString(36);
 
 // Other suites share this control plane: leave it as found, with the APIService serving again.
+// kube-controller-manager's watches resume with a back-off after a restart: until they do, a new namespace gets no
+// default ServiceAccount, and the next suite's pods would wait for it. Wait for a probe namespace to get one.
 afterAll(async () => {
   await kubectlOk(['wait', '--for=condition=Available', 'apiservice/v1alpha1.tenancy.kiosk.sh', '--timeout=90s'], { timeoutMs: 100_000 });
-}, 120_000);
+  const probe = `resilience-probe-${run}`;
+  await kubectlOk(['create', 'namespace', probe]);
+  const controllersBack = await eventually(async () => (await kubectl(['get', 'serviceaccount', 'default', '-n', probe])).code === 0, 90_000, 500);
+  await kubectl(['delete', 'namespace', probe, '--wait=false']);
+  expect(controllersBack).toBe(true);
+}, 220_000);
 
 describe('when kube-apiserver restarts under our server', () => {
   it('recovers by itself and lists correctly afterwards, including changes made meanwhile', async () => {
