@@ -159,15 +159,16 @@ describe('kubectl apply --server-side on a Space, as a tenant', () => {
   it('a conflict on spec.account names the Space\'s field, not the label it is stored as', async () => {
     const r = await apply(`${SPACES}/${name}`, spaceYaml(name, {}, other), 'mover', { as: tenant });
     expect(r.status).toBe(409);
-    expect(r.json()).toMatchObject({
+    const status = r.json<{ details: { causes: Array<{ message: string }> } }>();
+    expect(status).toMatchObject({
       kind: 'Status', reason: 'Conflict', code: 409,
-      // Both appliers sent spec.account before: both own it, as kube-apiserver lists them.
+      // Both appliers sent spec.account before: both own it. kube-apiserver sorts the message by manager, not the causes.
       message: 'Apply failed with 2 conflicts: conflicts with "kubectl":\n- .spec.account\nconflicts with "platform":\n- .spec.account',
-      details: { causes: [
-        { reason: 'FieldManagerConflict', message: 'conflict with "kubectl"', field: '.spec.account' },
-        { reason: 'FieldManagerConflict', message: 'conflict with "platform"', field: '.spec.account' },
-      ] },
     });
+    expect(status.details.causes.toSorted((a, b) => a.message.localeCompare(b.message))).toEqual([
+      { reason: 'FieldManagerConflict', message: 'conflict with "kubectl"', field: '.spec.account' },
+      { reason: 'FieldManagerConflict', message: 'conflict with "platform"', field: '.spec.account' },
+    ]);
   });
 
   it('--dry-run=server writes nothing', async () => {
