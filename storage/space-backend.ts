@@ -112,7 +112,7 @@ export class KubeSpaceBackend<A extends KubeObject> {
     return this.authorizer.authorize(user, attributes);
   }
 
-  reserveSpace(account: string, space: string, limit: number, dryRun: boolean): Promise<{ ok: true } | { ok: false; count: number }> {
+  reserveSpace(account: string, space: string, limit: number, dryRun: boolean): Promise<{ ok: true } | { ok: false; count: number } | { ok: false; busy: true }> {
     return this.reservations.reserve(`space-limit-${account}`.slice(0, 253), space, limit,
       () => this.namespacesWithLabel('kiosk.sh/account', account), dryRun);
   }

@@ -1,4 +1,4 @@
-import { X509Certificate } from 'node:crypto';
+import { createHash, X509Certificate } from 'node:crypto';
 import type { DetailedPeerCertificate, TLSSocket } from 'node:tls';
 
 /** A client certificate the TLS handshake verified against one of the server's client CAs. */
@@ -16,6 +16,15 @@ export type PeerCertificateResult = VerifiedPeer | { error: string } | undefined
 
 /** A connection's peer never changes: its chain is read and checked once per connection. */
 const perSocket = new WeakMap<TLSSocket, PeerCertificateResult>();
+
+/**
+ * Chains already read and checked, by the SHA-256 of their certificates' DER: a burst of new connections
+ * presenting one certificate (kube-apiserver opens one per concurrent webhook call) parses and checks it
+ * once, not once per connection (about 1.5 ms each). What is cached depends on those bytes alone; whether
+ * OpenSSL verified the connection is still asked of each socket, and validity of each request.
+ */
+const perChain = new Map<string, PeerCertificateResult>();
+const MAX_CACHED_CHAINS = 64;
 
 /** Longer chains than this are refused (Go's and OpenSSL's depth limits are larger; nobody needs more). */
 const MAX_CHAIN = 10;
@@ -51,11 +60,32 @@ function readVerifiedPeer(socket: TLSSocket): PeerCertificateResult {
   const presented = socket.getPeerCertificate(true) as Partial<DetailedPeerCertificate> | null;
   if (!presented?.raw) return undefined;
   if (!socket.authorized) return { error: `x509: ${String((socket.authorizationError as Error | undefined) ?? 'certificate not verified')}` };
+  const key = chainKey(presented as DetailedPeerCertificate);
+  if (perChain.has(key)) return perChain.get(key);
+  const result = checkChain(presented as DetailedPeerCertificate);
+  if (perChain.size >= MAX_CACHED_CHAINS) perChain.delete(perChain.keys().next().value ?? '');
+  perChain.set(key, result);
+  return result;
+}
 
+/** The certificates Node linked, leaf first, as checkChain walks them (DER is self-delimiting: concatenated, unambiguous). */
+function chainKey(presented: DetailedPeerCertificate): string {
+  const hash = createHash('sha256');
+  let current = presented;
+  hash.update(current.raw);
+  for (let n = 1; n <= MAX_CHAIN && (current.issuerCertificate as Partial<DetailedPeerCertificate> | undefined)?.raw
+    && current.issuerCertificate.fingerprint256 !== current.fingerprint256; n++) {
+    current = current.issuerCertificate;
+    hash.update(current.raw);
+  }
+  return hash.digest('base64');
+}
+
+function checkChain(presented: DetailedPeerCertificate): PeerCertificateResult {
   const leaf = new X509Certificate(presented.raw);
   const chain = [leaf];
   let anchor = leaf;
-  let current = presented as DetailedPeerCertificate;
+  let current = presented;
   // The last certificate Node has is its own issuer, or (the CA not sent) has an empty issuerCertificate.
   const issuerOf = (c: DetailedPeerCertificate): Partial<DetailedPeerCertificate> | undefined => c.issuerCertificate;
   while (issuerOf(current)?.raw && current.issuerCertificate.fingerprint256 !== current.fingerprint256) {

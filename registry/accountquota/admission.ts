@@ -4,17 +4,19 @@ import { isPlainObject } from '../../storage/apimachinery/go-json.js';
 import { LedgerRetryError } from '../../storage/lease-ledger.js';
 import type { CountedKind } from './counted-kinds.js';
 import { kindKey, kindsCountedBy, PODS } from './counted-kinds.js';
+import { LedgerBatcher } from '../../storage/ledger-batcher.js';
 import type { Quantity } from '../../storage/apimachinery/quantity.js';
-import { add, cmp, format, parseQuantity } from '../../storage/apimachinery/quantity.js';
-import type { Reservation, ReservationEntry } from './reservations.js';
-import {
-  claimKey, counts, liveEntries, MAX_PENDING_RESERVATIONS, mergeClaim, RESERVATION_TTL_MS, retryAfterSeconds,
-} from './reservations.js';
+import { cmp, parseQuantity } from '../../storage/apimachinery/quantity.js';
+import type { ClaimOutcome, ClaimRequest } from './claim-batch.js';
+import { decideClaims } from './claim-batch.js';
+import type { Reservation } from './reservations.js';
+import { RESERVATION_TTL_MS } from './reservations.js';
 import { reviewedName, reviewObjectErrors, shown } from './review-object.js';
 import type { AccountQuota } from './types.js';
-import { checkExceeded, failedQuotaMessage, handles, missingLimits, quotaDelta, quotaForbidden, quotaMatches } from './usage.js';
+import { failedQuotaMessage, handles, missingLimits, quotaDelta, quotaForbidden, quotaMatches } from './usage.js';
 import { validateQuotaSpec } from './resources.js';
-import { objectKey, UsageIndex } from './usage-index.js';
+import type { UsageIndex } from './usage-index.js';
+import { objectKey } from './usage-index.js';
 
 export { MAX_PENDING_RESERVATIONS, RESERVATION_TTL_MS, SEEN_RESERVATION_GRACE_MS } from './reservations.js';
 
@@ -44,6 +46,26 @@ export type VisibleObserver = (seconds: number) => void;
 /** The most reservations of this replica remembered for VisibleObserver; older ones are forgotten first. */
 const MAX_REMEMBERED = 10_000;
 
+/**
+ * How long an admission may wait for its account's batch: kube-apiserver gives the webhook 10 s
+ * (manifests/webhook.yaml timeoutSeconds) and fails the create with a 500 past it. Two seconds are left for a
+ * compare-and-swap in flight at the deadline to land and for the answer to travel back.
+ */
+export const ADMISSION_DEADLINE_MS = 8_000;
+
+/** The most admissions of one account decided in one ledger write; the rest wait for the next. */
+export const MAX_BATCH = 256;
+
+export interface AdmissionOptions {
+  deadlineMs?: number;
+  maxBatch?: number;
+  /** Told each batch's size (admissions decided in one ledger transaction). */
+  onBatch?: (size: number) => void;
+  /** The deadlines' clock and timers (a test's hand-driven ones; Date.now and setTimeout otherwise). */
+  now?: () => number;
+  timer?: (fn: () => void, ms: number) => () => void;
+}
+
 const hardOf = (q: AccountQuota) => Object.fromEntries(Object.entries(q.spec.quota?.hard ?? {}).map(([k, v]) => [k, String(v)]));
 
 /**
@@ -57,8 +79,19 @@ const hardOf = (q: AccountQuota) => Object.fromEntries(Object.entries(q.spec.quo
 export class AccountQuotaAdmission {
   /** Reservations this replica wrote, by object, with when: for the visibility lag observer only. */
   private readonly written = new Map<string, number>();
+  /** Per-account queues: concurrent admissions of one account are decided together, one ledger write per batch. */
+  private readonly batcher: LedgerBatcher<Reservation, ClaimRequest, ClaimOutcome>;
 
-  constructor(private readonly source: QuotaSource, private readonly ledger: QuotaLedger, private readonly visible?: VisibleObserver) {
+  constructor(private readonly source: QuotaSource, ledger: QuotaLedger, private readonly visible?: VisibleObserver, options: AdmissionOptions = {}) {
+    this.batcher = new LedgerBatcher<Reservation, ClaimRequest, ClaimOutcome>(ledger,
+      (entries, now, requests) => Promise.resolve(decideClaims(source, entries, now, requests)), {
+        maxBatch: options.maxBatch ?? MAX_BATCH,
+        deadlineMs: options.deadlineMs ?? ADMISSION_DEADLINE_MS,
+        shed: () => ({ kind: 'shed' }),
+        onBatch: options.onBatch,
+        now: options.now,
+        timer: options.timer,
+      });
     if (visible) {
       source.usage.onSeen((key, at) => {
         const since = this.written.get(key);
@@ -143,38 +176,23 @@ export class AccountQuotaAdmission {
   }
 
   /**
-   * The ledger transaction: checks the deltas against usage plus reservations and reserves them, as the one
-   * claim of the object (a claim the object held already is replaced, not added to).
+   * Queues the claim on the account's batch: checked against usage plus reservations and reserved as the one
+   * claim of the object (a claim the object held already is replaced, not added to), in one ledger write with
+   * the other admissions of the account that arrived meanwhile.
    */
-  private decide(account: string, quotas: AccountQuota[], deltas: Map<string, Map<string, Quantity>>, objKey: string,
+  private async decide(account: string, quotas: AccountQuota[], deltas: Map<string, Map<string, Quantity>>, objKey: string,
     request: AdmissionRequest, forbidden: (reason: string) => AdmissionDecision): Promise<AdmissionDecision> {
-    const seen = (key: string, since: number) => this.source.usage.seenSince(key, since);
-    // Async with nothing to await, so that a throw in it (a RangeError from the sums) is a rejection, whichever ledger calls it.
-    // eslint-disable-next-line @typescript-eslint/require-await -- see above
-    return this.ledger.transact<Reservation, AdmissionDecision>(`quota-${account}`.slice(0, 253), async (entries, now) => {
-      const namespaces = this.source.namespacesOf(account);
-      const key = claimKey(objKey);
-      const live = liveEntries(entries, now, seen);
-      const previous = Object.hasOwn(live, key) ? live[key] : undefined;
-      for (const q of quotas) {
-        const delta = deltas.get(q.metadata.name);
-        if (!delta) continue;
-        const hard = hardOf(q);
-        // The object's own earlier claim is what this request replaces: it is not usage besides it.
-        const used = this.usedWithReservations(q, namespaces, entries, key);
-        const exceeded = checkExceeded(q.metadata.name, delta, used, hard);
-        if (exceeded !== undefined) return { result: forbidden(exceeded) };
-      }
-      if (request.dryRun) return { result: { allowed: true } };
-      if (Object.keys(live).length - (previous ? 1 : 0) >= MAX_PENDING_RESERVATIONS) {
-        return { result: { allowed: false, error: tooManyRequests(`too many admissions pending in account ${account}; retry shortly`, retryAfterSeconds(live, now)) } };
-      }
-      const data = mergeClaim(previous, previous !== undefined && counts(previous, seen), {
-        object: objKey,
-        deltas: Object.fromEntries([...deltas].map(([qn, d]) => [qn, Object.fromEntries([...d].map(([n, v]) => [n, format(v)]))])),
-      });
-      return { write: { ...live, [key]: { data, createdAt: now, expiresAt: now + RESERVATION_TTL_MS } }, result: { allowed: true } };
-    });
+    const outcome = await this.batcher.submit(`quota-${account}`.slice(0, 253), { account, quotas, deltas, objKey, dryRun: request.dryRun === true });
+    switch (outcome.kind) {
+      case 'allowed': return { allowed: true };
+      case 'exceeded': return forbidden(outcome.reason);
+      case 'pending-full':
+        return { allowed: false, error: tooManyRequests(`too many admissions pending in account ${account}; retry shortly`, outcome.retryAfterSeconds) };
+      case 'unevaluable': return { allowed: false, error: unevaluable(outcome.error) };
+      // kube-apiserver passes a denial's status code on to the client (webhook errors.ToStatusErr keeps it):
+      // a 429, which client-go retries after the Retry-After, rather than its 500 for a webhook past its timeout.
+      case 'shed': return { allowed: false, error: tooManyRequests(`too many concurrent admissions in account ${account}; retry`, 1) };
+    }
   }
 
   /** Notes a reservation this replica wrote, for the visibility lag observer. */
@@ -186,26 +204,6 @@ export class AccountQuotaAdmission {
       if (this.written.size <= MAX_REMEMBERED && now - t <= RESERVATION_TTL_MS) break;
       this.written.delete(k);
     }
-  }
-
-  /**
-   * A quota's usage: the informers' view plus reservations whose objects the informers have not seen yet,
-   * except the claim under `exceptKey`.
-   */
-  private usedWithReservations(q: AccountQuota, namespaces: string[], entries: Record<string, LedgerEntry<Reservation>>, exceptKey: string): Map<string, Quantity> {
-    const names = Object.keys(q.spec.quota?.hard ?? {});
-    const used = UsageIndex.total(this.source.usage.usage(q, namespaces), names);
-    for (const [k, e] of Object.entries(entries) as Array<[string, ReservationEntry]>) {
-      if (k === exceptKey) continue;
-      // Ledger entries are JSON from a Lease: read only their own keys.
-      const d = Object.hasOwn(e.data.deltas, q.metadata.name) ? e.data.deltas[q.metadata.name] : undefined;
-      if (!d || !counts(e, (key, since) => this.source.usage.seenSince(key, since))) continue;
-      for (const [n, v] of Object.entries(d)) {
-        const sum = used.get(n);
-        if (sum !== undefined) used.set(n, add(sum, parseQuantity(v)));
-      }
-    }
-    return used;
   }
 }
 

@@ -1,7 +1,7 @@
 import { KubeApiError } from '../../storage/kube-api-error.js';
 import type { UserInfo } from '../../storage/user-info.js';
 import type { GroupResource } from '../../storage/apimachinery/group-version.js';
-import { forbidden, invalid } from '../../storage/apimachinery/errors.js';
+import { forbidden, invalid, tooManyRequests } from '../../storage/apimachinery/errors.js';
 import { spaceRoleBinding } from '../account/rbac.js';
 import type { Account } from '../account/types.js';
 import type { RequestContext } from '../rest.js';
@@ -56,6 +56,7 @@ export class AccountPlacement {
     if (limit === undefined || limit === null) return undefined;
     const accountName = account.metadata.name ?? '';
     const outcome = await this.backend.reserveSpace(accountName, space, limit, dryRun);
+    if (!outcome.ok && 'busy' in outcome) throw tooManyRequests(`too many concurrent space creates in account ${accountName}; retry`, 1);
     if (!outcome.ok) throw forbidden(SPACES, space, `space limit of ${String(limit)} reached for account ${accountName}`);
     // Once the namespace exists the live count includes it; if it failed, the slot is free again.
     return dryRun ? undefined : () => this.backend.releaseSpace(accountName, space);

@@ -49,6 +49,7 @@ export interface SpaceBackend {
   /** The config Account: from the informer cache, or read live when the cache has not seen it yet. */
   account(name: string): Promise<Account | undefined>;
   authorize(user: UserInfo, attributes: AccessAttributes): Promise<AccessDecision>;
-  reserveSpace(account: string, space: string, limit: number, dryRun: boolean): Promise<{ ok: true } | { ok: false; count: number }>;
+  /** A slot of the account's space limit: held, refused at the limit, or `busy` (not decided in time: retry). */
+  reserveSpace(account: string, space: string, limit: number, dryRun: boolean): Promise<{ ok: true } | { ok: false; count: number } | { ok: false; busy: true }>;
   releaseSpace(account: string, space: string): Promise<void>;
 }

@@ -4,6 +4,8 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sourceRoot } from './frozen-build.js';
+import type { BurstResults } from './measure-burst.js';
+import { BURST_RESULTS_PREFIX, renderBursts } from './measure-burst.js';
 import type { QuotaResults } from './quota-results.js';
 import { QUOTA_NOTES, QUOTA_RUN, READ_PATH_NOTES, READ_PATH_RUN, renderMarkdown } from './report.js';
 import type { FuzzResults } from '../fuzz/run.js';
@@ -41,6 +43,7 @@ export const newestHostile = () => newest<HostileResults>((name) => name.startsW
 export const newestFuzz = () => newest<FuzzResults>((name) => name.startsWith(FUZZ_RESULTS_PREFIX) && name.endsWith('.json'));
 export const newestTokenReviews = () => newest<TokenReviewResults>((name) => name.startsWith(TOKEN_REVIEWS_PREFIX) && name.endsWith('.json'));
 export const newestQuota = () => newest<QuotaResults>((name) => name.startsWith(QUOTA_RESULTS_PREFIX) && name.endsWith('.json'));
+export const newestQuotaBurst = () => newest<BurstResults>((name) => name.startsWith(BURST_RESULTS_PREFIX) && name.endsWith('.json'));
 
 /** The bullets under `heading` in `doc`, up to the next heading (a bullet may run over several lines). */
 function bullets(doc: string, heading: string): string[] {
@@ -74,7 +77,7 @@ function withHandNotes<T extends { startedAt: string; notes: string[] }>(r: T, d
  * run, the newest results file. Returns the path written.
  */
 export function writeBenchmarksDoc(given: {
-  readPath?: BenchResults; quota?: QuotaResults; hostile?: HostileResults; fuzz?: FuzzResults; tokenReviews?: TokenReviewResults;
+  readPath?: BenchResults; quota?: QuotaResults; hostile?: HostileResults; fuzz?: FuzzResults; tokenReviews?: TokenReviewResults; quotaBurst?: BurstResults;
 }): string {
   const file = join(sourceRoot(), 'docs', 'benchmarks.md');
   const previous = existsSync(file) ? readFileSync(file, 'utf8') : '';
@@ -85,7 +88,7 @@ export function writeBenchmarksDoc(given: {
   writeFileSync(file, renderMarkdown(
     readPath && withHandNotes(readPath, previous, READ_PATH_RUN, READ_PATH_NOTES),
     quota && withHandNotes(quota, previous, QUOTA_RUN, QUOTA_NOTES, quotaRenderedNotes(quota)),
-  ) + (hostile ? renderHostile(hostile) : '') + renderFuzz(given.fuzz ?? newestFuzz()) + renderTokenReviews(given.tokenReviews ?? newestTokenReviews()));
+  ) + renderBursts(given.quotaBurst ?? newestQuotaBurst()) + (hostile ? renderHostile(hostile) : '') + renderFuzz(given.fuzz ?? newestFuzz()) + renderTokenReviews(given.tokenReviews ?? newestTokenReviews()));
   return file;
 }
 

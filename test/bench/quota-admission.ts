@@ -3,6 +3,8 @@
 // the pods, then times pod creates through kube-apiserver (webhook in the path, and a reference without it) and
 // AdmissionReviews straight to our server (one client, then concurrent clients). Writes
 // test/bench/results/quota-admission-<date>.json and re-renders docs/benchmarks.md. See its "AccountQuota admission".
+// With --burst it measures bursts at a limit instead (test/bench/measure-burst.ts): ResourceQuota and AccountQuota
+// side by side, and space creates at a space limit; writes test/bench/results/quota-burst-<date>.json.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -12,6 +14,8 @@ import { pkiFiles } from '../cluster/pki.js';
 import type { SandboxState } from '../cluster/sandbox.js';
 import { startSandbox, stopSandbox } from '../cluster/sandbox.js';
 import { connect, serverPid } from './clients.js';
+import type { BurstResults } from './measure-burst.js';
+import { BURST_RESULTS_PREFIX, measureBursts, renderBursts } from './measure-burst.js';
 import { QUOTA_RESULTS_PREFIX, writeBenchmarksDoc } from './docs.js';
 import { machine, resultsFile, snapshotBuild } from './frozen-build.js';
 import type { Processes } from './measure-quota.js';
@@ -39,11 +43,15 @@ const FLAGS: Record<string, keyof QuotaOptions> = {
 /** Sandboxes this benchmark must never run in: the developers' default one and the read-path benchmark's. */
 const FORBIDDEN_SANDBOXES = ['.sandbox', '.sandbox-bench'];
 
-type Cli = BenchCli<QuotaOptions>;
+type Cli = BenchCli<QuotaOptions> & { burst: boolean };
 
 function parseArgs(argv: string[]): Cli {
+  let burst = false;
   // Bounded: the run creates pods and sends reviews in loops of these sizes.
-  const cli = parseBenchArgs(argv, DEFAULT_OPTIONS, FLAGS, { max: 100_000 });
+  const cli = {
+    ...parseBenchArgs(argv, DEFAULT_OPTIONS, FLAGS, { max: 100_000, special: (flag) => (flag === 'burst' ? (burst = true) : false) }),
+    burst,
+  };
   if (cli.options.pods > 4_000) throw new Error('--pods must leave room under the quota\'s 5000 pods for the measured creates');
   cli.options.fillConcurrency = Math.min(cli.options.fillConcurrency, 64);
   cli.options.concurrentClients = Math.min(cli.options.concurrentClients, 16);
@@ -163,6 +171,7 @@ async function main(): Promise<number> {
     return child.status ?? 1;
   }
 
+  if (cli.burst) return runBursts(cli);
   const startedAt = new Date();
   const file = resultsFile(startedAt, QUOTA_RESULTS_PREFIX);
   const results = emptyResults(cli, startedAt);
@@ -190,6 +199,33 @@ async function main(): Promise<number> {
   }
   process.stdout.write(`${renderQuotaConsole(results)}\n\nwrote ${file} and docs/benchmarks.md\n`);
   return 0;
+}
+
+/** `--burst`: the bursts at a limit, in a sandbox of their own, saved and rendered apart from the series above. */
+async function runBursts(cli: Cli): Promise<number> {
+  const startedAt = new Date();
+  const file = resultsFile(startedAt, BURST_RESULTS_PREFIX);
+  const { state } = await startSandbox(log);
+  const clients = connect(state, 32);
+  try {
+    const pki = pkiFiles(sandboxPaths().pki);
+    const tls = { ca: readFileSync(pki.caCert), cert: readFileSync(pki.adminCert), key: readFileSync(pki.adminKey) };
+    const serverLog = state.components.find((c) => c.pid === serverPid(state))!.logFile;
+    const measured = await measureBursts(clients, tls, state.ports.apiserver, serverLog, Date.now().toString(36), log);
+    const results: BurstResults = {
+      schema: 1, kind: 'quota-burst', startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), machine: machine(), ...measured, notes: [...cli.notes],
+    };
+    writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
+    writeBenchmarksDoc({ quotaBurst: results });
+    process.stdout.write(`${renderBursts(results)}\nwrote ${file} and docs/benchmarks.md\n`);
+    return 0;
+  } finally {
+    clients.close();
+    if (!cli.keep) {
+      log('stopping the benchmark sandbox');
+      await stopSandbox();
+    }
+  }
 }
 
 main().then((code) => process.exit(code), (err: unknown) => {

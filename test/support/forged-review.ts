@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Agent } from 'node:https';
 import { admissionCredentials, direct } from './sandbox-access.js';
 
 /** What the webhook answered: the HTTP status, and for a 200 the review's decision. */
@@ -8,10 +9,11 @@ export interface ForgedReviewAnswer { status: number; allowed?: boolean; code?: 
  * Posts a hand-made pod-create AdmissionReview for `name` in `ns` straight to the AccountQuota webhook, as
  * the issue's attack did. It presents kube-apiserver's admission certificate (the sandbox authenticates
  * webhook callers), so it stands for any review the server accepts: without webhook authentication, anyone's.
+ * `port`: another replica's (the registered server's by default); `agent`: connections to reuse.
  */
-export async function forgePodReview(ns: string, name: string): Promise<ForgedReviewAnswer> {
+export async function forgePodReview(ns: string, name: string, port?: number, agent?: Agent): Promise<ForgedReviewAnswer> {
   const r = await direct({
-    method: 'POST', path: '/admission/accountquota', headers: { 'Content-Type': 'application/json' }, ...admissionCredentials(),
+    port, agent, method: 'POST', path: '/admission/accountquota', headers: { 'Content-Type': 'application/json' }, ...admissionCredentials(),
     body: JSON.stringify({
       apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview',
       request: {

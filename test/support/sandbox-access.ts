@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { Agent } from 'node:https';
 import { request } from 'node:https';
 import type { OutgoingHttpHeaders } from 'node:http';
 import { sandboxPaths } from '../cluster/paths.js';
@@ -31,6 +32,8 @@ export interface DirectRequest {
   body?: string;
   /** Another server process's port (a second replica); the registered server's by default. */
   port?: number;
+  /** Connections to reuse (a burst), with its own TLS options; a connection per request by default. */
+  agent?: Agent;
 }
 
 /** A request straight to our server's port (not through kube-apiserver), trusting the sandbox's extension CA. */
@@ -45,7 +48,7 @@ export function direct(req: DirectRequest): Promise<DirectResponse> {
     const r = request({
       host: '127.0.0.1', port: req.port ?? state.ports.server, method: req.method ?? 'GET', path: req.path,
       headers: withLength(req.headers, req.body), ca: readFileSync(pki().extensionCaCert), servername: SERVER_DNS_NAME,
-      cert: req.cert, key: req.key, agent: false,
+      cert: req.cert, key: req.key, agent: req.agent ?? false,
     }, (res) => {
       let body = '';
       res.setEncoding('utf8');

@@ -122,7 +122,7 @@ class FakeSpaceBackend implements SpaceBackend {
     return Promise.resolve({ allowed: this.allowed.has(`${user.username} ${attributes.verb} ${attributes.resource?.namespace ?? ''}`), reason: '' });
   }
 
-  async reserveSpace(account: string, space: string, limit: number, dryRun: boolean): Promise<{ ok: true } | { ok: false; count: number }> {
+  async reserveSpace(account: string, space: string, limit: number, dryRun: boolean): Promise<{ ok: true } | { ok: false; count: number } | { ok: false; busy: true }> {
     const count = (await this.namespacesWithLabel(ACCOUNT_LABEL, account)).size;
     this.log.push(`reserve ${account} ${space}${dryRun ? ' (dry run)' : ''}`);
     return count < limit ? { ok: true } : { ok: false, count };
