@@ -40,4 +40,6 @@ USER 65532:65532
 EXPOSE 8443
 # --disable-proto=delete: no request data can reach an object's prototype through `__proto__`, even if a
 # dictionary write somewhere missed an own-property check (defence in depth; the sandbox runs the same flags).
-ENTRYPOINT ["node", "--enable-source-maps", "--disable-proto=delete", "dist/apiserver/main.js"]
+# --max-semi-space-size=2 (MiB): V8 grows its young generation up to 16 MiB per semi-space under a start-up
+# burst and keeps it; at 2 the server rests ~22 MiB lower with the same list latency (docs/benchmarks.md).
+ENTRYPOINT ["node", "--enable-source-maps", "--disable-proto=delete", "--max-semi-space-size=2", "dist/apiserver/main.js"]

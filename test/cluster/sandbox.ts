@@ -95,7 +95,7 @@ async function exportServerCa(paths: SandboxPaths): Promise<void> {
 }
 
 /** The Node flags of the image's ENTRYPOINT (the image-layout test holds the Dockerfile to them). */
-export const SERVER_NODE_FLAGS = ['--enable-source-maps', '--disable-proto=delete'];
+export const SERVER_NODE_FLAGS = ['--enable-source-maps', '--disable-proto=delete', '--max-semi-space-size=2'];
 
 /**
  * Starts our server as a local process with the Deployment's args, as it would run in a pod: plus only what
