@@ -4,6 +4,7 @@ import { SPACES_PATH, impersonate, remoteUser } from './clients.js';
 import type { HttpResult } from './http.js';
 import { sleep } from './limiter.js';
 import { cpuShares } from './proc.js';
+import { gcDuring } from './gc-figures.js';
 import { logOffset, serverLatencies } from './server-log.js';
 import { BENCH_USER, MEASURED_VISIBLE, WIDE_USER, tenantNamespace } from './model.js';
 import type { BenchOptions, ListFigures } from './results.js';
@@ -70,7 +71,7 @@ export async function measureLists(clients: Clients, options: BenchOptions, serv
   };
   const loadAverage = loadavg()[0]!;
   const offset = logOffset(server.log);
-  const directRun = await cpuShares(server.pid, () => sample(options.listSamples, direct(BENCH_USER), bench));
+  const { result: directRun, gc } = await gcDuring(clients, () => cpuShares(server.pid, () => sample(options.listSamples, direct(BENCH_USER), bench)));
   const figures = {
     direct: directRun.result,
     viaApiserver: await sample(options.apiserverSamples, proxied(BENCH_USER), bench),
@@ -84,6 +85,6 @@ export async function measureLists(clients: Clients, options: BenchOptions, serv
   return {
     ...figures,
     serverSide: { direct: summarize(logged.direct.slice(WARMUP)), viaApiserver: summarize(logged.viaApiserver.slice(WARMUP)) },
-    visible, aggregatorWaitSeconds, loadAverage: Math.round(loadAverage * 100) / 100, cpuDuringDirect: directRun.cpus,
+    visible, aggregatorWaitSeconds, loadAverage: Math.round(loadAverage * 100) / 100, cpuDuringDirect: directRun.cpus, gcDuringDirect: gc,
   };
 }

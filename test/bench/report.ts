@@ -100,6 +100,7 @@ function sizeSection(r: BenchResults, s: SizeResult, smallest: SizeResult | unde
     `| RSS with ${n(f.watches)} watches open | ${f.rssWithWatchesMiB} MiB (${f.rssBeforeWatchesMiB} before) | |`,
     `| Machine load (1-min load average, ${r.machine.cpus} CPUs) when the list samples began | ${l.loadAverage} | |`,
     `| CPUs busy during the direct list series: machine / our server / benchmark client / everything else | ${cpu(l.cpuDuringDirect)} | |`,
+    ...(l.gcDuringDirect ? [`| Server GC during the direct list series: minor / major / incremental marking, count (pause ms); share of the series' time | ${gc(l.gcDuringDirect)} | |`] : []),
     `| Start-up to ready (process start → /readyz 200) | ${s.startup.readySeconds.toFixed(2)} s | ${met('Start-up')} |`,
     `| … of which informer lists + index build (server log) | ${s.startup.indexBuildMs ?? '—'} ms | |`,
     `| Reference: paging through all ${n(s.startup.roleBindingList.items)} RoleBindings, limit=500 (${s.startup.roleBindingList.pages} pages), benchmark client | ${s.startup.roleBindingList.seconds.toFixed(2)} s | |`,
@@ -111,6 +112,12 @@ function sizeSection(r: BenchResults, s: SizeResult, smallest: SizeResult | unde
     '',
   ].join('\n');
 }
+
+const gc = (g: NonNullable<SizeResult['lists']['gcDuringDirect']>) => {
+  const kinds = [g.minor, g.major, g.incremental];
+  const share = kinds.reduce((a, k) => a + k.ms, 0) / Math.max(1, g.wallMs);
+  return `${kinds.map((k) => `${k.count} (${k.ms.toFixed(1)})`).join(' / ')}; ${(share * 100).toFixed(1)} %`;
+};
 
 const cpu = (c: SizeResult['lists']['cpuDuringDirect']) => `${c.machine} / ${c.server} / ${c.client} / ${c.others} of ${c.cores}`;
 

@@ -1,3 +1,4 @@
+import type { GcFigures } from './gc-figures.js';
 import type { CpuShares } from './proc.js';
 import type { Summary } from './stats.js';
 
@@ -20,6 +21,8 @@ export interface ListFigures {
   loadAverage: number;
   /** CPUs in use during the direct series (1.0 = one CPU): machine, server, benchmark, and everything else. */
   cpuDuringDirect: CpuShares;
+  /** The server's garbage collections during the direct series (absent in results from before it was measured). */
+  gcDuringDirect?: GcFigures;
   /** Spaces each measured user saw (checked on every warm-up answer). */
   visible: { benchUser: number; wideUser: number };
   /** Seconds waited until the aggregator proxied to the restarted server again. */
