@@ -75,6 +75,11 @@ export function decideClaims(source: ClaimSource, entries: Record<string, Ledger
     return total;
   };
 
+  // Claims still counting (their object not seen yet) are what the cap bounds: a claim whose object this
+  // replica has seen counts nowhere and only waits out SEEN_RESERVATION_GRACE_MS for the other replicas. In
+  // a burst at 100+ creates a second those are hundreds, and counting them refused creates with 429 that
+  // no quota refused. The ledger's byte cap still bounds the entries of both kinds.
+  let counting = Object.values(working).filter((e) => counts(e, seen)).length;
   const added: string[] = [];
   const results = requests.map((r): ClaimOutcome => {
     try {
@@ -91,7 +96,7 @@ export function decideClaims(source: ClaimSource, entries: Record<string, Ledger
         if (exceeded !== undefined) return { kind: 'exceeded', reason: exceeded };
       }
       if (r.dryRun) return { kind: 'allowed' };
-      if (Object.keys(working).length - (previous ? 1 : 0) >= MAX_PENDING_RESERVATIONS) {
+      if (counting - (previousCounts ? 1 : 0) >= MAX_PENDING_RESERVATIONS) {
         return { kind: 'pending-full', retryAfterSeconds: retryAfterSeconds(working, now) };
       }
       const data = mergeClaim(previous, previousCounts, {
@@ -109,6 +114,7 @@ export function decideClaims(source: ClaimSource, entries: Record<string, Ledger
       }
       for (const [k, v] of updates) used.set(k, v);
       working[key] = entry;
+      counting += (counts(entry, seen) ? 1 : 0) - (previousCounts ? 1 : 0);
       added.push(key);
       return { kind: 'allowed' };
     } catch (err) {

@@ -40,8 +40,9 @@ export const RESERVATION_TTL_MS = 10_000;
 export const SEEN_RESERVATION_GRACE_MS = 2_000;
 
 /**
- * At most this many reservations in an account's ledger. The ledger's byte cap (MAX_LEDGER_ANNOTATION_BYTES)
- * is the hard bound; this one keeps each decision's work (every entry is summed per quota) small.
+ * At most this many reservations that still count (their object not seen) in an account's ledger: what
+ * forged or refused-later reviews can hold. The ledger's byte cap (MAX_LEDGER_ANNOTATION_BYTES) is the hard
+ * bound on all entries, seen ones waiting out their grace included; this one keeps each decision's work small.
  */
 export const MAX_PENDING_RESERVATIONS = 600;
 

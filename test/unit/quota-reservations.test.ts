@@ -139,6 +139,20 @@ describe('bounded in count and bytes', () => {
     expect(code(await a.admit(review('p599')))).toBe(200);
   });
 
+  it(`claims whose objects were seen do not count towards the ${MAX_PENDING_RESERVATIONS}: a burst is refused only by its quota`, async () => {
+    const { a, clock, usage, entries } = admission({ pods: '100000' });
+    for (let i = 0; i < MAX_PENDING_RESERVATIONS; i++) {
+      expect(code(await a.admit(review(`p${i}`)))).toBe(200);
+      // Created and seen by the informers right after its claim, as in a burst that kube-apiserver persists.
+      usage.set(PODS, { metadata: { name: `p${i}`, namespace: 'space' } }, clock.now + 1);
+      clock.now += 2;
+    }
+    // Every claim is still in the ledger (within SEEN_RESERVATION_GRACE_MS, for replicas that lag), none counts.
+    expect(Object.keys(entries())).toHaveLength(MAX_PENDING_RESERVATIONS);
+    expect(code(await a.admit(review('one-more')))).toBe(200);
+    expect(Object.keys(entries())).toHaveLength(MAX_PENDING_RESERVATIONS + 1);
+  });
+
   it('a write the ledger cannot hold is a 429 with Retry-After, not an error', async () => {
     const { a } = admission({ pods: '10' }, { full: (e) => Object.keys(e).length > 1 });
     expect(code(await a.admit(review('first')))).toBe(200);
