@@ -29,7 +29,9 @@ export function readKubeconfig(path: string): KubeconfigReading {
   try {
     doc = load(readFileSync(path, 'utf8'));
   } catch (err) {
-    throw new Error(`kubeconfig ${path}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    // Read as a property, not by instanceof: fs errors may come from another realm (Jest's VM modules).
+    const message = typeof err === 'object' && err !== null && 'message' in err && typeof err.message === 'string' ? err.message : String(err);
+    throw new Error(`kubeconfig ${path}: ${message}`, { cause: err });
   }
   if (!isMapping(doc)) throw new Error(`kubeconfig ${path}: not a kubeconfig (no YAML mapping)`);
   const clusters = entries(doc.clusters);
