@@ -13,7 +13,7 @@ async function main(): Promise<void> {
   const log = createLogger((line) => process.stderr.write(line), options.verbosity);
   survivePerRequestFailures(log);
 
-  const client = KubeClient.fromKubeconfig(options.kubeconfig || undefined);
+  const client = await KubeClient.fromKubeconfig(options.kubeconfig || undefined, process.env);
   const server = buildServer(options, client, log);
   await server.start();
 

@@ -1,8 +1,9 @@
 import { Agent, request } from 'node:https';
 import type { RequestOptions } from 'node:https';
-import { KubeConfig } from '@kubernetes/client-node';
 import { KubeApiError } from './kube-api-error.js';
 import type { KubeStatus } from './kube-api-error.js';
+import { loadKubeCredentials } from './kube-credentials.js';
+import type { KubeCredentials, RequestTarget } from './kube-credentials.js';
 
 export interface RequestParams {
   query?: Record<string, string | number | boolean | undefined>;
@@ -28,30 +29,30 @@ class StaleConnectionError extends Error {
 
 /**
  * The one way this server talks to kube-apiserver: JSON over a keep-alive HTTPS agent, credentials from a
- * kubeconfig or the pod's ServiceAccount (re-read per request, so rotated tokens are picked up), timeouts
- * in one place. Lists and watches are plain paths so informers stay generic over resources.
+ * kubeconfig or the pod's ServiceAccount (applied per request, so rotated tokens are picked up: see
+ * kube-credentials.ts), timeouts in one place. Lists and watches are plain paths so informers stay generic over resources.
  */
 export class KubeClient {
   private readonly agent = new Agent({ keepAlive: true, maxSockets: 64 });
 
-  constructor(private readonly config: KubeConfig) {}
+  constructor(private readonly credentials: KubeCredentials) {}
 
-  static fromKubeconfig(path: string | undefined): KubeClient {
-    const config = new KubeConfig();
-    if (path) config.loadFromFile(path);
-    else config.loadFromCluster();
-    return new KubeClient(config);
+  /**
+   * The client for the kubeconfig at `path`, or (none) for the pod's ServiceAccount, found through `env`'s
+   * KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT. Async: a kubeconfig this server does not read itself
+   * loads @kubernetes/client-node on demand.
+   */
+  static async fromKubeconfig(path: string | undefined, env: Readonly<Record<string, string | undefined>> = {}): Promise<KubeClient> {
+    return new KubeClient(await loadKubeCredentials(path, { env }));
   }
 
   get server(): string {
-    const cluster = this.config.getCurrentCluster();
-    if (!cluster) throw new Error('the kubeconfig has no current cluster');
-    return cluster.server;
+    return this.credentials.server;
   }
 
-  private async options(method: string, params: RequestParams): Promise<RequestOptions> {
-    const opts: RequestOptions = { method, agent: this.agent, headers: { Accept: params.accept ?? 'application/json' } };
-    await this.config.applyToHTTPSOptions(opts);
+  private async options(method: string, params: RequestParams): Promise<RequestTarget> {
+    const opts: RequestTarget = { method, agent: this.agent, headers: { Accept: params.accept ?? 'application/json' } };
+    await this.credentials.applyTo(opts);
     opts.agent = this.agent;
     if (params.body !== undefined) {
       (opts.headers as Record<string, string>)['Content-Type'] = params.contentType ?? 'application/json';

@@ -1,5 +1,5 @@
-// Apart from client.ts so that code which only recognises kube-apiserver's errors does not load
-// @kubernetes/client-node (a large module graph) with it.
+// Apart from client.ts so that code which only recognises kube-apiserver's errors does not load the HTTPS
+// client and its credentials with it.
 
 /** A failed call to kube-apiserver, carrying its HTTP status and the Status object it answered with. */
 export class KubeApiError extends Error {

@@ -10,7 +10,6 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { KubeConfig } from '@kubernetes/client-node';
 import jwt from 'jsonwebtoken';
 import { ServiceAccountIssuer } from '../../storage/authentication/service-account-issuer.js';
 import { ServiceAccountTokenCheck } from '../../storage/authentication/service-account-token-check.js';
@@ -81,9 +80,7 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   const nArg = argv.find((a) => a.startsWith('--tokens='));
   const n = nArg ? Math.min(Math.max(Number(nArg.slice('--tokens='.length)) || 1000, 1), 100_000) : 1000;
   const startedAt = new Date();
-  const kc = new KubeConfig();
-  kc.loadFromFile(sandboxPaths().adminKubeconfig);
-  const client = new KubeClient(kc);
+  const client = await KubeClient.fromKubeconfig(sandboxPaths().adminKubeconfig);
   const issuer = new ServiceAccountIssuer(client, silentLogger);
   if (!(await issuer.fetchedSince(0))) throw new Error('the sandbox serves no service-account issuer discovery');
   const rows: TokenReviewRow[] = [];

@@ -17,7 +17,8 @@ const RENEW_MS = 300;
 const skewed = (offsetMs: number): Clock => ({ monotonicMs: () => performance.now(), wall: () => new Date(Date.now() + offsetMs) });
 
 describe('leader election with skewed clocks', () => {
-  const client = KubeClient.fromKubeconfig(sandboxPaths().adminKubeconfig);
+  let client: KubeClient;
+  beforeAll(async () => { client = await KubeClient.fromKubeconfig(sandboxPaths().adminKubeconfig); });
   const lease = `skew-${Date.now().toString(36)}`;
   const log = createLogger(() => undefined);
   const electors: LeaderElector[] = [];

@@ -39,7 +39,8 @@ function presentedCertificate(port: number, ca: string): Promise<X509Certificate
 
 describe('serving certificates made by the server', () => {
   const names: string[] = [];
-  const client = admin();
+  let client: KubeClient;
+  beforeAll(async () => { client = await admin(); });
   const secretName = (suffix: string) => {
     const name = `cert-test-${suffix}-${Date.now().toString(36)}`;
     names.push(name);

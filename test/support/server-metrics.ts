@@ -1,12 +1,12 @@
 // The metrics the server really registers: the registry of the real object graph, built by buildServer() over a
 // client that points nowhere. Nothing connects: building starts nothing (see build-server.test.ts), and no
 // request is served. The dashboard, docs and PrometheusRule tests check what they query against it.
-import { KubeConfig } from '@kubernetes/client-node';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { buildServer } from '../../apiserver/build-server.js';
 import { defaultOptions } from '../../apiserver/options.js';
 import type { ServerOptions } from '../../apiserver/options.js';
 import { KubeClient } from '../../storage/client.js';
+import { nowhere } from './nowhere-credentials.js';
 import { silentLogger } from '../../storage/logger.js';
 
 export interface MetricInfo {
@@ -19,7 +19,7 @@ export interface MetricInfo {
  * one registration start() makes: their event-loop delay monitor runs on a timer, so it waits for start).
  */
 export function serverRegistry(options: ServerOptions = defaultOptions): Registry {
-  const { metrics } = buildServer(options, new KubeClient(new KubeConfig()), silentLogger);
+  const { metrics } = buildServer(options, new KubeClient(nowhere), silentLogger);
   collectDefaultMetrics({ register: metrics });
   return metrics;
 }

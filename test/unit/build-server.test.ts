@@ -1,18 +1,18 @@
 // buildServer() builds the whole graph and starts nothing: no timer, socket, watch, Lease or request
 // until start(). A server that was never started stops without doing anything.
 import { createHook } from 'node:async_hooks';
-import { KubeConfig } from '@kubernetes/client-node';
 import { buildServer } from '../../apiserver/build-server.js';
 import { defaultOptions } from '../../apiserver/options.js';
 import type { RequestParams, WatchEvent } from '../../storage/client.js';
 import { KubeClient } from '../../storage/client.js';
+import { nowhere } from '../support/nowhere-credentials.js';
 import { silentLogger } from '../../storage/logger.js';
 
 /** A client that records every call and answers none: the graph must not make any before start(). */
 class RecordingClient extends KubeClient {
   readonly calls: string[] = [];
   constructor() {
-    super(new KubeConfig());
+    super(nowhere);
   }
   override request<T>(method: string, path: string, _params?: RequestParams): Promise<T> {
     this.calls.push(`${method} ${path}`);

@@ -7,6 +7,7 @@ import type { Server } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
 import { KubeClient } from '../../storage/client.js';
+import { kubeConfigCredentials } from '../../storage/kube-credentials.js';
 import { createCertificateAuthority, createServingCertificate } from '../../storage/serving-certs/x509.js';
 
 const ca = createCertificateAuthority({ commonName: 'test-ca', notBefore: new Date(Date.now() - 60_000), validityDays: 1 });
@@ -33,7 +34,7 @@ async function resettingServer(resetOn: number): Promise<{ server: Server; seen:
     contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
     currentContext: 'x',
   });
-  return { server, seen, client: new KubeClient(config) };
+  return { server, seen, client: new KubeClient(kubeConfigCredentials(config)) };
 }
 
 describe('KubeClient on a kept-alive connection the server has closed', () => {
