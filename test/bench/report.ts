@@ -357,7 +357,7 @@ const QUOTA_METHOD = `### What is measured (AccountQuota)
   \`kiosk-system\`), adds the usage its informers see to the reservations not yet visible, and writes a
   reservation back with a compare-and-swap (Lease GET and PUT through kube-apiserver), retrying on conflict.
   Since storage/ledger-batcher.ts (after the run below), decisions of one account that arrive while one is in
-  flight are decided together, one GET and PUT per batch: see "AccountQuota admission under bursts".
+  flight are decided together, one Lease PUT per batch (a GET only after another replica wrote): see "AccountQuota admission under bursts".
 - **Pod creates**: one at a time through kube-apiserver with the admin certificate, alternately in a space of
   the account (kube-apiserver calls the webhook) and in a namespace no account owns (the webhook's
   namespaceSelector skips it), after warm-up creates; the client's round trip. *Time inside our server* is
