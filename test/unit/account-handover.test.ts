@@ -1,10 +1,10 @@
 // A space that moves from account "old" to account "new": the account controller removes old's RoleBinding
 // there only once new's is in place (make before break), so that a subject of both accounts never loses the
 // space on the way; but never keeps it for an account that will not bind the space, nor beyond a bounded wait.
-import type { AccountSource, AccountWriter } from '../../registry/account/controller.js';
+import type { AccountSource } from '../../registry/account/controller.js';
 import { AccountController } from '../../registry/account/controller.js';
 import type { Account } from '../../registry/account/types.js';
-import type { ApplyTarget } from '../../storage/object-writer.js';
+import { recordingAccountWriter } from '../support/recording-account-writer.js';
 import { silentLogger } from '../../storage/logger.js';
 
 const subjects = [{ kind: 'User', name: 'alice', apiGroup: 'rbac.authorization.k8s.io' }];
@@ -41,18 +41,14 @@ describe('AccountController: a space moving to another account', () => {
       clusterRole: () => undefined,
       clusterRoleBinding: () => undefined,
     };
-    const record = (verb: string) => async <T>(obj: ApplyTarget, plural: string) => {
-      writes.push(`${verb} ${plural} ${obj.metadata.namespace ?? ''}/${obj.metadata.name}`);
-      return {} as T;
-    };
-    const writer: AccountWriter = { apply: record('apply'), patchStatus: async <T>() => ({}) as T, remove: record('delete'), patch: record('patch') };
+    const writer = recordingAccountWriter(writes);
     controller = new AccountController(source, writer, silentLogger, undefined, undefined, undefined, () => clock);
   });
   afterEach(() => { controller.stop(); });
 
   /** The RoleBinding writes of one reconcile of `name`. */
   const reconcile = async (name: string) => {
-    writes = [];
+    writes.length = 0;
     controller.onAccount(accounts.get(name) ?? account(name));
     controller.start();
     await controller.idle();

@@ -1,11 +1,11 @@
-import type { AccountSource, AccountWriter, CreateLiveness } from '../../registry/account/controller.js';
+import type { AccountSource, CreateLiveness } from '../../registry/account/controller.js';
 import { AccountController } from '../../registry/account/controller.js';
 import type { SpaceFacts } from '../../registry/account/space-readiness.js';
 import { decideSpace, templateState } from '../../registry/account/space-readiness.js';
 import type { Account } from '../../registry/account/types.js';
 import { createLiveness } from '../../registry/space/create-liveness.js';
 import { CREATE_DEADLINE_MS, CreatesInFlight, creatingMark, withMarkOf } from '../../registry/space/creating-mark.js';
-import type { ApplyTarget } from '../../storage/object-writer.js';
+import { recordingAccountWriter } from '../support/recording-account-writer.js';
 import { silentLogger } from '../../storage/logger.js';
 
 const deployed = (template: string) => ({ template, status: 'Deployed' });
@@ -127,18 +127,14 @@ describe('AccountController with a namespace whose create died', () => {
       clusterRole: () => undefined,
       clusterRoleBinding: () => undefined,
     };
-    const record = (verb: string) => async <T>(obj: ApplyTarget, plural: string) => {
-      writes.push(`${verb} ${plural} ${obj.metadata.namespace ?? ''}/${obj.metadata.name}`);
-      return {} as T;
-    };
-    const writer: AccountWriter = { apply: record('apply'), patchStatus: async <T>() => ({}) as T, remove: record('delete'), patch: record('patch') };
+    const writer = recordingAccountWriter(writes);
     const liveness: CreateLiveness = { isLive: async () => ({ live }) };
     controller = new AccountController(source, writer, silentLogger, undefined, undefined, liveness);
   });
   afterEach(() => controller.stop());
 
   const reconcile = async () => {
-    writes = [];
+    writes.length = 0;
     controller.onAccount(account);
     controller.start();
     await controller.idle();
