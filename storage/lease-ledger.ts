@@ -114,15 +114,15 @@ export class LeaseLedger {
       const all = JSON.parse(lease.metadata.annotations?.[ANNOTATION] ?? '{}') as Record<string, LedgerEntry<T>>;
       const live = Object.fromEntries(Object.entries(all).filter(([, e]) => e.expiresAt > now));
       const { write, result } = await decide(live, now);
-      if (!write) {
-        // Nothing written, so nothing checked the remembered Lease against the stored one: a decision that
-        // writes nothing (a denial, a read) is only taken on what was just read.
-        if (!remembered) return result;
+      const annotations = write && { ...(lease.metadata.annotations ?? {}), [ANNOTATION]: JSON.stringify(write) };
+      const bytes = annotations ? annotationBytes(annotations) : 0;
+      // Nothing is written (a denial, a read, a ledger too full), so no swap checks the remembered Lease against
+      // the stored one: such an outcome is only taken on what was just read.
+      if (remembered && (!annotations || bytes > MAX_LEDGER_ANNOTATION_BYTES)) {
         this.written.delete(name);
         continue;
       }
-      const annotations = { ...(lease.metadata.annotations ?? {}), [ANNOTATION]: JSON.stringify(write) };
-      const bytes = annotationBytes(annotations);
+      if (!annotations) return result;
       if (bytes > MAX_LEDGER_ANNOTATION_BYTES) {
         const earliest = Math.min(...Object.values(live).map((e) => e.expiresAt));
         throw new LedgerFullError(name, bytes, Number.isFinite(earliest) ? Math.max(0, earliest - now) : 0);

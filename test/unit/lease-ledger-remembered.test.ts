@@ -4,7 +4,7 @@
 import type { KubeClient } from '../../storage/client.js';
 import { KubeApiError } from '../../storage/kube-api-error.js';
 import type { LedgerEntry } from '../../storage/lease-ledger.js';
-import { LeaseLedger } from '../../storage/lease-ledger.js';
+import { LeaseLedger, MAX_LEDGER_ANNOTATION_BYTES } from '../../storage/lease-ledger.js';
 
 interface StoredLease { metadata: { name: string; namespace: string; resourceVersion: string; annotations?: Record<string, string> }; spec: object }
 
@@ -72,6 +72,17 @@ describe('LeaseLedger remembers what it wrote', () => {
     writeElsewhere({});
     expect(await ledger.entries('quota-a')).toEqual({});
     expect(calls).toEqual(['GET', 'PUT', 'GET']);
+  });
+
+  it('a ledger too full is only concluded on a fresh read: another replica may have freed it', async () => {
+    const { client, calls, writeElsewhere, stored } = leaseStore();
+    const ledger = new LeaseLedger(client, 'ns');
+    const half = 'x'.repeat(MAX_LEDGER_ANNOTATION_BYTES / 2);
+    await ledger.transact('quota-a', (entries) => Promise.resolve({ write: { ...entries, big: entry(half) }, result: undefined }));
+    writeElsewhere({});
+    await ledger.transact('quota-a', (entries) => Promise.resolve({ write: { ...entries, second: entry(half) }, result: undefined }));
+    expect(calls).toEqual(['GET', 'PUT', 'GET', 'PUT']);
+    expect(Object.keys(stored())).toEqual(['second']);
   });
 
   it('a failed write forgets the Lease: the next transaction reads first', async () => {
