@@ -18,6 +18,7 @@ import { SpaceStorage } from '../registry/space/rest.js';
 import { spaceTable } from '../registry/space/table.js';
 import type { Template, TemplateInstance } from '../registry/template/types.js';
 import type { AccountQuota } from '../registry/accountquota/types.js';
+import { DEFAULT_RESERVED_PREFIXES, ReservedMetadata } from '../registry/space/reserved-metadata.js';
 import { validateNamespaceName, validateSubdomainName } from '../storage/apimachinery/meta-validation.js';
 import { RequestHeaderConfigSource } from '../storage/authentication/request-header-config.js';
 import { ServiceAccountIssuer } from '../storage/authentication/service-account-issuer.js';
@@ -145,6 +146,7 @@ export function buildServer(options: ServerOptions, client: KubeClient, log: Log
   const authorizer = new SubjectAccessReviewer(client);
   const { spaceWriter, accountWriter } = buildWriters({
     client, account: (name) => informers.accounts.get(name), authorizer, ledger, visibility, templates, creates,
+    reserved: new ReservedMetadata([...DEFAULT_RESERVED_PREFIXES, ...options.reservedPrefixes]),
   });
   const catalogue = allSchemas();
 

@@ -5,6 +5,7 @@ import type { Account } from '../registry/account/types.js';
 import { GenericStore } from '../registry/generic/store.js';
 import { SpaceStrategy } from '../registry/space/strategy.js';
 import type { NamespaceObject } from '../registry/space/backend.js';
+import type { ReservedMetadata } from '../registry/space/reserved-metadata.js';
 import type { Space } from '../registry/space/types.js';
 import type { TemplateInstanceController } from '../registry/template/controller.js';
 import { KubeAccountBackend } from '../storage/account-backend.js';
@@ -35,6 +36,8 @@ export function buildWriters(deps: {
   visibility: Visibility;
   templates: TemplateInstanceController;
   creates: CreatesInFlight;
+  /** The label and annotation keys tenants may not write on Spaces. */
+  reserved: ReservedMetadata;
 }): { spaceWriter: GenericStore<Space, NamespaceObject>; accountWriter: GenericStore<Account<'tenancy.kiosk.sh/v1alpha1'>, ConfigAccount> } {
   const { client, authorizer, ledger, visibility, templates, creates } = deps;
   const spaceWriter = new GenericStore(new SpaceStrategy(
@@ -43,6 +46,7 @@ export function buildWriters(deps: {
     { ...visibilityIndexFor(visibility) },
     templates,
     creates,
+    deps.reserved,
   ), visibility, authorizer);
   const accountWriter = new GenericStore(new AccountStrategy(new KubeAccountBackend(client), {
     indexedVersion: (name) => visibility.object('accounts', name)?.metadata.resourceVersion,

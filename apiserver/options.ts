@@ -46,6 +46,11 @@ export interface ServerOptions {
    * addresses from the default/kubernetes EndpointSlices. Empty: no such controller.
    */
   selfFencingNetworkPolicy: string;
+  /**
+   * Label and annotation prefixes reserved on Spaces in addition to pod-security.kubernetes.io/ and kiosk.sh/
+   * (which always are): tenants may not set or change keys under them (registry/space/reserved-metadata.ts).
+   */
+  reservedPrefixes: string[];
 }
 
 export const defaultOptions: ServerOptions = {
@@ -67,6 +72,7 @@ export const defaultOptions: ServerOptions = {
   admissionClientCaFile: '',
   admissionAllowedNames: [],
   selfFencingNetworkPolicy: '',
+  reservedPrefixes: [],
 };
 
 /** The options whose values are of type V: a flag of that type may set only those. */
@@ -93,6 +99,7 @@ const FLAGS: Record<string, Flag> = {
   'admission-client-ca-file': { key: 'admissionClientCaFile', type: 'string' },
   'admission-allowed-names': { key: 'admissionAllowedNames', type: 'list' },
   'self-fencing-network-policy': { key: 'selfFencingNetworkPolicy', type: 'string' },
+  'reserved-prefixes': { key: 'reservedPrefixes', type: 'list' },
 };
 
 /** Parses `--flag=value` and `--flag value`; unknown flags are errors, as with Kubernetes components. */

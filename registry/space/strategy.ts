@@ -2,6 +2,7 @@ import type { UserInfo } from '../../storage/user-info.js';
 import { forbidden } from '../../storage/apimachinery/errors.js';
 import { spaceRoleBindingName } from '../account/rbac.js';
 import { ACCOUNT_LABEL } from '../account/types.js';
+import type { Account } from '../account/types.js';
 import type { ManagedFieldsEntry, PreparedWrite, StoredApplyOptions, StoredDeleteOptions, StoredWriteOptions, WriteStrategy } from '../generic/strategy.js';
 import type { RequestContext } from '../rest.js';
 import type { WriteContext } from '../write-verbs.js';
@@ -13,6 +14,7 @@ import { namespaceToSpace } from './convert.js';
 import { CreatesInFlight, SPACE_CREATOR_ANNOTATION, SPACE_PHASE_ANNOTATION, SPACE_PHASE_CREATING, withMarkOf } from './creating-mark.js';
 import { namespaceApplyConfig, namespaceMetadataOf, newNamespace, serverAdditions } from './namespace-of.js';
 import { spaceConflictText, spaceFieldPath } from './managed-fields.js';
+import { ReservedMetadata } from './reserved-metadata.js';
 import type { Space } from './types.js';
 
 /** What the Space strategy reads from the access index. */
@@ -36,7 +38,7 @@ export class SpaceStrategy implements WriteStrategy<Space, NamespaceObject> {
 
   /** `creates` names this replica in the creating mark and tells the account controller which creates run here. */
   constructor(private readonly backend: SpaceBackend, private readonly index: SpaceIndex, private readonly templates?: TemplateWaiter,
-    private readonly creates: CreatesInFlight = new CreatesInFlight('')) {
+    private readonly creates: CreatesInFlight = new CreatesInFlight(''), private readonly reserved = new ReservedMetadata()) {
     this.placement = new AccountPlacement(backend);
   }
 
@@ -113,6 +115,8 @@ export class SpaceStrategy implements WriteStrategy<Space, NamespaceObject> {
     // if this request dies half-way, the account controller knows the namespace is not complete.
     const marked = mandatory.length > 0 && !ctx.dryRun;
     const ns = newNamespace(space, name, account);
+    // Judged without the creating mark: the client's is dropped (below), the server's is not the client's.
+    await this.guardReserved(ctx, name, {}, { labels: ns.metadata.labels, annotations: withMarkOf(ns.metadata.annotations, undefined) }, account);
     ns.metadata.annotations = withMarkOf(ns.metadata.annotations, marked
       ? { [SPACE_PHASE_ANNOTATION]: SPACE_PHASE_CREATING, [SPACE_CREATOR_ANNOTATION]: this.creates.identity } : undefined);
     this.creates.begin(name);
@@ -143,6 +147,7 @@ export class SpaceStrategy implements WriteStrategy<Space, NamespaceObject> {
     const { labels, annotations: asked } = namespaceMetadataOf(space, moving ? account : undefined);
     // The creating mark belongs to the create request and the account controller, not to the tenant.
     const annotations = withMarkOf(asked, current.metadata.annotations);
+    await this.guardReserved(ctx, name, current.metadata, { labels, annotations }, account);
     const object: NamespaceObject = {
       ...current,
       metadata: {
@@ -162,6 +167,21 @@ export class SpaceStrategy implements WriteStrategy<Space, NamespaceObject> {
         return undefined;
       } : undefined,
     };
+  }
+
+  /**
+   * Refuses a write that sets, changes or removes labels or annotations under reserved prefixes (Pod Security
+   * levels, the server's own keys), unless the account prescribes exactly that value or the user may update
+   * every namespace (who could write the Namespace directly anyway). Refused rather than dropped: a dropped
+   * key would be a silent difference a GitOps tool re-applies forever; a 403 names the key once.
+   */
+  private async guardReserved(ctx: WriteContext, name: string, current: NamespaceObject['metadata'] | Record<string, never>,
+    next: Pick<NamespaceObject['metadata'], 'labels' | 'annotations'>, account: Account | undefined): Promise<void> {
+    const prescribed = account ? namespaceMetadataOf({ apiVersion: 'tenancy.kiosk.sh/v1alpha1', kind: 'Space', metadata: {}, spec: { account: account.metadata.name }, status: {} }, account) : {};
+    const changes = this.reserved.changes(current, next, prescribed);
+    if (changes.length === 0) return;
+    const admin = await this.backend.authorize(ctx.user, { verb: 'update', resource: { group: '', version: 'v1', resource: 'namespaces' } });
+    if (!admin.allowed) throw forbidden(SPACES, name, this.reserved.reason(changes));
   }
 
   unchanged(current: NamespaceObject, next: NamespaceObject): boolean {

@@ -258,6 +258,23 @@ describe('Spaces through the generic store', () => {
       expect(annotations).toEqual({ keep: 'me', ...MARK });
     });
 
+    it('refuses a tenant\'s label under a reserved prefix, keeps what the account sets, and lets admins set any', async () => {
+      backend.accounts.set('acme', account('acme', { space: { spaceTemplate: { metadata: { labels: { 'pod-security.kubernetes.io/enforce': 'baseline' } } } } }));
+      const err = await statusOf(store.create(as('dev'), space('s1', 'acme', { labels: { 'pod-security.kubernetes.io/audit': 'privileged' } })));
+      expect(err.toStatus()).toMatchObject({
+        code: 403, reason: 'Forbidden', details: { name: 's1', group: 'tenancy.kiosk.sh', kind: 'spaces' },
+        message: expect.stringMatching(/^spaces\.tenancy\.kiosk\.sh "s1" is forbidden: label "pod-security\.kubernetes\.io\/audit": keys under pod-security\.kubernetes\.io\/, kiosk\.sh\/ are reserved/) as unknown,
+      });
+      expect(backend.namespaces.has('s1')).toBe(false);
+      // The same key the spaceTemplate sets: the template's value wins, as always.
+      await store.create(as('dev'), space('s1', 'acme', { labels: { 'pod-security.kubernetes.io/enforce': 'privileged' } }));
+      expect(backend.namespaces.get('s1')?.metadata.labels).toEqual({ [ACCOUNT_LABEL]: 'acme', 'pod-security.kubernetes.io/enforce': 'baseline' });
+      backend.allowed.add('root update ');
+      backend.accounts.set('acme', { ...account('acme'), spec: { subjects: [{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: 'root' }] } });
+      await store.create(as('root'), space('s2', 'acme', { annotations: { 'kiosk.sh/owner': 'platform' } }));
+      expect(backend.namespaces.get('s2')?.metadata.annotations).toEqual({ 'kiosk.sh/owner': 'platform' });
+    });
+
     it('removes a space whose templates fail, and says why', async () => {
       backend.accounts.set('acme', account('acme', { space: { templateInstances: [{ spec: { template: 'base' } }] } }));
       templates.answer = { ok: false, name: 'base-x1', reason: 'Failed', message: 'boom' };
@@ -316,6 +333,20 @@ describe('Spaces through the generic store', () => {
       expect(backend.namespaces.get('s1')?.metadata).toMatchObject({ labels: { team: 'a', [ACCOUNT_LABEL]: 'acme' }, annotations: { note: 'x', ...MARK } });
       expect(updated.metadata.labels).toEqual({ team: 'a' });
       expect(index.waits).toEqual([false]);
+    });
+
+    it('refuses a tenant\'s change or removal of a reserved key, allows other edits that carry it unchanged', async () => {
+      must(backend.namespaces.get('s1')).metadata.labels = { [ACCOUNT_LABEL]: 'acme', 'pod-security.kubernetes.io/enforce': 'restricted' };
+      for (const labels of [{ 'pod-security.kubernetes.io/enforce': 'privileged' }, {}, { 'pod-security.kubernetes.io/enforce': 'restricted', 'kiosk.sh/x': '1' }] as Array<Record<string, string>>) {
+        const err = await statusOf(store.update(as('dev'), 's1', space('s1', 'acme', { labels })));
+        expect(err.toStatus()).toMatchObject({ code: 403, reason: 'Forbidden' });
+      }
+      expect(backend.log).toEqual([]);
+      await store.update(as('dev'), 's1', space('s1', 'acme', { labels: { 'pod-security.kubernetes.io/enforce': 'restricted', team: 'a' } }));
+      expect(backend.namespaces.get('s1')?.metadata.labels).toEqual({ [ACCOUNT_LABEL]: 'acme', 'pod-security.kubernetes.io/enforce': 'restricted', team: 'a' });
+      backend.allowed.add('dev update ');
+      await store.update(as('dev'), 's1', space('s1', 'acme', { labels: { team: 'a' } }));
+      expect(backend.namespaces.get('s1')?.metadata.labels).toEqual({ [ACCOUNT_LABEL]: 'acme', team: 'a' });
     });
 
     it('writes nothing when nothing changes', async () => {
