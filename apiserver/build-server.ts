@@ -19,6 +19,7 @@ import { spaceTable } from '../registry/space/table.js';
 import type { Template, TemplateInstance } from '../registry/template/types.js';
 import type { AccountQuota } from '../registry/accountquota/types.js';
 import { DEFAULT_RESERVED_PREFIXES, ReservedMetadata } from '../registry/space/reserved-metadata.js';
+import { ProtectedObjectsAdmission } from '../registry/protection/admission.js';
 import { validateNamespaceName, validateSubdomainName } from '../storage/apimachinery/meta-validation.js';
 import { RequestHeaderConfigSource } from '../storage/authentication/request-header-config.js';
 import { ServiceAccountIssuer } from '../storage/authentication/service-account-issuer.js';
@@ -46,6 +47,7 @@ import { KubeTemplateBackend } from '../storage/template-backend.js';
 import { AccessIndex } from '../storage/visibility/access-index.js';
 import { InformerReadConsistency } from '../storage/visibility/read-consistency.js';
 import { Visibility } from '../storage/visibility/visibility.js';
+import { OwnIdentity } from '../storage/authentication/own-identity.js';
 import { AdmissionClientAuthenticator } from './admission/authentication.js';
 import { Authenticator } from './authn/authenticator.js';
 import { ClientCaPool } from './authn/client-ca-pool.js';
@@ -149,6 +151,14 @@ export function buildServer(options: ServerOptions, client: KubeClient, log: Log
     reserved: new ReservedMetadata([...DEFAULT_RESERVED_PREFIXES, ...options.reservedPrefixes]),
   });
   const catalogue = allSchemas();
+  const ownIdentity = new OwnIdentity(client);
+  const protection = new ProtectedObjectsAdmission({
+    account: (name) => informers.accounts.get(name),
+    templateOfInstance: (namespace, name) => instanceInformer.get(name, namespace)?.spec.template,
+    accountOfNamespace: (namespace) => namespacesByAccount.valueOf(namespace),
+    authorize: (user, attributes) => authorizer.authorize(user, attributes),
+    ownUsername: () => ownIdentity.username(),
+  }, events);
 
   const certificates = servingCertificates(options, client, log);
   registerServingCertificateMetrics(metrics, () => certificates.loaded);
@@ -179,7 +189,11 @@ export function buildServer(options: ServerOptions, client: KubeClient, log: Log
       },
     ],
     readyChecks: [{ name: 'informers-synced', check: () => indexReady && quotaInformer.synced() && templateInformer.synced() && instanceInformer.synced() }],
-    admission: { ...quotas.hooks, 'validate-account': (r) => Promise.resolve(validateConfigAccount(r)) },
+    admission: {
+      ...quotas.hooks,
+      'validate-account': (r) => Promise.resolve(validateConfigAccount(r)),
+      protect: (r) => protection.admit(r),
+    },
     servingCertificate: () => certificates.certificate,
     admissionAuthenticator,
   });

@@ -11,6 +11,7 @@ import type { Account } from './types.js';
 import { ACCOUNT_LABEL } from './types.js';
 import { CREATE_DEADLINE_MS, creatingMark, SPACE_CREATOR_ANNOTATION, SPACE_PHASE_ANNOTATION } from '../space/creating-mark.js';
 import { decideSpace } from './space-readiness.js';
+import { PROTECTED_LABEL } from '../protection/protected-objects.js';
 
 /** Writes the controller needs (implemented by storage/ObjectWriter). */
 export interface AccountWriter {
@@ -235,7 +236,8 @@ export class AccountController {
           apiVersion: 'config.kiosk.sh/v1alpha1', kind: 'TemplateInstance',
           metadata: {
             name: meta.name ?? entry.spec.template, namespace,
-            ...(meta.labels ? { labels: meta.labels } : {}), ...(meta.annotations ? { annotations: meta.annotations } : {}),
+            // Labelled protected: the tenant may not delete or change a mandatory instance (registry/protection/).
+            labels: { ...meta.labels, [PROTECTED_LABEL]: 'true' }, ...(meta.annotations ? { annotations: meta.annotations } : {}),
           },
           spec: entry.spec,
         } as ApplyTarget, 'templateinstances'));

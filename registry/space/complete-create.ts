@@ -1,6 +1,7 @@
 import { StatusError } from '../../storage/apimachinery/errors.js';
 import type { Account } from '../account/types.js';
 import { templateInstanceFailedMessage } from '../template/render.js';
+import { PROTECTED_LABEL } from '../protection/protected-objects.js';
 import type { AccountPlacement } from './account-placement.js';
 import { SPACES } from './account-placement.js';
 import type { NamespaceObject, SpaceBackend } from './backend.js';
@@ -40,7 +41,8 @@ export async function completeCreate(steps: SpaceCompletion, name: string, accou
         apiVersion: 'config.kiosk.sh/v1alpha1', kind: 'TemplateInstance',
         metadata: {
           ...(meta.name ? { name: meta.name } : { generateName: meta.generateName ?? `${entry.spec.template}-` }),
-          namespace: name, ...(meta.labels ? { labels: meta.labels } : {}), ...(meta.annotations ? { annotations: meta.annotations } : {}),
+          // Labelled protected: the tenant may not delete or change a mandatory instance (registry/protection/).
+          namespace: name, labels: { ...meta.labels, [PROTECTED_LABEL]: 'true' }, ...(meta.annotations ? { annotations: meta.annotations } : {}),
         },
         spec: entry.spec,
       }, false));

@@ -11,6 +11,8 @@ import { helmSecretRefs, helmTemplateArgs, parseHelmOutput } from './helm.js';
 import { getOwn, isPlainObject } from './plain-data.js';
 import { forceNamespace, RenderError, renderManifests, substituteInValues, templateNotFoundMessage, validateParameters } from './render.js';
 import type { Template, TemplateInstance } from './types.js';
+import type { Account } from '../account/types.js';
+import { mandatoryTemplatesOf, PROTECTED_LABEL } from '../protection/protected-objects.js';
 import { TEMPLATE_INSTANCE_NO_OWNER_ANNOTATION } from './types.js';
 
 /** A deployed object, as remembered in status.templateManifests for pruning. */
@@ -51,7 +53,7 @@ export interface TemplateSource {
    */
   liveTemplate(name: string): Promise<Template | undefined>;
   namespace(name: string): { metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> } } | undefined;
-  account(name: string): { metadata: { name?: string; labels?: Record<string, string>; annotations?: Record<string, string> } } | undefined;
+  account(name: string): { metadata: { name?: string; labels?: Record<string, string>; annotations?: Record<string, string> }; spec?: Account['spec'] } | undefined;
 }
 
 export const encodeRefs = (refs: ObjectRef[]) => gzipSync(Buffer.from(JSON.stringify(refs))).toString('base64');
@@ -239,11 +241,14 @@ export class TemplateInstanceController {
     // spec.template is the tenant's text: a name no Template can have (a megabyte, a path) is not found without asking.
     const template = this.source.template(ti.spec.template)
       ?? (isDNS1123Subdomain(ti.spec.template).length === 0 ? await this.source.liveTemplate(ti.spec.template) : undefined);
-    if (ti.status?.status === 'Deployed' && (!ti.spec.sync || ti.status.templateResourceVersion === template?.metadata.resourceVersion)) return;
-    if (!template) return this.fail(ti, 'TemplateNotFound', templateNotFoundMessage(ti.spec.template));
-
     const ns = this.source.namespace(namespace);
     const accountName = ns?.metadata.labels?.['kiosk.sh/account'];
+    // A mandatory instance's objects are labelled protected: the protection webhook keeps tenants off them.
+    const mandatory = accountName !== undefined && mandatoryTemplatesOf(this.source.account(accountName)).has(ti.spec.template);
+    if (ti.status?.status === 'Deployed' && (!ti.spec.sync || ti.status.templateResourceVersion === template?.metadata.resourceVersion)
+      && (!mandatory || ti.status.protected === true)) return;
+    if (!template) return this.fail(ti, 'TemplateNotFound', templateNotFoundMessage(ti.spec.template));
+
     let objects: Array<Record<string, unknown> & { apiVersion?: string; kind?: string; metadata: { name: string; namespace?: string; annotations?: Record<string, string> } }>;
     const context = {
       namespace: ns ?? { metadata: { name: namespace } },
@@ -275,8 +280,11 @@ export class TemplateInstanceController {
       const metadata = getOwn(obj, 'metadata');
       const name = isPlainObject(metadata) ? getOwn(metadata, 'name') : undefined;
       if (typeof name !== 'string' || name === '') return this.fail(ti, 'ApplyManifests', 'resource name may not be empty');
-      const meta = metadata as { name: string; annotations?: unknown };
+      const meta = metadata as { name: string; annotations?: unknown; labels?: unknown };
       const annotations = isPlainObject(meta.annotations) ? meta.annotations : {};
+      if (mandatory && (meta.labels === undefined || meta.labels === null || isPlainObject(meta.labels))) {
+        meta.labels = { ...(meta.labels ?? {}), [PROTECTED_LABEL]: 'true' };
+      }
       if (!instanceNoOwner && getOwn(annotations, TEMPLATE_INSTANCE_NO_OWNER_ANNOTATION) !== 'true') {
         const owner = mapping.namespaced
           ? { apiVersion: 'config.kiosk.sh/v1alpha1', kind: 'TemplateInstance', name: ti.metadata.name ?? '', uid: ti.metadata.uid ?? '', controller: true }
@@ -304,6 +312,7 @@ export class TemplateInstanceController {
       templateResourceVersion: template.metadata.resourceVersion ?? '',
       templateManifests: encodeRefs(applied),
       observedAt: new Date().toISOString(),
+      ...(mandatory ? { protected: true } : {}),
     });
     if (changed) this.event(ti, 'Normal', 'Deployed', `Deployed ${applied.length} object(s) of template '${template.metadata.name ?? ''}'`);
     this.log.v(2).info('template instance deployed', { namespace, name: ti.metadata.name, objects: applied.length });

@@ -99,6 +99,11 @@ export interface TemplateInstanceStatus {
   templateManifests?: string;
   /** RFC 3339; Kiosk's Go field is LastAppliedAt but the JSON name is observedAt. */
   observedAt?: string;
+  /**
+   * True when the objects last deployed carry the protected label (the instance is mandatory in its account):
+   * an instance deployed before its template became mandatory, or before this field existed, is deployed again.
+   */
+  protected?: boolean;
 }
 
 /** Namespaced. */

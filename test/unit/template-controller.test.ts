@@ -18,7 +18,9 @@ describe('TemplateInstanceController on hostile Templates', () => {
   let controller: TemplateInstanceController;
   let applied: unknown[];
   let removed: ObjectRef[];
-  afterEach(() => controller.close());
+  /** The account of the instance's namespace, when the test gives it one. */
+  let account: { metadata: { name: string }; spec: { space: { templateInstances: Array<{ spec: { template: string } }> } } } | undefined;
+  afterEach(() => { controller.close(); account = undefined; });
 
   /** `cached`: whether the informer has seen the Template yet; `live`: what kube-apiserver answers for it. */
   function deploy(template: Template, parameters: Array<{ name: string; value: string }> = [], status?: TemplateInstance['status'],
@@ -31,7 +33,8 @@ describe('TemplateInstanceController on hostile Templates', () => {
     const source: TemplateSource = {
       instance: () => instance, instancesOfTemplate: () => [instance],
       template: () => (where.cached ? template : undefined), liveTemplate: async () => { onLiveRead(); return where.live; },
-      namespace: (name) => ({ metadata: { name } }), account: () => undefined,
+      namespace: (name) => ({ metadata: { name, ...(account ? { labels: { 'kiosk.sh/account': account.metadata.name } } : {}) } }),
+      account: (name) => (name === account?.metadata.name ? account : undefined),
     };
     applied = [];
     removed = [];
@@ -103,6 +106,21 @@ describe('TemplateInstanceController on hostile Templates', () => {
     const status = await deploy(tpl([manifest]));
     expect(status).toMatchObject({ status: 'Failed', reason: 'ApplyManifests', message: 'resource name may not be empty' });
     expect(applied).toEqual([]);
+  });
+
+  it('labels the objects of a mandatory instance protected, and deploys again one deployed before it was', async () => {
+    account = { metadata: { name: 'acme' }, spec: { space: { templateInstances: [{ spec: { template: 'tpl' } }] } } };
+    const template = tpl([{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm', labels: { app: 'x' } } }]);
+    const status = await deploy(template, [], { status: 'Deployed', templateResourceVersion: '1' });
+    expect(status).toMatchObject({ status: 'Deployed', protected: true });
+    expect(applied).toMatchObject([{ metadata: { name: 'cm', labels: { app: 'x', 'kiosk.sh/protected': 'true' } } }]);
+    controller.close();
+    // Not mandatory: deployed as before, no label, no field.
+    account = undefined;
+    const plain = await deploy(template);
+    expect(plain).not.toHaveProperty('protected');
+    expect(applied).toMatchObject([{ metadata: { labels: { app: 'x' } } }]);
+    expect((applied[0] as { metadata: { labels: Record<string, string> } }).metadata.labels).not.toHaveProperty(['kiosk.sh/protected']);
   });
 
   it('prunes only in the instance\'s namespace, whatever the status names', async () => {
