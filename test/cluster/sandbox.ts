@@ -237,12 +237,18 @@ export async function startExtraServer(state: SandboxState, extraArgs: string[] 
   return { port, pid: component.pid, logFile: component.logFile, stop: () => stopComponent(component) };
 }
 
-/** Replaces the running server process with one started from the current build (same port and identity). */
+/**
+ * Replaces the running server process with one started from the current build (same port and identity), with
+ * the manifests of the current tree applied first (CRDs, RBAC, APIService, webhooks): a reused sandbox must not
+ * keep a CRD schema that prunes a new field, or miss a new webhook.
+ */
 export async function restartServer(state: SandboxState): Promise<void> {
   const paths = sandboxPaths();
   const old = state.components.filter((c) => c.name === 'kiosk-apiserver');
   await stopAll(old);
   state.components = state.components.filter((c) => c.name !== 'kiosk-apiserver');
+  await installServerIdentity(paths, state);
+  await registerApiService(paths, state);
   await startServer(paths, state);
   await writeState(paths, state);
   await waitForDiscovery();
