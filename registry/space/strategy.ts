@@ -11,7 +11,8 @@ import { completeCreate } from './complete-create.js';
 import type { TemplateWaiter } from './complete-create.js';
 import { namespaceToSpace } from './convert.js';
 import { CreatesInFlight, SPACE_CREATOR_ANNOTATION, SPACE_PHASE_ANNOTATION, SPACE_PHASE_CREATING, withMarkOf } from './creating-mark.js';
-import { namespaceApplyConfig, namespaceMetadataOf, newNamespace, serverAdditions } from './namespace-of.js';
+import { namespaceApplyConfig, namespaceMetadataOf, newNamespace, serverAdditions, withIsolationLabels } from './namespace-of.js';
+import { withIsolationAnnotations } from '../account/isolation.js';
 import { spaceConflictText, spaceFieldPath } from './managed-fields.js';
 import type { Space } from './types.js';
 
@@ -140,9 +141,12 @@ export class SpaceStrategy implements WriteStrategy<Space, NamespaceObject> {
       : newAccountName ? await this.backend.account(newAccountName) : undefined;
     const release = moving && account ? await this.placement.reserve(account, name, ctx.dryRun) : undefined;
 
-    const { labels, annotations: asked } = namespaceMetadataOf(space, moving ? account : undefined);
-    // The creating mark belongs to the create request and the account controller, not to the tenant.
-    const annotations = withMarkOf(asked, current.metadata.annotations);
+    const { labels: written, annotations: asked } = namespaceMetadataOf(space, moving ? account : undefined);
+    // The account's isolation labels hold on every update, not only on a move: a tenant cannot lift them.
+    const labels = withIsolationLabels(written, account);
+    // The creating mark belongs to the create request and the account controller, not to the tenant; so do
+    // the isolation annotations (the server's record of what it set).
+    const annotations = withIsolationAnnotations(withMarkOf(asked, current.metadata.annotations), account, current.metadata.annotations, false);
     const object: NamespaceObject = {
       ...current,
       metadata: {

@@ -7,6 +7,7 @@ import type { UserInfo } from '../../storage/user-info.js';
 import type { Account } from '../../registry/account/types.js';
 import { GenericStore } from '../../registry/generic/store.js';
 import { OPTIMISTIC_LOCK_ERROR_MSG } from '../../registry/generic/preconditions.js';
+import type { NetworkPolicyObject } from '../../registry/account/isolation.js';
 import type { NamespaceObject, RoleBindingObject, SpaceBackend, TemplateInstanceObject } from '../../registry/space/backend.js';
 import type { TemplateWaiter } from '../../registry/space/complete-create.js';
 import { CreatesInFlight } from '../../registry/space/creating-mark.js';
@@ -100,6 +101,11 @@ class FakeSpaceBackend implements SpaceBackend {
 
   applyRoleBinding(rb: RoleBindingObject, dryRun: boolean): Promise<void> {
     this.log.push(`bind ${rb.metadata.namespace} ${rb.metadata.name} ${rb.roleRef.name}${dryRun ? ' (dry run)' : ''}`);
+    return Promise.resolve();
+  }
+
+  applyNetworkPolicy(policy: NetworkPolicyObject): Promise<void> {
+    this.log.push(`networkpolicy ${policy.metadata.namespace} ${policy.metadata.name} ${JSON.stringify(policy.spec.ingress)}`);
     return Promise.resolve();
   }
 
