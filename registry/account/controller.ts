@@ -11,6 +11,7 @@ import type { Account } from './types.js';
 import { ACCOUNT_LABEL } from './types.js';
 import { CREATE_DEADLINE_MS, creatingMark, SPACE_CREATOR_ANNOTATION, SPACE_PHASE_ANNOTATION } from '../space/creating-mark.js';
 import { decideSpace } from './space-readiness.js';
+import { ISOLATION_POLICY_NAME, isolationNetworkPolicy, NETWORK_ISOLATION_ANNOTATION, NETWORK_ISOLATION_APPLIED, namespaceIsolationPatch, networkIsolated, podSecurityDrifted, podSecurityOf } from './isolation.js';
 
 /** Writes the controller needs (implemented by storage/ObjectWriter). */
 export interface AccountWriter {
@@ -19,6 +20,11 @@ export interface AccountWriter {
   remove(obj: ApplyTarget, plural: string, options?: { propagationPolicy?: string }): Promise<void>;
   /** A JSON merge patch (clearing the creating mark of a namespace). */
   patch<T>(obj: ApplyTarget, plural: string, patch: unknown): Promise<T>;
+}
+
+interface NetworkPolicyLike {
+  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
+  spec?: unknown;
 }
 
 interface RoleBindingLike {
@@ -41,7 +47,11 @@ export interface AccountSource {
   /** A namespace's creation time (ms), for the deadline of its create request. */
   namespaceCreated(namespace: string): number | undefined;
   /** A namespace as the informer has it: is it being deleted, and the reference of an Event about it. */
-  namespace(name: string): { metadata: { name?: string; uid?: string; resourceVersion?: string; deletionTimestamp?: string; annotations?: Record<string, string> } } | undefined;
+  namespace(name: string): { metadata: { name?: string; uid?: string; resourceVersion?: string; deletionTimestamp?: string; labels?: Record<string, string>; annotations?: Record<string, string> } } | undefined;
+  /** A NetworkPolicy the server made (labelled app.kubernetes.io/name=kiosk), as the informer has it. */
+  networkPolicy(namespace: string, name: string): NetworkPolicyLike | undefined;
+  /** The NetworkPolicies the server made for an account (labelled with it), across namespaces. */
+  networkPoliciesOf(account: string): NetworkPolicyLike[];
   /** The cluster-scoped RBAC objects as the informers have them, to skip writes that change nothing. */
   clusterRole(name: string): { rules?: unknown; metadata: { ownerReferences?: Array<{ uid?: unknown }> } } | undefined;
   clusterRoleBinding(name: string): { roleRef?: unknown; subjects?: unknown; metadata: { ownerReferences?: Array<{ uid?: unknown }> } } | undefined;
@@ -97,6 +107,12 @@ const clearMarkPatch = () => ({ metadata: { annotations: { [SPACE_PHASE_ANNOTATI
 const HANDOVER_WAIT_MS = 10_000;
 const HANDOVER_RECHECK_MS = 250;
 
+/** How long an apply of ours may take to reach the NetworkPolicy informer before a missing policy is someone's doing. */
+const APPLY_SETTLE_MS = 5_000;
+
+const npTarget = (namespace: string): ApplyTarget => ({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: ISOLATION_POLICY_NAME, namespace } });
+const nsTarget = (name: string): ApplyTarget => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+
 const rbTarget = (namespace: string, name: string): ApplyTarget => ({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name, namespace } });
 
 /**
@@ -106,6 +122,8 @@ const rbTarget = (namespace: string, name: string): ApplyTarget => ({ apiVersion
  * - in each namespace labelled with it, the RoleBinding giving its subjects spec.space.clusterRole, with
  *   the current subjects and role (a changed role replaces the binding: roleRef is immutable); a
  *   namespace that leaves the account loses the binding, one that joins (adoption) gets it;
+ * - in each of its namespaces, spec.isolation: the pod-security labels and the NetworkPolicy
+ *   kiosk-account-isolation (isolation.ts), put back within seconds when someone changes them;
  * - status.namespaces;
  * - with the opt-in annotation, deletion of its spaces when the Account is deleted.
  * Runs from informer events through a de-duplicating workqueue. A failure is a Warning Event on the Account
@@ -118,6 +136,8 @@ export class AccountController {
   private readonly deletingSpacesOf = new Set<string>();
   /** Spaces that moved to another account, and since when their old account's binding waits for the new one's. */
   private readonly handovers = new Map<string, number>();
+  /** When this controller last applied each space's isolation policy (see appliedRecently). */
+  private readonly policyApplied = new Map<string, number>();
 
   constructor(private readonly source: AccountSource, private readonly writer: AccountWriter, private readonly log: Logger,
     private readonly events: EventSink = discardEvents, queueMetrics?: WorkqueueMetricsProvider,
@@ -190,6 +210,8 @@ export class AccountController {
     if (!upToDate(this.source.clusterRoleBinding(binding.metadata.name), binding, ['roleRef', 'subjects'], account.metadata.uid)) {
       await this.reportingFailure(account, `Applying ClusterRoleBinding ${binding.metadata.name}`, () => this.writer.apply(binding, 'clusterrolebindings'));
     }
+    // Before the bindings: a space the controller binds (a create that died half-way) is isolated first.
+    await this.syncIsolation(name, account);
     await this.syncSpaces(name, account);
     const namespaces = this.source.namespacesOf(name).map((n) => ({ name: n }));
     const current = account.status?.namespaces ?? [];
@@ -291,6 +313,80 @@ export class AccountController {
     const failures = [bindings.report(`RoleBinding ${rbName}`), rollouts.report('Template roll-out')];
     const failure = failures.find((f) => f !== undefined);
     if (failure) throw failure;
+  }
+
+  /**
+   * spec.isolation in every space of the account (isolation.ts): the NetworkPolicy applied or removed, then
+   * the namespace's pod-security labels and isolation annotations patched to match, with a Normal Event on
+   * the namespace when that repairs someone's change. The policy also leaves a space that left the account,
+   * unless the space's new account keeps one there (it rewrites it as its own: no moment without).
+   */
+  private async syncIsolation(name: string, account: Account): Promise<void> {
+    const failures = this.spaceFailures(account, 'IsolationSyncFailed', 'Isolating');
+    for (const namespace of this.source.namespacesOf(name)) {
+      const ns = this.source.namespace(namespace);
+      if (!ns || ns.metadata.deletionTimestamp) continue;
+      await failures.inSpace(namespace, `Isolating space ${namespace} of account ${name}`, () => this.isolateSpace(account, namespace, ns.metadata));
+    }
+    for (const policy of this.source.networkPoliciesOf(name)) {
+      const namespace = policy.metadata.namespace;
+      if (namespace === undefined || policy.metadata.name !== ISOLATION_POLICY_NAME || this.terminating(namespace)) continue;
+      const to = this.source.accountOfNamespace(namespace);
+      if (to === name || (to !== undefined && networkIsolated(this.source.account(to)))) continue;
+      await failures.inSpace(namespace, `Removing NetworkPolicy ${ISOLATION_POLICY_NAME} of account ${name}`, async () => {
+        await this.writer.remove(npTarget(namespace), 'networkpolicies');
+        // A space in no account any more: its network annotation would claim a policy that is gone.
+        if (to === undefined) {
+          const meta = this.source.namespace(namespace)?.metadata ?? {};
+          if (meta.annotations?.[NETWORK_ISOLATION_ANNOTATION] !== undefined) {
+            await this.writer.patch(nsTarget(namespace), 'namespaces', { metadata: { annotations: { [NETWORK_ISOLATION_ANNOTATION]: null } } });
+          }
+        }
+      });
+    }
+    const failure = failures.report('Isolation');
+    if (failure) throw failure;
+  }
+
+  private async isolateSpace(account: Account, namespace: string, meta: { name?: string; uid?: string; resourceVersion?: string; labels?: Record<string, string>; annotations?: Record<string, string> }): Promise<void> {
+    const repaired: string[] = [];
+    const current = this.source.networkPolicy(namespace, ISOLATION_POLICY_NAME);
+    const policyInPlace = networkIsolated(account);
+    if (policyInPlace) {
+      const desired = isolationNetworkPolicy(account, namespace);
+      const same = current !== undefined && canonicalJson(current.spec ?? null) === canonicalJson(desired.spec)
+        && Object.entries(desired.metadata.labels).every(([k, v]) => current.metadata.labels?.[k] === v);
+      if (!same) {
+        // Our own apply of a moment ago may not have reached the informer yet: that is no one's change.
+        if (meta.annotations?.[NETWORK_ISOLATION_ANNOTATION] === NETWORK_ISOLATION_APPLIED && !this.appliedRecently(namespace)) {
+          repaired.push(current ? `NetworkPolicy ${ISOLATION_POLICY_NAME} was changed` : `NetworkPolicy ${ISOLATION_POLICY_NAME} was deleted`);
+        }
+        await this.writer.apply(desired, 'networkpolicies');
+        this.policyApplied.set(namespace, this.now());
+      }
+    } else if (current?.metadata.labels?.['app.kubernetes.io/name'] === 'kiosk') {
+      await this.writer.remove(npTarget(namespace), 'networkpolicies');
+    }
+    const level = podSecurityOf(account);
+    if (podSecurityDrifted(meta, level)) repaired.push(`pod-security labels were changed (restored to ${String(level)})`);
+    const patch = namespaceIsolationPatch(meta, level, policyInPlace);
+    if (patch) await this.writer.patch(nsTarget(namespace), 'namespaces', patch);
+    if (repaired.length > 0) {
+      this.log.info('repaired the isolation of a space', { account: accountName(account), namespace, what: repaired });
+      this.events.record({
+        regarding: referenceTo('v1', 'Namespace', { ...meta, name: namespace }), type: 'Normal', reason: 'IsolationRepaired', action: 'Isolating',
+        note: `Restored the isolation of account ${accountName(account)}: ${repaired.join('; ')}`,
+      });
+    }
+  }
+
+  /** Whether this controller applied the space's policy within the last few seconds (see isolateSpace). */
+  private appliedRecently(namespace: string): boolean {
+    const at = this.policyApplied.get(namespace);
+    if (at === undefined) return false;
+    if (this.now() - at < APPLY_SETTLE_MS) return true;
+    this.policyApplied.delete(namespace);
+    return false;
   }
 
   /**
