@@ -255,6 +255,21 @@ describe('Spaces through the generic store', () => {
       expect(created.metadata.annotations).toEqual({});
     });
 
+    it('isolates a space of an isolated account before its tenant is bound, and records the policy on it', async () => {
+      backend.accounts.set('acme', account('acme', { isolation: { podSecurity: 'restricted', network: 'Account' } }));
+      const created = await store.create(as('dev'), space('s1', 'acme'));
+      expect(backend.log).toEqual([
+        'create namespace s1',
+        'networkpolicy s1 kiosk-account-isolation [{"from":[{"namespaceSelector":{"matchLabels":{"kiosk.sh/account":"acme"}}}]}]',
+        'bind s1 kiosk-account-acme admin',
+        'patch namespace s1 {"metadata":{"annotations":{"kiosk.sh/network-isolation":"Account"}}}',
+      ]);
+      expect(created.metadata.labels).toEqual({
+        'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/warn': 'restricted', 'pod-security.kubernetes.io/audit': 'restricted',
+      });
+      expect(created.status.conditions?.map((c) => `${c.type}=${c.status}`)).toEqual(['PodSecurityEnforced=True', 'NetworkIsolated=True']);
+    });
+
     it('writes the mark into the namespace create itself, and a tenant cannot forge it', async () => {
       backend.accounts.set('acme', account('acme', { space: { templateInstances: [{ spec: { template: 'base' } }] } }));
       let annotations: Record<string, string> | undefined;
@@ -322,6 +337,16 @@ describe('Spaces through the generic store', () => {
       expect(backend.namespaces.get('s1')?.metadata).toMatchObject({ labels: { team: 'a', [ACCOUNT_LABEL]: 'acme' }, annotations: { note: 'x', ...MARK } });
       expect(updated.metadata.labels).toEqual({ team: 'a' });
       expect(index.waits).toEqual([false]);
+    });
+
+    it('keeps the account\'s pod-security labels and the server\'s isolation annotations whatever the tenant writes', async () => {
+      backend.accounts.set('acme', account('acme', { isolation: { podSecurity: 'baseline' } }));
+      must(backend.namespaces.get('s1')).metadata.annotations = { 'kiosk.sh/network-isolation': 'Account' };
+      await store.update(as('dev'), 's1', space('s1', 'acme', { labels: { 'pod-security.kubernetes.io/enforce': 'privileged' }, annotations: { 'kiosk.sh/pod-security': 'privileged' } }));
+      expect(backend.namespaces.get('s1')?.metadata).toMatchObject({
+        labels: { 'pod-security.kubernetes.io/enforce': 'baseline', 'pod-security.kubernetes.io/warn': 'baseline', 'pod-security.kubernetes.io/audit': 'baseline' },
+        annotations: { 'kiosk.sh/pod-security': 'baseline', 'kiosk.sh/network-isolation': 'Account' },
+      });
     });
 
     it('writes nothing when nothing changes', async () => {
