@@ -210,9 +210,11 @@ export class AccountController {
     if (!upToDate(this.source.clusterRoleBinding(binding.metadata.name), binding, ['roleRef', 'subjects'], account.metadata.uid)) {
       await this.reportingFailure(account, `Applying ClusterRoleBinding ${binding.metadata.name}`, () => this.writer.apply(binding, 'clusterrolebindings'));
     }
-    // Before the bindings: a space the controller binds (a create that died half-way) is isolated first.
-    await this.syncIsolation(name, account);
-    await this.syncSpaces(name, account);
+    // Before the bindings: a space the controller binds (a create that died half-way) is isolated first, and
+    // one whose isolation failed is not bound yet; the others' bindings go on, then the failure is retried.
+    const isolation = await this.syncIsolation(name, account);
+    await this.syncSpaces(name, account, isolation.unisolated);
+    if (isolation.failure) throw isolation.failure;
     const namespaces = this.source.namespacesOf(name).map((n) => ({ name: n }));
     const current = account.status?.namespaces ?? [];
     if (JSON.stringify(current) !== JSON.stringify(namespaces)) {
@@ -228,7 +230,7 @@ export class AccountController {
    * (server killed mid-create) is finished as the create would have finished it, or removed as the create
    * would have removed it.
    */
-  private async syncSpaces(name: string, account: Account): Promise<void> {
+  private async syncSpaces(name: string, account: Account, unisolated: ReadonlySet<string>): Promise<void> {
     const rbName = spaceRoleBindingName(name);
     const role = spaceClusterRole(account);
     const subjects = rbacSubjects(account.spec.subjects);
@@ -290,6 +292,10 @@ export class AccountController {
             () => this.writer.remove({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } }, 'namespaces', { propagationPolicy: 'Background' }));
           break;
         case 'bind': {
+          if (!existing.has(namespace) && unisolated.has(namespace)) {
+            this.log.v(4).info('space not bound yet', { account: name, namespace, why: 'its isolation is not in place' });
+            break;
+          }
           await instantiate(namespace, decision.instantiate);
           const rb = existing.get(namespace);
           if (role && !(rb && rb.roleRef.name === role && canonicalJson(rb.subjects ?? []) === canonicalJson(subjects))) {
@@ -321,12 +327,20 @@ export class AccountController {
    * the namespace when that repairs someone's change. The policy also leaves a space that left the account,
    * unless the space's new account keeps one there (it rewrites it as its own: no moment without).
    */
-  private async syncIsolation(name: string, account: Account): Promise<void> {
+  private async syncIsolation(name: string, account: Account): Promise<{ unisolated: Set<string>; failure?: Error }> {
     const failures = this.spaceFailures(account, 'IsolationSyncFailed', 'Isolating');
+    const unisolated = new Set<string>();
     for (const namespace of this.source.namespacesOf(name)) {
       const ns = this.source.namespace(namespace);
       if (!ns || ns.metadata.deletionTimestamp) continue;
-      await failures.inSpace(namespace, `Isolating space ${namespace} of account ${name}`, () => this.isolateSpace(account, namespace, ns.metadata));
+      await failures.inSpace(namespace, `Isolating space ${namespace} of account ${name}`, async () => {
+        try {
+          await this.isolateSpace(account, namespace, ns.metadata);
+        } catch (err) {
+          unisolated.add(namespace);
+          throw err;
+        }
+      });
     }
     for (const policy of this.source.networkPoliciesOf(name)) {
       const namespace = policy.metadata.namespace;
@@ -344,8 +358,7 @@ export class AccountController {
         }
       });
     }
-    const failure = failures.report('Isolation');
-    if (failure) throw failure;
+    return { unisolated, failure: failures.report('Isolation') };
   }
 
   private async isolateSpace(account: Account, namespace: string, meta: { name?: string; uid?: string; resourceVersion?: string; labels?: Record<string, string>; annotations?: Record<string, string> }): Promise<void> {

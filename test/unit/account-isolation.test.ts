@@ -176,8 +176,11 @@ describe('AccountController and spec.isolation', () => {
   let bodies: unknown[];
   let events: Array<{ type: string; reason: string; note: string; name: string }>;
   let controller: AccountController;
+  /** The namespace where applying the policy fails. */
+  let failIn: string | undefined;
 
   beforeEach(() => {
+    failIn = undefined;
     acct = account();
     meta = { name: 's', labels: { 'kiosk.sh/account': 'team' } };
     policies = new Map();
@@ -194,14 +197,18 @@ describe('AccountController and spec.isolation', () => {
       networkPoliciesOf: (name) => [...policies.values()].filter((p) => p.metadata.labels['kiosk.sh/account'] === name),
       instancesIn: () => [],
       namespaceCreated: () => 0,
-      namespace: (name) => (name === 's' ? { metadata: meta } : undefined),
+      namespace: (name) => (name === 's' ? { metadata: meta } : accountOf.has(name) ? { metadata: { name } } : undefined),
       clusterRole: () => undefined,
       clusterRoleBinding: () => undefined,
     };
     const base = recordingAccountWriter(writes);
     const writer: AccountWriter = {
       ...base,
-      apply: <T>(obj: ApplyTarget, plural: string) => { if (plural === 'networkpolicies') bodies.push(obj); return base.apply<T>(obj, plural); },
+      apply: <T>(obj: ApplyTarget, plural: string) => {
+        if (plural === 'networkpolicies') bodies.push(obj);
+        if (plural === 'networkpolicies' && obj.metadata.namespace === failIn) return Promise.reject(new Error('networkpolicies is forbidden'));
+        return base.apply<T>(obj, plural);
+      },
       patch: <T>(obj: ApplyTarget, plural: string, patch: unknown) => { if (plural === 'namespaces') bodies.push(patch); return base.patch<T>(obj, plural, patch); },
     };
     const sink: EventSink = { record: (e) => { events.push({ type: e.type, reason: e.reason, note: e.note, name: e.regarding.name }); } };
@@ -274,6 +281,20 @@ describe('AccountController and spec.isolation', () => {
       labels: { 'pod-security.kubernetes.io/enforce': null, 'pod-security.kubernetes.io/warn': null, 'pod-security.kubernetes.io/audit': null },
       annotations: { 'kiosk.sh/pod-security': null, 'kiosk.sh/network-isolation': null },
     } }]);
+  });
+
+  it('does not bind a new space whose isolation failed, and binds the others', async () => {
+    acct = account({ network: 'Account' });
+    accountOf.set('t', 'team');
+    failIn = 's';
+    writes.length = 0;
+    controller.onAccount(acct);
+    controller.start();
+    await controller.idle();
+    controller.stop();
+    const bound = writes.filter((w) => w.startsWith('apply rolebindings'));
+    expect(bound).toEqual(['apply rolebindings t/kiosk-account-team']);
+    expect(events.filter((e) => e.type === 'Warning').map((e) => `${e.reason} ${e.name}`)).toContain('IsolationSyncFailed s');
   });
 
   it('takes the policy from a space that left the account for none', async () => {
