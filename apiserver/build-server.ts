@@ -27,6 +27,7 @@ import { ServiceAccountTokenCheck } from '../storage/authentication/service-acco
 import { TokenReviewer } from '../storage/authentication/token-reviewer.js';
 import { SubjectAccessReviewer } from '../storage/authorization/subject-access-reviewer.js';
 import type { KubeClient } from '../storage/client.js';
+import type { KubeObject } from '../storage/informers/informer.js';
 import type { Startable } from '../storage/controller-gate.js';
 import { ControllerGate } from '../storage/controller-gate.js';
 import { EventRecorder } from '../storage/events/event-recorder.js';
@@ -100,11 +101,16 @@ export function buildServer(options: ServerOptions, client: KubeClient, log: Log
   const instanceInformer = new Informer<Informed<TemplateInstance>>(client,
     { name: 'templateinstances.config.kiosk.sh', path: '/apis/config.kiosk.sh/v1alpha1/templateinstances' }, log);
   const quotaInformer = new Informer<Informed<AccountQuota>>(client, { name: 'accountquotas.config.kiosk.sh', path: '/apis/config.kiosk.sh/v1alpha1/accountquotas' }, log);
+  // Only the NetworkPolicies the server made (spec.isolation): a change or delete of one is repaired at once.
+  const networkPolicyInformer = new Informer<KubeObject>(client, {
+    name: 'networkpolicies.networking.k8s.io', path: '/apis/networking.k8s.io/v1/networkpolicies', labelSelector: 'app.kubernetes.io/name=kiosk',
+  }, log);
   const quotaResources = new ResourceInformers(client, log);
   // An account's spaces (admission reads them too), the bindings the server made in them, the instances in a space.
   const namespacesByAccount = new LabelIndex(informers.namespaces, ACCOUNT_LABEL);
   const roleBindingsByAccount = new LabelIndex(informers.roleBindings, ACCOUNT_LABEL, (rb) => rb.metadata.labels?.['app.kubernetes.io/name'] === 'kiosk');
   const instancesByNamespace = new NamespaceIndex(instanceInformer);
+  const networkPoliciesByAccount = new LabelIndex(networkPolicyInformer, ACCOUNT_LABEL);
 
   // This replica's name in its Lease and in the Events it records.
   const identity = `${hostname()}_${String(process.pid)}`;
@@ -130,9 +136,11 @@ export function buildServer(options: ServerOptions, client: KubeClient, log: Log
       clusterRole: (name) => informers.clusterRoles.get(name),
       clusterRoleBinding: (name) => informers.clusterRoleBindings.get(name),
       roleBindingsOf: (account) => roleBindingsByAccount.objects(account),
+      networkPolicy: (namespace, name) => networkPolicyInformer.get(name, namespace),
+      networkPoliciesOf: (account) => networkPoliciesByAccount.objects(account),
     },
     new ObjectWriter(client), log.with({ controller: 'account' }), events, queueMetrics, createLiveness(creates, replicaLease));
-  wireAccountController(informers, namespacesByAccount, accountController);
+  wireAccountController(informers, namespacesByAccount, networkPolicyInformer, accountController);
   wireInstancesToAccounts(instanceInformer, accountController);
   const ledger = new LeaseLedger(client, options.namespace);
   const quotas = buildAccountQuotas({
@@ -188,7 +196,7 @@ export function buildServer(options: ServerOptions, client: KubeClient, log: Log
         write: { schemaName: definitionName(TENANCY_GROUP, TENANCY_VERSION, 'Account'), catalogue, nameValidator: validateSubdomainName },
       },
     ],
-    readyChecks: [{ name: 'informers-synced', check: () => indexReady && quotaInformer.synced() && templateInformer.synced() && instanceInformer.synced() }],
+    readyChecks: [{ name: 'informers-synced', check: () => indexReady && quotaInformer.synced() && templateInformer.synced() && instanceInformer.synced() && networkPolicyInformer.synced() }],
     admission: {
       ...quotas.hooks,
       'validate-account': (r) => Promise.resolve(validateConfigAccount(r)),
@@ -236,12 +244,14 @@ export function buildServer(options: ServerOptions, client: KubeClient, log: Log
     quotaInformer.start();
     templateInformer.start();
     instanceInformer.start();
+    networkPolicyInformer.start();
     quotaResources.start();
     replicaLease.start();
     quotas.start();
     const startedAt = Date.now();
     elector.start();
-    void Promise.all([informers.waitForSync(), quotaInformer.waitForSync(), templateInformer.waitForSync(), instanceInformer.waitForSync()]).then(() => {
+    void Promise.all([informers.waitForSync(), quotaInformer.waitForSync(), templateInformer.waitForSync(), instanceInformer.waitForSync(),
+      networkPolicyInformer.waitForSync()]).then(() => {
       index.markSynced();
       indexReady = true;
       gate.cachesSynced();
@@ -268,7 +278,8 @@ export function buildServer(options: ServerOptions, client: KubeClient, log: Log
     authorizer.stop();
     tokenReviewer.stop();
     serviceAccountIssuer.stop();
-    await Promise.all([requestHeaders.stop(), informers.stop(), quotaInformer.stop(), quotaResources.stop(), templateInformer.stop(), instanceInformer.stop()]);
+    await Promise.all([requestHeaders.stop(), informers.stop(), quotaInformer.stop(), quotaResources.stop(), templateInformer.stop(), instanceInformer.stop(),
+      networkPolicyInformer.stop()]);
   };
 
   return { metrics, api, controllers, start, stop };

@@ -1,6 +1,7 @@
 // Adapters between the informers and the registry's controllers and admission: which events reach which
 // controller, and the reads each is given. No logic of its own: indexes live in storage/indexes.
 import type { AccountController } from '../registry/account/controller.js';
+import { isolationMetadataChanged } from '../registry/account/isolation.js';
 import type { Account } from '../registry/account/types.js';
 import { ACCOUNT_LABEL } from '../registry/account/types.js';
 import type { AdmissionRequest } from '../registry/admission.js';
@@ -40,10 +41,11 @@ const templateOfInstance = (ti: { spec?: { template?: string } }) => ti.spec?.te
 
 /**
  * Routes the informer events the account controller reacts to: its Accounts, namespaces joining or
- * leaving an account (from the index of namespaces by account), and the RBAC objects it owns.
+ * leaving an account (from the index of namespaces by account), a space's isolation labels or annotations
+ * changing, and the RBAC objects and NetworkPolicies it owns.
  */
 export function wireAccountController(informers: ClusterInformers<InformedAccount>, namespacesByAccount: LabelIndex<KubeObject>,
-  controller: AccountController): void {
+  networkPolicies: Informer<KubeObject>, controller: AccountController): void {
   informers.accounts.addHandlers({
     onAdd: (o) => { controller.onAccount(o); },
     onUpdate: (_b, o) => { controller.onAccount(o); },
@@ -53,7 +55,13 @@ export function wireAccountController(informers: ClusterInformers<InformedAccoun
     if (from) controller.onSpacesChanged(from);
     if (to) controller.onSpacesChanged(to);
   });
-  for (const informer of [informers.clusterRoles, informers.clusterRoleBindings, informers.roleBindings]) {
+  informers.namespaces.addHandlers({
+    onUpdate: (before, ns) => {
+      const account = ns.metadata.labels?.[ACCOUNT_LABEL];
+      if (account && isolationMetadataChanged(before.metadata, ns.metadata)) controller.onSpacesChanged(account);
+    },
+  });
+  for (const informer of [informers.clusterRoles, informers.clusterRoleBindings, informers.roleBindings, networkPolicies]) {
     informer.addHandlers({ onUpdate: (_b, o) => { controller.onOwnedObject(o); }, onDelete: (o) => { controller.onOwnedObject(o); } });
   }
 }

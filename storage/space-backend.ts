@@ -81,6 +81,12 @@ export class KubeSpaceBackend<A extends KubeObject> {
     });
   }
 
+  async applyNetworkPolicy(policy: Namespaced): Promise<void> {
+    await this.client.request('PATCH', `/apis/networking.k8s.io/v1/namespaces/${encodeURIComponent(policy.metadata.namespace)}/networkpolicies/${encodeURIComponent(policy.metadata.name ?? '')}`, {
+      body: policy, contentType: 'application/apply-patch+yaml', query: { fieldManager: FIELD_MANAGER, force: 'true' },
+    });
+  }
+
   async deleteRoleBinding(namespace: string, name: string): Promise<void> {
     try {
       await this.client.request('DELETE', `/apis/rbac.authorization.k8s.io/v1/namespaces/${encodeURIComponent(namespace)}/rolebindings/${encodeURIComponent(name)}`);

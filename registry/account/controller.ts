@@ -12,6 +12,7 @@ import { ACCOUNT_LABEL } from './types.js';
 import { CREATE_DEADLINE_MS, creatingMark, SPACE_CREATOR_ANNOTATION, SPACE_PHASE_ANNOTATION } from '../space/creating-mark.js';
 import { decideSpace } from './space-readiness.js';
 import { PROTECTED_LABEL } from '../protection/protected-objects.js';
+import { ISOLATION_POLICY_NAME, isolationNetworkPolicy, NETWORK_ISOLATION_ANNOTATION, NETWORK_ISOLATION_APPLIED, namespaceIsolationPatch, networkIsolated, podSecurityDrifted, podSecurityOf } from './isolation.js';
 
 /** Writes the controller needs (implemented by storage/ObjectWriter). */
 export interface AccountWriter {
@@ -20,6 +21,11 @@ export interface AccountWriter {
   remove(obj: ApplyTarget, plural: string, options?: { propagationPolicy?: string }): Promise<void>;
   /** A JSON merge patch (clearing the creating mark of a namespace). */
   patch<T>(obj: ApplyTarget, plural: string, patch: unknown): Promise<T>;
+}
+
+interface NetworkPolicyLike {
+  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
+  spec?: unknown;
 }
 
 interface RoleBindingLike {
@@ -42,7 +48,11 @@ export interface AccountSource {
   /** A namespace's creation time (ms), for the deadline of its create request. */
   namespaceCreated(namespace: string): number | undefined;
   /** A namespace as the informer has it: is it being deleted, and the reference of an Event about it. */
-  namespace(name: string): { metadata: { name?: string; uid?: string; resourceVersion?: string; deletionTimestamp?: string; annotations?: Record<string, string> } } | undefined;
+  namespace(name: string): { metadata: { name?: string; uid?: string; resourceVersion?: string; deletionTimestamp?: string; labels?: Record<string, string>; annotations?: Record<string, string> } } | undefined;
+  /** A NetworkPolicy the server made (labelled app.kubernetes.io/name=kiosk), as the informer has it. */
+  networkPolicy(namespace: string, name: string): NetworkPolicyLike | undefined;
+  /** The NetworkPolicies the server made for an account (labelled with it), across namespaces. */
+  networkPoliciesOf(account: string): NetworkPolicyLike[];
   /** The cluster-scoped RBAC objects as the informers have them, to skip writes that change nothing. */
   clusterRole(name: string): { rules?: unknown; metadata: { ownerReferences?: Array<{ uid?: unknown }> } } | undefined;
   clusterRoleBinding(name: string): { roleRef?: unknown; subjects?: unknown; metadata: { ownerReferences?: Array<{ uid?: unknown }> } } | undefined;
@@ -98,6 +108,12 @@ const clearMarkPatch = () => ({ metadata: { annotations: { [SPACE_PHASE_ANNOTATI
 const HANDOVER_WAIT_MS = 10_000;
 const HANDOVER_RECHECK_MS = 250;
 
+/** How long an apply of ours may take to reach the NetworkPolicy informer before a missing policy is someone's doing. */
+const APPLY_SETTLE_MS = 5_000;
+
+const npTarget = (namespace: string): ApplyTarget => ({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: ISOLATION_POLICY_NAME, namespace } });
+const nsTarget = (name: string): ApplyTarget => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+
 const rbTarget = (namespace: string, name: string): ApplyTarget => ({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name, namespace } });
 
 /**
@@ -107,6 +123,8 @@ const rbTarget = (namespace: string, name: string): ApplyTarget => ({ apiVersion
  * - in each namespace labelled with it, the RoleBinding giving its subjects spec.space.clusterRole, with
  *   the current subjects and role (a changed role replaces the binding: roleRef is immutable); a
  *   namespace that leaves the account loses the binding, one that joins (adoption) gets it;
+ * - in each of its namespaces, spec.isolation: the pod-security labels and the NetworkPolicy
+ *   kiosk-account-isolation (isolation.ts), put back within seconds when someone changes them;
  * - status.namespaces;
  * - with the opt-in annotation, deletion of its spaces when the Account is deleted.
  * Runs from informer events through a de-duplicating workqueue. A failure is a Warning Event on the Account
@@ -119,6 +137,8 @@ export class AccountController {
   private readonly deletingSpacesOf = new Set<string>();
   /** Spaces that moved to another account, and since when their old account's binding waits for the new one's. */
   private readonly handovers = new Map<string, number>();
+  /** When this controller last applied each space's isolation policy (see appliedRecently). */
+  private readonly policyApplied = new Map<string, number>();
 
   constructor(private readonly source: AccountSource, private readonly writer: AccountWriter, private readonly log: Logger,
     private readonly events: EventSink = discardEvents, queueMetrics?: WorkqueueMetricsProvider,
@@ -191,7 +211,11 @@ export class AccountController {
     if (!upToDate(this.source.clusterRoleBinding(binding.metadata.name), binding, ['roleRef', 'subjects'], account.metadata.uid)) {
       await this.reportingFailure(account, `Applying ClusterRoleBinding ${binding.metadata.name}`, () => this.writer.apply(binding, 'clusterrolebindings'));
     }
-    await this.syncSpaces(name, account);
+    // Before the bindings: a space the controller binds (a create that died half-way) is isolated first, and
+    // one whose isolation failed is not bound yet; the others' bindings go on, then the failure is retried.
+    const isolation = await this.syncIsolation(name, account);
+    await this.syncSpaces(name, account, isolation.unisolated);
+    if (isolation.failure) throw isolation.failure;
     const namespaces = this.source.namespacesOf(name).map((n) => ({ name: n }));
     const current = account.status?.namespaces ?? [];
     if (JSON.stringify(current) !== JSON.stringify(namespaces)) {
@@ -207,7 +231,7 @@ export class AccountController {
    * (server killed mid-create) is finished as the create would have finished it, or removed as the create
    * would have removed it.
    */
-  private async syncSpaces(name: string, account: Account): Promise<void> {
+  private async syncSpaces(name: string, account: Account, unisolated: ReadonlySet<string>): Promise<void> {
     const rbName = spaceRoleBindingName(name);
     const role = spaceClusterRole(account);
     const subjects = rbacSubjects(account.spec.subjects);
@@ -270,6 +294,10 @@ export class AccountController {
             () => this.writer.remove({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } }, 'namespaces', { propagationPolicy: 'Background' }));
           break;
         case 'bind': {
+          if (!existing.has(namespace) && unisolated.has(namespace)) {
+            this.log.v(4).info('space not bound yet', { account: name, namespace, why: 'its isolation is not in place' });
+            break;
+          }
           await instantiate(namespace, decision.instantiate);
           const rb = existing.get(namespace);
           if (role && !(rb && rb.roleRef.name === role && canonicalJson(rb.subjects ?? []) === canonicalJson(subjects))) {
@@ -293,6 +321,87 @@ export class AccountController {
     const failures = [bindings.report(`RoleBinding ${rbName}`), rollouts.report('Template roll-out')];
     const failure = failures.find((f) => f !== undefined);
     if (failure) throw failure;
+  }
+
+  /**
+   * spec.isolation in every space of the account (isolation.ts): the NetworkPolicy applied or removed, then
+   * the namespace's pod-security labels and isolation annotations patched to match, with a Normal Event on
+   * the namespace when that repairs someone's change. The policy also leaves a space that left the account,
+   * unless the space's new account keeps one there (it rewrites it as its own: no moment without).
+   */
+  private async syncIsolation(name: string, account: Account): Promise<{ unisolated: Set<string>; failure?: Error }> {
+    const failures = this.spaceFailures(account, 'IsolationSyncFailed', 'Isolating');
+    const unisolated = new Set<string>();
+    for (const namespace of this.source.namespacesOf(name)) {
+      const ns = this.source.namespace(namespace);
+      if (!ns || ns.metadata.deletionTimestamp) continue;
+      await failures.inSpace(namespace, `Isolating space ${namespace} of account ${name}`, async () => {
+        try {
+          await this.isolateSpace(account, namespace, ns.metadata);
+        } catch (err) {
+          unisolated.add(namespace);
+          throw err;
+        }
+      });
+    }
+    for (const policy of this.source.networkPoliciesOf(name)) {
+      const namespace = policy.metadata.namespace;
+      if (namespace === undefined || policy.metadata.name !== ISOLATION_POLICY_NAME || this.terminating(namespace)) continue;
+      const to = this.source.accountOfNamespace(namespace);
+      if (to === name || (to !== undefined && networkIsolated(this.source.account(to)))) continue;
+      await failures.inSpace(namespace, `Removing NetworkPolicy ${ISOLATION_POLICY_NAME} of account ${name}`, async () => {
+        await this.writer.remove(npTarget(namespace), 'networkpolicies');
+        // A space in no account any more: its network annotation would claim a policy that is gone.
+        if (to === undefined) {
+          const meta = this.source.namespace(namespace)?.metadata ?? {};
+          if (meta.annotations?.[NETWORK_ISOLATION_ANNOTATION] !== undefined) {
+            await this.writer.patch(nsTarget(namespace), 'namespaces', { metadata: { annotations: { [NETWORK_ISOLATION_ANNOTATION]: null } } });
+          }
+        }
+      });
+    }
+    return { unisolated, failure: failures.report('Isolation') };
+  }
+
+  private async isolateSpace(account: Account, namespace: string, meta: { name?: string; uid?: string; resourceVersion?: string; labels?: Record<string, string>; annotations?: Record<string, string> }): Promise<void> {
+    const repaired: string[] = [];
+    const current = this.source.networkPolicy(namespace, ISOLATION_POLICY_NAME);
+    const policyInPlace = networkIsolated(account);
+    if (policyInPlace) {
+      const desired = isolationNetworkPolicy(account, namespace);
+      const same = current !== undefined && canonicalJson(current.spec ?? null) === canonicalJson(desired.spec)
+        && Object.entries(desired.metadata.labels).every(([k, v]) => current.metadata.labels?.[k] === v);
+      if (!same) {
+        // Our own apply of a moment ago may not have reached the informer yet: that is no one's change.
+        if (meta.annotations?.[NETWORK_ISOLATION_ANNOTATION] === NETWORK_ISOLATION_APPLIED && !this.appliedRecently(namespace)) {
+          repaired.push(current ? `NetworkPolicy ${ISOLATION_POLICY_NAME} was changed` : `NetworkPolicy ${ISOLATION_POLICY_NAME} was deleted`);
+        }
+        await this.writer.apply(desired, 'networkpolicies');
+        this.policyApplied.set(namespace, this.now());
+      }
+    } else if (current?.metadata.labels?.['app.kubernetes.io/name'] === 'kiosk') {
+      await this.writer.remove(npTarget(namespace), 'networkpolicies');
+    }
+    const level = podSecurityOf(account);
+    if (podSecurityDrifted(meta, level)) repaired.push(`pod-security labels were changed (restored to ${String(level)})`);
+    const patch = namespaceIsolationPatch(meta, level, policyInPlace);
+    if (patch) await this.writer.patch(nsTarget(namespace), 'namespaces', patch);
+    if (repaired.length > 0) {
+      this.log.info('repaired the isolation of a space', { account: accountName(account), namespace, what: repaired });
+      this.events.record({
+        regarding: referenceTo('v1', 'Namespace', { ...meta, name: namespace }), type: 'Normal', reason: 'IsolationRepaired', action: 'Isolating',
+        note: `Restored the isolation of account ${accountName(account)}: ${repaired.join('; ')}`,
+      });
+    }
+  }
+
+  /** Whether this controller applied the space's policy within the last few seconds (see isolateSpace). */
+  private appliedRecently(namespace: string): boolean {
+    const at = this.policyApplied.get(namespace);
+    if (at === undefined) return false;
+    if (this.now() - at < APPLY_SETTLE_MS) return true;
+    this.policyApplied.delete(namespace);
+    return false;
   }
 
   /**

@@ -14,8 +14,33 @@ export interface TemplateInstanceSpec {
   parameters?: Array<{ name: string; value: string }>;
 }
 
+/** metav1.LabelSelector, as a NetworkPolicyPeer carries it. */
+export interface PeerLabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: Array<{ key: string; operator: string; values?: string[] }>;
+}
+
+/** networking.k8s.io/v1 NetworkPolicyPeer: an ipBlock, or namespace and/or pod selectors. */
+export interface NetworkPolicyPeer {
+  namespaceSelector?: PeerLabelSelector;
+  podSelector?: PeerLabelSelector;
+  ipBlock?: { cidr: string; except?: string[] };
+}
+
+/** The Pod Security Standards level enforced in every space (pod-security.kubernetes.io/*). */
+export type PodSecurityLevel = 'privileged' | 'baseline' | 'restricted';
+
+/** What keeps an account's spaces apart from the rest of the cluster; see registry/account/isolation.ts. */
+export interface AccountIsolation {
+  podSecurity?: PodSecurityLevel;
+  /** Account: a NetworkPolicy in each space admits ingress only from the account's spaces (and allowFrom). */
+  network?: 'None' | 'Account';
+  allowFrom?: NetworkPolicyPeer[];
+}
+
 export interface AccountSpec {
   subjects?: Subject[];
+  isolation?: AccountIsolation;
   space?: {
     /** ClusterRole bound in every space for the subjects; unset (or null) means "admin", "" means none. */
     clusterRole?: string | null;

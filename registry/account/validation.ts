@@ -1,5 +1,6 @@
 import type { FieldError } from '../../storage/apimachinery/field-errors.js';
 import { isPlainObject } from '../../storage/apimachinery/go-json.js';
+import { validateIsolation } from './isolation-validation.js';
 import type { Subject } from './types.js';
 import { ACCOUNT_LABEL } from './types.js';
 
@@ -40,6 +41,7 @@ function validateSubject(s: Partial<Subject>, path: string): FieldError[] {
  */
 export function validateAccount(account: unknown): FieldError[] {
   const errors: FieldError[] = [];
+  errors.push(...validateIsolation(account));
   // kube-apiserver checks the CRD schema before it calls the webhook; a review that did not come from it
   // (or an object decoded without types) still gets field errors, never a TypeError.
   const spec = member(account, 'spec');

@@ -62,6 +62,24 @@ const space = (): Schema => ({
       default: {},
       description: 'Observed state of the Space.',
       properties: {
+        conditions: {
+          description: 'Whether the account\'s spec.isolation is in place (PodSecurityEnforced, NetworkIsolated); '
+            + 'absent for a Space of an account without isolation.',
+          items: {
+            default: {},
+            properties: {
+              message: stringProperty('Details, for people.', true),
+              reason: stringProperty('Why, in one CamelCase word.', true),
+              status: stringProperty('True or False.', true),
+              type: stringProperty('PodSecurityEnforced or NetworkIsolated.', true),
+            },
+            required: ['type', 'status'],
+            type: 'object',
+          },
+          type: 'array',
+          'x-kubernetes-list-map-keys': ['type'],
+          'x-kubernetes-list-type': 'map',
+        },
         phase: stringProperty('The Namespace\'s phase: Active, or Terminating while it is being deleted.'),
       },
       type: 'object',
@@ -114,10 +132,68 @@ const templateInstance = (): Schema => ({
   type: 'object',
 });
 
+const labelSelector = (description: string): Schema => ({
+  description,
+  properties: {
+    matchExpressions: {
+      description: 'Requirements on label keys and values; all must hold.',
+      items: {
+        default: {},
+        properties: {
+          key: stringProperty('The label key.', true),
+          operator: stringProperty('In, NotIn, Exists or DoesNotExist.', true),
+          values: stringArray('Values for In and NotIn (not empty); empty for Exists and DoesNotExist.'),
+        },
+        required: ['key', 'operator'],
+        type: 'object',
+      },
+      type: 'array',
+    },
+    matchLabels: stringMap('Labels that must all be present with these values.'),
+  },
+  type: 'object',
+  'x-kubernetes-map-type': 'atomic',
+});
+
+const isolation = (): Schema => ({
+  description: 'How the account\'s Spaces are kept apart from the rest of the cluster. Unset: nothing is added.',
+  properties: {
+    allowFrom: {
+      description: 'Extra NetworkPolicyPeers the network rule admits (at most 32): each exactly one of ipBlock, '
+        + 'or namespaceSelector and/or podSelector.',
+      items: {
+        default: {},
+        properties: {
+          ipBlock: {
+            description: 'A range of IP addresses.',
+            properties: {
+              cidr: stringProperty('The range, as a CIDR (10.0.0.0/16, 2001:db8::/64).', true),
+              except: stringArray('CIDRs within cidr that are not admitted.'),
+            },
+            required: ['cidr'],
+            type: 'object',
+          },
+          namespaceSelector: labelSelector('Namespaces whose pods are admitted (with podSelector: only those pods).'),
+          podSelector: labelSelector('Pods admitted (in the space itself without namespaceSelector).'),
+        },
+        type: 'object',
+      },
+      type: 'array',
+    },
+    network: { description: 'None (default) or Account: a NetworkPolicy kiosk-account-isolation in every Space '
+      + 'admits ingress only from the account\'s Spaces and allowFrom. Needs a NetworkPolicy-capable CNI.',
+    enum: ['None', 'Account'], type: 'string' },
+    podSecurity: { description: 'Pod Security Standard enforced in every Space (pod-security.kubernetes.io/enforce, '
+      + 'warn and audit labels).', enum: ['privileged', 'baseline', 'restricted'], type: 'string' },
+  },
+  type: 'object',
+});
+
 const accountSpec = (): Schema => ({
   default: {},
   description: 'Who the account\'s users are and what each of their Spaces gets.',
   properties: {
+    isolation: isolation(),
     space: {
       description: 'Settings for the Spaces the account owns.',
       properties: {

@@ -10,7 +10,7 @@ import type { Account } from '../account/types.js';
 export const PROTECTED_LABEL = 'kiosk.sh/protected';
 
 /** The NetworkPolicy the account controller keeps in every space of an account with `isolation.network: Account`. */
-export const ISOLATION_NETWORK_POLICY = 'kiosk-account-isolation';
+export const ISOLATION_POLICY_NAME = 'kiosk-account-isolation';
 
 /** The templates an account instantiates in every space (entries without a template create nothing). */
 export function mandatoryTemplatesOf(account: { spec?: Account['spec'] } | undefined): Set<string> {
@@ -38,10 +38,9 @@ export interface ProtectionSource {
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** A network isolation the account asks for (the field is read loosely: a review carries JSON of any shape). */
+/** A network isolation the account asks for (the Account is the informer's: typed by the CRD schema). */
 function isolatesNetwork(account: Account): boolean {
-  const isolation: unknown = (account.spec as Record<string, unknown>).isolation;
-  return isRecord(isolation) && isolation.network === 'Account';
+  return account.spec.isolation?.network === 'Account';
 }
 
 /**
@@ -57,7 +56,7 @@ export function protectionOf(object: ReviewedObject | undefined, namespace: stri
   if (!account) return undefined;
   const { apiVersion, kind } = object;
   const name = object.metadata.name;
-  if (apiVersion === 'networking.k8s.io/v1' && kind === 'NetworkPolicy' && name === ISOLATION_NETWORK_POLICY && isolatesNetwork(account)) {
+  if (apiVersion === 'networking.k8s.io/v1' && kind === 'NetworkPolicy' && name === ISOLATION_POLICY_NAME && isolatesNetwork(account)) {
     return `keeps the network isolation of account ${accountName}`;
   }
   const mandatory = mandatoryTemplatesOf(account);

@@ -1,6 +1,7 @@
 import type { AccessAttributes, AccessDecision } from '../../storage/authorization/subject-access-reviewer.js';
 import type { ObjectMeta } from '../../storage/apimachinery/object-meta.js';
 import type { UserInfo } from '../../storage/user-info.js';
+import type { NetworkPolicyObject } from '../account/isolation.js';
 import type { Account } from '../account/types.js';
 import type { StoredApplyOptions, StoredWriteOptions } from '../generic/strategy.js';
 
@@ -43,6 +44,8 @@ export interface SpaceBackend {
   /** Namespaces carrying `label=value`, read live (never from a cache), for limit checks. */
   namespacesWithLabel(label: string, value: string): Promise<Set<string>>;
   applyRoleBinding(rb: RoleBindingObject, dryRun: boolean): Promise<void>;
+  /** Server-side apply of the account's isolation NetworkPolicy in a space (the server's field manager). */
+  applyNetworkPolicy(policy: NetworkPolicyObject): Promise<void>;
   deleteRoleBinding(namespace: string, name: string): Promise<void>;
   /** Creates the instance; resolves with its name (generated when the account gave generateName). */
   createTemplateInstance(ti: TemplateInstanceObject, dryRun: boolean): Promise<string>;

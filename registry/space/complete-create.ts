@@ -1,4 +1,5 @@
 import { StatusError } from '../../storage/apimachinery/errors.js';
+import { isolationNetworkPolicy, NETWORK_ISOLATION_ANNOTATION, NETWORK_ISOLATION_APPLIED, networkIsolated } from '../account/isolation.js';
 import type { Account } from '../account/types.js';
 import { templateInstanceFailedMessage } from '../template/render.js';
 import { PROTECTED_LABEL } from '../protection/protected-objects.js';
@@ -20,20 +21,24 @@ type MandatoryTemplates = NonNullable<NonNullable<Account['spec']['space']>['tem
 
 /** What completing a new space takes. */
 interface SpaceCompletion {
-  backend: Pick<SpaceBackend, 'createTemplateInstance' | 'patchNamespace' | 'deleteNamespace'>;
+  backend: Pick<SpaceBackend, 'createTemplateInstance' | 'patchNamespace' | 'deleteNamespace' | 'applyNetworkPolicy'>;
   placement: Pick<AccountPlacement, 'bind'>;
   templates?: TemplateWaiter;
 }
 
 /**
- * The steps after the namespace of a new space in an account exists: its mandatory TemplateInstances first
- * (the tenant gets access only to a space that already has them), then the tenant's RoleBinding, then the
- * creating mark cleared. Nothing half-made stays behind: on failure the namespace is deleted again. Resolves
- * with the namespace once unmarked, or undefined when it carried no mark.
+ * The steps after the namespace of a new space in an account exists: the account's isolation NetworkPolicy
+ * first (nothing in the space, not even a template's workload, runs a moment without it), its mandatory
+ * TemplateInstances next (the tenant gets access only to a space that already has them), then the tenant's
+ * RoleBinding, then the creating mark cleared and the policy recorded on the namespace. Nothing half-made
+ * stays behind: on failure the namespace is deleted again. Resolves with the namespace once patched, or
+ * undefined when there was nothing to patch.
  */
 export async function completeCreate(steps: SpaceCompletion, name: string, account: Account, mandatory: MandatoryTemplates,
   marked: boolean): Promise<NamespaceObject | undefined> {
   try {
+    const isolated = networkIsolated(account);
+    if (isolated) await steps.backend.applyNetworkPolicy(isolationNetworkPolicy(account, name));
     const instances: string[] = [];
     for (const entry of mandatory) {
       const meta = entry.metadata ?? {};
@@ -56,8 +61,11 @@ export async function completeCreate(steps: SpaceCompletion, name: string, accou
     }
     await steps.placement.bind(name, account);
     // Last: the space is complete. Until this write lands, a crash leaves it to the account controller.
-    if (!marked) return undefined;
-    return await steps.backend.patchNamespace(name, { metadata: { annotations: { [SPACE_PHASE_ANNOTATION]: null, [SPACE_CREATOR_ANNOTATION]: null } } });
+    if (!marked && !isolated) return undefined;
+    return await steps.backend.patchNamespace(name, { metadata: { annotations: {
+      ...(marked ? { [SPACE_PHASE_ANNOTATION]: null, [SPACE_CREATOR_ANNOTATION]: null } : {}),
+      ...(isolated ? { [NETWORK_ISOLATION_ANNOTATION]: NETWORK_ISOLATION_APPLIED } : {}),
+    } } });
   } catch (err) {
     // No namespace without its RoleBinding and templates: undo, then say why.
     await steps.backend.deleteNamespace(name, { dryRun: false, propagationPolicy: 'Background' }).catch(() => undefined);

@@ -1,5 +1,6 @@
 import type { ObjectMeta } from '../../storage/apimachinery/object-meta.js';
 import { ACCOUNT_LABEL } from '../account/types.js';
+import { isolationConditions } from './isolation-conditions.js';
 import { spaceManagedFields } from './managed-fields.js';
 import type { Space } from './types.js';
 
@@ -13,11 +14,13 @@ export interface NamespaceLike {
 /**
  * A Space is its Namespace: same name, uid, resourceVersion, annotations and timestamps; the
  * kiosk.sh/account label becomes spec.account and is dropped from the labels (as Kiosk does). Its
- * managedFields are the Namespace's, in the Space's terms (managed-fields.ts).
+ * managedFields are the Namespace's, in the Space's terms (managed-fields.ts); status.conditions say whether
+ * the account's isolation is in place (isolation-conditions.ts).
  */
 export function namespaceToSpace(ns: NamespaceLike): Space {
   const { managedFields, ...metadata } = ns.metadata;
   const { [ACCOUNT_LABEL]: account, ...labels } = metadata.labels ?? {};
+  const conditions = isolationConditions(metadata);
   return {
     apiVersion: 'tenancy.kiosk.sh/v1alpha1',
     kind: 'Space',
@@ -30,6 +33,6 @@ export function namespaceToSpace(ns: NamespaceLike): Space {
       ...(account ? { account } : {}),
       ...(ns.spec?.finalizers ? { finalizers: ns.spec.finalizers } : {}),
     },
-    status: { ...(ns.status?.phase ? { phase: ns.status.phase } : {}) },
+    status: { ...(ns.status?.phase ? { phase: ns.status.phase } : {}), ...(conditions.length > 0 ? { conditions } : {}) },
   };
 }

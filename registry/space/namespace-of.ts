@@ -4,25 +4,34 @@ import type { ObjectMeta } from '../../storage/apimachinery/object-meta.js';
 import type { NamespaceObject } from './backend.js';
 import type { Space } from './types.js';
 import { withMarkOf } from './creating-mark.js';
+import { isolationLabels, withIsolationAnnotations } from '../account/isolation.js';
 
 const nonEmpty = <T extends object>(o: T | undefined) => (o && Object.keys(o).length > 0 ? o : undefined);
 
 /**
  * The Namespace a Space stands for. The account's spaceTemplate labels and annotations win over the
- * user's (as in Kiosk), and the account label is always set from spec.account, so it cannot be forged
- * through metadata.labels.
+ * user's (as in Kiosk), the account's isolation labels (pod security) win over both, and the account label
+ * is always set from spec.account, so it cannot be forged through metadata.labels.
  */
 export function namespaceMetadataOf(space: Space, account: Account | undefined): Pick<ObjectMeta, 'labels' | 'annotations'> {
   const template = account?.spec.space?.spaceTemplate?.metadata;
-  const merged: Record<string, string> = { ...(space.metadata.labels ?? {}), ...(template?.labels ?? {}) };
+  const merged: Record<string, string> = { ...(space.metadata.labels ?? {}), ...(template?.labels ?? {}), ...isolationLabels(account) };
   const { [ACCOUNT_LABEL]: _forged, ...labels } = merged;
   if (space.spec.account) labels[ACCOUNT_LABEL] = space.spec.account;
   const annotations = { ...(space.metadata.annotations ?? {}), ...(template?.annotations ?? {}) };
   return { labels: nonEmpty(labels), annotations: nonEmpty(annotations) };
 }
 
+/** `labels` with the account's isolation labels over them; undefined stays undefined when there are none. */
+export function withIsolationLabels(labels: Record<string, string> | undefined, account: Account | undefined): Record<string, string> | undefined {
+  const isolation = isolationLabels(account);
+  return Object.keys(isolation).length > 0 ? { ...labels, ...isolation } : labels;
+}
+
+/** A new space's Namespace: isolated from its first write on, so there is no window without the labels. */
 export function newNamespace(space: Space, name: string, account: Account | undefined): NamespaceObject {
-  const { labels, annotations } = namespaceMetadataOf(space, account);
+  const { labels, annotations: asked } = namespaceMetadataOf(space, account);
+  const annotations = withIsolationAnnotations(asked, account, undefined, true);
   return {
     apiVersion: 'v1', kind: 'Namespace',
     metadata: {
@@ -45,7 +54,8 @@ export function namespaceApplyConfig(space: Space): NamespaceObject {
   // Decoding does not hold a body to the type: an apply configuration may come without a spec.
   const account = (space.spec as Space['spec'] | undefined)?.account;
   if (account) labels[ACCOUNT_LABEL] = account;
-  const annotations = withMarkOf(space.metadata.annotations, undefined) ?? {};
+  // The isolation annotations are the server's record of what it set: a tenant's configuration never owns them.
+  const annotations = withIsolationAnnotations(withMarkOf(space.metadata.annotations, undefined), undefined, undefined, false) ?? {};
   const { ownerReferences, finalizers } = space.metadata;
   return {
     apiVersion: 'v1', kind: 'Namespace',

@@ -1,5 +1,7 @@
 import type { ObjectMeta } from '../../storage/apimachinery/object-meta.js';
+import { NETWORK_ISOLATION_ANNOTATION, POD_SECURITY_ANNOTATION } from '../account/isolation.js';
 import { ACCOUNT_LABEL } from '../account/types.js';
+import { SPACE_CREATOR_ANNOTATION, SPACE_PHASE_ANNOTATION } from './creating-mark.js';
 
 /**
  * Label and annotation prefixes a tenant may not set or change on a Space: Pod Security Admission reads its
@@ -10,6 +12,20 @@ export const DEFAULT_RESERVED_PREFIXES: readonly string[] = ['pod-security.kuber
 
 /** Keys under a reserved prefix that the server itself derives, and so are judged elsewhere or never the tenant's. */
 const DERIVED_KEYS = new Set([ACCOUNT_LABEL]);
+
+/**
+ * Annotations only the server writes and keeps whatever a client sends (the creating mark, the record of the
+ * isolation it applied): a client's value for them is dropped, so it is neither judged nor refused.
+ */
+const SERVER_KEPT_ANNOTATIONS = [SPACE_PHASE_ANNOTATION, SPACE_CREATOR_ANNOTATION, POD_SECURITY_ANNOTATION, NETWORK_ISOLATION_ANNOTATION];
+
+/** `annotations` without those the server keeps. */
+export function serverKeptRemoved(annotations: Record<string, string> | undefined): Record<string, string> | undefined {
+  if (!annotations) return undefined;
+  const rest = { ...annotations };
+  for (const key of SERVER_KEPT_ANNOTATIONS) Reflect.deleteProperty(rest, key);
+  return rest;
+}
 
 type Metadata = Pick<ObjectMeta, 'labels' | 'annotations'>;
 

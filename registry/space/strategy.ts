@@ -12,9 +12,10 @@ import { completeCreate } from './complete-create.js';
 import type { TemplateWaiter } from './complete-create.js';
 import { namespaceToSpace } from './convert.js';
 import { CreatesInFlight, SPACE_CREATOR_ANNOTATION, SPACE_PHASE_ANNOTATION, SPACE_PHASE_CREATING, withMarkOf } from './creating-mark.js';
-import { namespaceApplyConfig, namespaceMetadataOf, newNamespace, serverAdditions } from './namespace-of.js';
+import { namespaceApplyConfig, namespaceMetadataOf, newNamespace, serverAdditions, withIsolationLabels } from './namespace-of.js';
+import { withIsolationAnnotations } from '../account/isolation.js';
 import { spaceConflictText, spaceFieldPath } from './managed-fields.js';
-import { ReservedMetadata } from './reserved-metadata.js';
+import { ReservedMetadata, serverKeptRemoved } from './reserved-metadata.js';
 import type { Space } from './types.js';
 
 /** What the Space strategy reads from the access index. */
@@ -114,9 +115,8 @@ export class SpaceStrategy implements WriteStrategy<Space, NamespaceObject> {
     // A namespace that will get mandatory templates is marked as being created until the tenant is bound:
     // if this request dies half-way, the account controller knows the namespace is not complete.
     const marked = mandatory.length > 0 && !ctx.dryRun;
+    await this.guardReserved(ctx, name, {}, space.metadata, account);
     const ns = newNamespace(space, name, account);
-    // Judged without the creating mark: the client's is dropped (below), the server's is not the client's.
-    await this.guardReserved(ctx, name, {}, { labels: ns.metadata.labels, annotations: withMarkOf(ns.metadata.annotations, undefined) }, account);
     ns.metadata.annotations = withMarkOf(ns.metadata.annotations, marked
       ? { [SPACE_PHASE_ANNOTATION]: SPACE_PHASE_CREATING, [SPACE_CREATOR_ANNOTATION]: this.creates.identity } : undefined);
     this.creates.begin(name);
@@ -144,10 +144,13 @@ export class SpaceStrategy implements WriteStrategy<Space, NamespaceObject> {
       : newAccountName ? await this.backend.account(newAccountName) : undefined;
     const release = moving && account ? await this.placement.reserve(account, name, ctx.dryRun) : undefined;
 
-    const { labels, annotations: asked } = namespaceMetadataOf(space, moving ? account : undefined);
-    // The creating mark belongs to the create request and the account controller, not to the tenant.
-    const annotations = withMarkOf(asked, current.metadata.annotations);
-    await this.guardReserved(ctx, name, current.metadata, { labels, annotations }, account);
+    await this.guardReserved(ctx, name, current.metadata, space.metadata, account);
+    const { labels: written, annotations: asked } = namespaceMetadataOf(space, moving ? account : undefined);
+    // The account's isolation labels hold on every update, not only on a move: a tenant cannot lift them.
+    const labels = withIsolationLabels(written, account);
+    // The creating mark belongs to the create request and the account controller, not to the tenant; so do
+    // the isolation annotations (the server's record of what it set).
+    const annotations = withIsolationAnnotations(withMarkOf(asked, current.metadata.annotations), account, current.metadata.annotations, false);
     const object: NamespaceObject = {
       ...current,
       metadata: {
@@ -170,15 +173,21 @@ export class SpaceStrategy implements WriteStrategy<Space, NamespaceObject> {
   }
 
   /**
-   * Refuses a write that sets, changes or removes labels or annotations under reserved prefixes (Pod Security
-   * levels, the server's own keys), unless the account prescribes exactly that value or the user may update
-   * every namespace (who could write the Namespace directly anyway). Refused rather than dropped: a dropped
-   * key would be a silent difference a GitOps tool re-applies forever; a 403 names the key once.
+   * Refuses a request that sets, changes or removes labels or annotations under reserved prefixes (Pod Security
+   * levels, the server's own keys), unless it asks for exactly what the account prescribes (its spaceTemplate, its
+   * isolation) or the user may update every namespace (who could write the Namespace directly anyway). Judged on
+   * what the client sent, not on what the server makes of it: a tenant asking for `enforce: privileged` is told no,
+   * even where the account's level would win anyway. Refused rather than dropped: a dropped key is a silent
+   * difference a GitOps tool re-applies forever; a 403 names the key once. The server's own bookkeeping (the
+   * creating mark, the isolation annotations) is never the client's and is kept whatever the client sends.
    */
-  private async guardReserved(ctx: WriteContext, name: string, current: NamespaceObject['metadata'] | Record<string, never>,
-    next: Pick<NamespaceObject['metadata'], 'labels' | 'annotations'>, account: Account | undefined): Promise<void> {
-    const prescribed = account ? namespaceMetadataOf({ apiVersion: 'tenancy.kiosk.sh/v1alpha1', kind: 'Space', metadata: {}, spec: { account: account.metadata.name }, status: {} }, account) : {};
-    const changes = this.reserved.changes(current, next, prescribed);
+  private async guardReserved(ctx: WriteContext, name: string, current: Pick<NamespaceObject['metadata'], 'labels' | 'annotations'>,
+    requested: Space['metadata'], account: Account | undefined): Promise<void> {
+    const template = namespaceMetadataOf({ apiVersion: 'tenancy.kiosk.sh/v1alpha1', kind: 'Space', metadata: {}, spec: {}, status: {} }, account);
+    const prescribed = { labels: withIsolationLabels(template.labels, account), annotations: template.annotations };
+    const changes = this.reserved.changes(
+      { labels: current.labels, annotations: serverKeptRemoved(current.annotations) },
+      { labels: requested.labels, annotations: serverKeptRemoved(requested.annotations) }, prescribed);
     if (changes.length === 0) return;
     const admin = await this.backend.authorize(ctx.user, { verb: 'update', resource: { group: '', version: 'v1', resource: 'namespaces' } });
     if (!admin.allowed) throw forbidden(SPACES, name, this.reserved.reason(changes));

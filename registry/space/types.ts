@@ -12,7 +12,17 @@ export interface Space {
   };
   status: {
     phase?: string;
+    /** PodSecurityEnforced and NetworkIsolated, for a space of an account with spec.isolation; absent otherwise. */
+    conditions?: SpaceCondition[];
   };
+}
+
+/** Whether one aspect of the account's isolation is in place in the space (isolation-conditions.ts). */
+export interface SpaceCondition {
+  type: 'PodSecurityEnforced' | 'NetworkIsolated';
+  status: 'True' | 'False';
+  reason: string;
+  message: string;
 }
 
 export interface SpaceList {

@@ -203,4 +203,37 @@ spec:
     expect(exec.code).not.toBe(0);
     expect(exec.stderr).toMatch(/pod .* does not have a host assigned|container not found|is not running|unable to upgrade connection/);
   });
+
+  it('Secure the tenants (isolation)', async () => {
+    // Beyond the walkthrough (issue 14): the admin asks for isolation on both accounts.
+    for (const account of ['node-account', 'redis-account']) {
+      expect(await kubectlOk(['patch', 'accounts.config.kiosk.sh', account, '--type', 'merge', '-p', '{"spec":{"isolation":{"network":"Account","podSecurity":"restricted"}}}']))
+        .toBe(`account.config.kiosk.sh/${account} patched\n`);
+    }
+    // node-space admits ingress only from namespaces labelled with its account: its own spaces, not redis-space.
+    const from = async () => {
+      const r = await kubectl(['get', 'networkpolicy', 'kiosk-account-isolation', '-n', 'node-space', '-o', 'jsonpath={.spec.ingress[*].from}']);
+      return r.code === 0 ? r.stdout : '';
+    };
+    expect(await eventually(async () => (await from()) === JSON.stringify([{ namespaceSelector: { matchLabels: { 'kiosk.sh/account': 'node-account' } } }]), 20_000)).toBe(true);
+    const admitted = await kubectlOk(['get', 'namespaces', '-l', 'kiosk.sh/account=node-account', '-o', 'name']);
+    expect(admitted).toContain('namespace/node-space\n');
+    expect(admitted).not.toContain('namespace/redis-space\n');
+    // Pod Security Admission (kube-apiserver's own) refuses a privileged pod in node-space.
+    expect(await eventually(async () => (await kubectlOk(['get', 'ns', 'node-space', '-o', 'jsonpath={.metadata.labels.pod-security\\.kubernetes\\.io/enforce}'])) === 'restricted', 20_000)).toBe(true);
+    files.write('privileged-pod.yml', `apiVersion: v1
+kind: Pod
+metadata:
+  name: privileged
+spec:
+  containers:
+  - name: shell
+    image: busybox
+    securityContext:
+      privileged: true
+`);
+    const refused = await kubectl(['apply', '-f', f('privileged-pod.yml'), '-n', 'node-space', '--as=dev']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('pods "privileged" is forbidden: violates PodSecurity "restricted:latest"');
+  });
 });

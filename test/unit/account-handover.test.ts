@@ -35,6 +35,8 @@ describe('AccountController: a space moving to another account', () => {
       namespacesOf: (name) => (name === 'new' ? ['s'] : []),
       accountOfNamespace: (ns) => (ns === 's' ? 'new' : undefined),
       roleBindingsOf: (name) => bindings.get(name) ?? [],
+      networkPolicy: () => undefined,
+      networkPoliciesOf: () => [],
       instancesIn: () => [],
       namespaceCreated: () => 0,
       namespace: (name) => ({ metadata: { name, uid: `uid-${name}` } }),

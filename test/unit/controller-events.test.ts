@@ -153,6 +153,8 @@ describe('AccountController events', () => {
       namespacesOf: (name) => (name === 'acme' ? ['space-a', 'space-b'] : []),
       accountOfNamespace: (ns) => (['space-a', 'space-b'].includes(ns) ? 'acme' : undefined),
       roleBindingsOf: () => [],
+      networkPolicy: () => undefined,
+      networkPoliciesOf: () => [],
       instancesIn: (ns) => (deployed.has(ns) ? [{ spec: { template: 'base' }, status: { status: 'Deployed' } }] : []),
       namespaceCreated: () => LONG_AGO,
       namespace: (name) => ({ metadata: { name, uid: `uid-${name}`, resourceVersion: '3', ...(terminating.has(name) ? { deletionTimestamp: '2025-01-01T00:00:00Z' } : {}) } }),

@@ -3,7 +3,7 @@ import type { AccessAttributes } from '../../storage/authorization/subject-acces
 import type { Account } from '../../registry/account/types.js';
 import type { AdmissionRequest } from '../../registry/admission.js';
 import { ProtectedObjectsAdmission } from '../../registry/protection/admission.js';
-import { ISOLATION_NETWORK_POLICY, PROTECTED_LABEL, protectionOf } from '../../registry/protection/protected-objects.js';
+import { ISOLATION_POLICY_NAME, PROTECTED_LABEL, protectionOf } from '../../registry/protection/protected-objects.js';
 import type { ObjectReference } from '../../registry/events.js';
 
 const account = (spec: Record<string, unknown>): Account => ({ apiVersion: 'config.kiosk.sh/v1alpha1', kind: 'Account', metadata: { name: 'acme' }, spec: spec });
@@ -15,7 +15,7 @@ describe('protectionOf', () => {
   const source = { account: () => mandatory, templateOfInstance: (_ns: string, name: string) => ({ 'netpol-1': 'netpol', mine: 'other' } as Record<string, string>)[name] };
 
   it('protects the isolation policy, mandatory instances and what they deployed, when labelled', () => {
-    expect(protectionOf({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: ISOLATION_NETWORK_POLICY, labels } }, 's1', 'acme', source))
+    expect(protectionOf({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: ISOLATION_POLICY_NAME, labels } }, 's1', 'acme', source))
       .toBe('keeps the network isolation of account acme');
     expect(protectionOf({ apiVersion: 'config.kiosk.sh/v1alpha1', kind: 'TemplateInstance', metadata: { name: 'netpol-1', labels }, spec: { template: 'netpol' } }, 's1', 'acme', source))
       .toBe('instantiates template netpol, mandatory in account acme');
@@ -31,7 +31,7 @@ describe('protectionOf', () => {
     expect(protectionOf({ apiVersion: 'config.kiosk.sh/v1alpha1', kind: 'TemplateInstance', metadata: { name: 'x', labels }, spec: { template: 'other' } }, 's1', 'acme', source)).toBeUndefined();
     // The isolation policy of an account that no longer isolates is the tenant's to remove.
     const open = { ...source, account: () => account({}) };
-    expect(protectionOf({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: ISOLATION_NETWORK_POLICY, labels } }, 's1', 'acme', open)).toBeUndefined();
+    expect(protectionOf({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: ISOLATION_POLICY_NAME, labels } }, 's1', 'acme', open)).toBeUndefined();
     // JSON of any shape from a review: never a throw.
     for (const odd of [{ metadata: 'x' }, { metadata: { labels: ['x'] } }, { metadata: { labels, ownerReferences: 'x' } }, { metadata: { labels, ownerReferences: [null, 1] } }]) {
       expect(protectionOf(odd as never, 's1', 'acme', source)).toBeUndefined();

@@ -121,6 +121,8 @@ describe('AccountController with a namespace whose create died', () => {
       namespacesOf: (name) => (name === 'acme' ? ['half'] : []),
       accountOfNamespace: (ns) => (ns === 'half' ? 'acme' : undefined),
       roleBindingsOf: () => [],
+      networkPolicy: () => undefined,
+      networkPoliciesOf: () => [],
       instancesIn: () => instances,
       namespaceCreated: () => Date.now(),
       namespace: (name) => ({ metadata: { name, uid: `uid-${name}`, annotations: marked } }),

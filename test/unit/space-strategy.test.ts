@@ -7,6 +7,7 @@ import type { UserInfo } from '../../storage/user-info.js';
 import type { Account } from '../../registry/account/types.js';
 import { GenericStore } from '../../registry/generic/store.js';
 import { OPTIMISTIC_LOCK_ERROR_MSG } from '../../registry/generic/preconditions.js';
+import type { NetworkPolicyObject } from '../../registry/account/isolation.js';
 import type { NamespaceObject, RoleBindingObject, SpaceBackend, TemplateInstanceObject } from '../../registry/space/backend.js';
 import type { TemplateWaiter } from '../../registry/space/complete-create.js';
 import { CreatesInFlight } from '../../registry/space/creating-mark.js';
@@ -100,6 +101,11 @@ class FakeSpaceBackend implements SpaceBackend {
 
   applyRoleBinding(rb: RoleBindingObject, dryRun: boolean): Promise<void> {
     this.log.push(`bind ${rb.metadata.namespace} ${rb.metadata.name} ${rb.roleRef.name}${dryRun ? ' (dry run)' : ''}`);
+    return Promise.resolve();
+  }
+
+  applyNetworkPolicy(policy: NetworkPolicyObject): Promise<void> {
+    this.log.push(`networkpolicy ${policy.metadata.namespace} ${policy.metadata.name} ${JSON.stringify(policy.spec.ingress)}`);
     return Promise.resolve();
   }
 
@@ -249,6 +255,40 @@ describe('Spaces through the generic store', () => {
       expect(created.metadata.annotations).toEqual({});
     });
 
+    it('isolates a space of an isolated account before its tenant is bound, and records the policy on it', async () => {
+      backend.accounts.set('acme', account('acme', { isolation: { podSecurity: 'restricted', network: 'Account' } }));
+      const created = await store.create(as('dev'), space('s1', 'acme'));
+      expect(backend.log).toEqual([
+        'create namespace s1',
+        'networkpolicy s1 kiosk-account-isolation [{"from":[{"namespaceSelector":{"matchLabels":{"kiosk.sh/account":"acme"}}}]}]',
+        'bind s1 kiosk-account-acme admin',
+        'patch namespace s1 {"metadata":{"annotations":{"kiosk.sh/network-isolation":"Account"}}}',
+      ]);
+      expect(created.metadata.labels).toEqual({
+        'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/warn': 'restricted', 'pod-security.kubernetes.io/audit': 'restricted',
+      });
+      expect(created.status.conditions?.map((c) => `${c.type}=${c.status}`)).toEqual(['PodSecurityEnforced=True', 'NetworkIsolated=True']);
+    });
+
+    it('refuses a tenant\'s label under a reserved prefix unless it is what the account sets, and lets admins set any', async () => {
+      backend.accounts.set('acme', account('acme', { space: { spaceTemplate: { metadata: { labels: { 'pod-security.kubernetes.io/enforce': 'baseline' } } } } }));
+      for (const labels of [{ 'pod-security.kubernetes.io/audit': 'privileged' }, { 'pod-security.kubernetes.io/enforce': 'privileged' }] as Array<Record<string, string>>) {
+        const err = await statusOf(store.create(as('dev'), space('s1', 'acme', { labels })));
+        expect(err.toStatus()).toMatchObject({
+          code: 403, reason: 'Forbidden', details: { name: 's1', group: 'tenancy.kiosk.sh', kind: 'spaces' },
+          message: expect.stringMatching(/^spaces\.tenancy\.kiosk\.sh "s1" is forbidden: label "pod-security\.kubernetes\.io\/\w+": keys under pod-security\.kubernetes\.io\/, kiosk\.sh\/ are reserved/) as unknown,
+        });
+      }
+      expect(backend.namespaces.has('s1')).toBe(false);
+      // Asking for exactly what the spaceTemplate sets is no escalation.
+      await store.create(as('dev'), space('s1', 'acme', { labels: { 'pod-security.kubernetes.io/enforce': 'baseline' } }));
+      expect(backend.namespaces.get('s1')?.metadata.labels).toEqual({ [ACCOUNT_LABEL]: 'acme', 'pod-security.kubernetes.io/enforce': 'baseline' });
+      backend.allowed.add('root update ');
+      backend.accounts.set('acme', { ...account('acme'), spec: { subjects: [{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: 'root' }] } });
+      await store.create(as('root'), space('s2', 'acme', { annotations: { 'kiosk.sh/owner': 'platform' } }));
+      expect(backend.namespaces.get('s2')?.metadata.annotations).toEqual({ 'kiosk.sh/owner': 'platform' });
+    });
+
     it('writes the mark into the namespace create itself, and a tenant cannot forge it', async () => {
       backend.accounts.set('acme', account('acme', { space: { templateInstances: [{ spec: { template: 'base' } }] } }));
       let annotations: Record<string, string> | undefined;
@@ -256,23 +296,6 @@ describe('Spaces through the generic store', () => {
       backend.createNamespace = (ns, dryRun) => { annotations = ns.metadata.annotations; return create(ns, dryRun); };
       await store.create(as('dev'), space('s1', 'acme', { annotations: { 'kiosk.sh/space-phase': 'done', keep: 'me' } }));
       expect(annotations).toEqual({ keep: 'me', ...MARK });
-    });
-
-    it('refuses a tenant\'s label under a reserved prefix, keeps what the account sets, and lets admins set any', async () => {
-      backend.accounts.set('acme', account('acme', { space: { spaceTemplate: { metadata: { labels: { 'pod-security.kubernetes.io/enforce': 'baseline' } } } } }));
-      const err = await statusOf(store.create(as('dev'), space('s1', 'acme', { labels: { 'pod-security.kubernetes.io/audit': 'privileged' } })));
-      expect(err.toStatus()).toMatchObject({
-        code: 403, reason: 'Forbidden', details: { name: 's1', group: 'tenancy.kiosk.sh', kind: 'spaces' },
-        message: expect.stringMatching(/^spaces\.tenancy\.kiosk\.sh "s1" is forbidden: label "pod-security\.kubernetes\.io\/audit": keys under pod-security\.kubernetes\.io\/, kiosk\.sh\/ are reserved/) as unknown,
-      });
-      expect(backend.namespaces.has('s1')).toBe(false);
-      // The same key the spaceTemplate sets: the template's value wins, as always.
-      await store.create(as('dev'), space('s1', 'acme', { labels: { 'pod-security.kubernetes.io/enforce': 'privileged' } }));
-      expect(backend.namespaces.get('s1')?.metadata.labels).toEqual({ [ACCOUNT_LABEL]: 'acme', 'pod-security.kubernetes.io/enforce': 'baseline' });
-      backend.allowed.add('root update ');
-      backend.accounts.set('acme', { ...account('acme'), spec: { subjects: [{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: 'root' }] } });
-      await store.create(as('root'), space('s2', 'acme', { annotations: { 'kiosk.sh/owner': 'platform' } }));
-      expect(backend.namespaces.get('s2')?.metadata.annotations).toEqual({ 'kiosk.sh/owner': 'platform' });
     });
 
     it('removes a space whose templates fail, and says why', async () => {
@@ -333,6 +356,19 @@ describe('Spaces through the generic store', () => {
       expect(backend.namespaces.get('s1')?.metadata).toMatchObject({ labels: { team: 'a', [ACCOUNT_LABEL]: 'acme' }, annotations: { note: 'x', ...MARK } });
       expect(updated.metadata.labels).toEqual({ team: 'a' });
       expect(index.waits).toEqual([false]);
+    });
+
+    it('refuses a tenant\'s pod-security label, keeps the account\'s and the server\'s isolation annotations whatever the tenant sends', async () => {
+      backend.accounts.set('acme', account('acme', { isolation: { podSecurity: 'baseline' } }));
+      must(backend.namespaces.get('s1')).metadata.annotations = { 'kiosk.sh/network-isolation': 'Account' };
+      const refused = await statusOf(store.update(as('dev'), 's1', space('s1', 'acme', { labels: { 'pod-security.kubernetes.io/enforce': 'privileged' } })));
+      expect(refused.toStatus()).toMatchObject({ code: 403, reason: 'Forbidden' });
+      // The server's bookkeeping is dropped from the request, not judged: the update goes through without it.
+      await store.update(as('dev'), 's1', space('s1', 'acme', { labels: { team: 'a' }, annotations: { 'kiosk.sh/pod-security': 'privileged' } }));
+      expect(backend.namespaces.get('s1')?.metadata).toMatchObject({
+        labels: { team: 'a', 'pod-security.kubernetes.io/enforce': 'baseline', 'pod-security.kubernetes.io/warn': 'baseline', 'pod-security.kubernetes.io/audit': 'baseline' },
+        annotations: { 'kiosk.sh/pod-security': 'baseline', 'kiosk.sh/network-isolation': 'Account' },
+      });
     });
 
     it('refuses a tenant\'s change or removal of a reserved key, allows other edits that carry it unchanged', async () => {
