@@ -63,7 +63,7 @@ import type { ServerOptions } from './options.js';
 import { ApiServer } from './server.js';
 import { servingCertificates } from './serving-certificates.js';
 import type { Informed, InformedAccount } from './wiring.js';
-import { buildAccountQuotas, buildTemplates, wireAccountController, wireInstancesToAccounts } from './wiring.js';
+import { buildAccountQuotas, buildPolicyHooks, buildTemplates, wireAccountController, wireInstancesToAccounts } from './wiring.js';
 
 /** The built server: everything it is made of, and the two calls that run and end it. */
 export interface KioskServer {
@@ -198,7 +198,7 @@ export function buildServer(options: ServerOptions, client: KubeClient, log: Log
     ],
     readyChecks: [{ name: 'informers-synced', check: () => indexReady && quotaInformer.synced() && templateInformer.synced() && instanceInformer.synced() && networkPolicyInformer.synced() }],
     admission: {
-      ...quotas.hooks,
+      ...quotas.hooks, ...buildPolicyHooks({ namespaces: informers.namespaces, accounts: informers.accounts, events }),
       'validate-account': (r) => Promise.resolve(validateConfigAccount(r)),
       protect: (r) => protection.admit(r),
     },

@@ -25,6 +25,8 @@ export interface ServerOptions {
   caBundleApiServices: string[];
   /** ValidatingWebhookConfigurations whose webhooks' clientConfig.caBundle the server keeps equal to its CA. */
   caBundleWebhookConfigurations: string[];
+  /** MutatingWebhookConfigurations whose webhooks' clientConfig.caBundle the server keeps equal to its CA. */
+  caBundleMutatingWebhookConfigurations: string[];
   /**
    * Watches one user may hold open at once; more are answered 429 with Retry-After. kube-apiserver's
    * priority and fairness does not bound long-running requests it proxies to us, and each open watch
@@ -67,6 +69,7 @@ export const defaultOptions: ServerOptions = {
   serviceName: 'kiosk-apiservice',
   caBundleApiServices: [],
   caBundleWebhookConfigurations: [],
+  caBundleMutatingWebhookConfigurations: [],
   maxWatchesPerUser: 100,
   maxWatches: 2000,
   admissionClientCaFile: '',
@@ -94,6 +97,7 @@ const FLAGS: Record<string, Flag> = {
   'service-name': { key: 'serviceName', type: 'string' },
   'ca-bundle-apiservices': { key: 'caBundleApiServices', type: 'list' },
   'ca-bundle-validating-webhook-configurations': { key: 'caBundleWebhookConfigurations', type: 'list' },
+  'ca-bundle-mutating-webhook-configurations': { key: 'caBundleMutatingWebhookConfigurations', type: 'list' },
   'max-watches-per-user': { key: 'maxWatchesPerUser', type: 'number' },
   'max-watches': { key: 'maxWatches', type: 'number' },
   'admission-client-ca-file': { key: 'admissionClientCaFile', type: 'string' },
@@ -135,8 +139,10 @@ export function validate(options: ServerOptions): string[] {
   if (files && options.certSecret) errors.push('--cert-secret and --tls-cert-file/--tls-private-key-file are exclusive');
   else if (files && (!options.tlsCertFile || !options.tlsPrivateKeyFile)) errors.push('--tls-cert-file and --tls-private-key-file go together');
   else if (!files && !options.certSecret) errors.push('a serving certificate is required: --cert-secret, or --tls-cert-file and --tls-private-key-file');
-  if (!options.certSecret && (options.caBundleApiServices.length > 0 || options.caBundleWebhookConfigurations.length > 0)) {
-    errors.push('--ca-bundle-apiservices and --ca-bundle-validating-webhook-configurations need --cert-secret (the server injects only its own CA)');
+  if (!options.certSecret && (options.caBundleApiServices.length > 0 || options.caBundleWebhookConfigurations.length > 0
+    || options.caBundleMutatingWebhookConfigurations.length > 0)) {
+    errors.push('--ca-bundle-apiservices, --ca-bundle-validating-webhook-configurations and --ca-bundle-mutating-webhook-configurations '
+      + 'need --cert-secret (the server injects only its own CA)');
   }
   if (options.shutdownGracePeriodSeconds < 0) errors.push('--shutdown-grace-period-seconds must not be negative');
   if (options.maxWatchesPerUser < 0) errors.push('--max-watches-per-user must not be negative (0 means no limit)');

@@ -18,6 +18,7 @@ export function servingCertificates(options: ServerOptions, client: KubeClient, 
   }, certLog);
   const injector = new CaBundleInjector(client, {
     apiServices: options.caBundleApiServices, validatingWebhookConfigurations: options.caBundleWebhookConfigurations,
+    mutatingWebhookConfigurations: options.caBundleMutatingWebhookConfigurations,
   });
   return new CertificateKeeper(source, injector, certLog);
 }

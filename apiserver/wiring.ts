@@ -14,6 +14,7 @@ import { kindsCountedBy } from '../registry/accountquota/counted-kinds.js';
 import type { AccountQuota } from '../registry/accountquota/types.js';
 import type { EventSink } from '../registry/events.js';
 import { UsageIndex } from '../registry/accountquota/usage-index.js';
+import { PolicyAdmission } from '../registry/policy/admission.js';
 import type { TemplateBackend } from '../registry/template/controller.js';
 import { TemplateInstanceController } from '../registry/template/controller.js';
 import type { Template, TemplateInstance } from '../registry/template/types.js';
@@ -140,6 +141,21 @@ export function buildAccountQuotas(deps: {
       clearInterval(prune);
       prune = undefined;
     },
+  };
+}
+
+/**
+ * The account policy webhooks over the informers: a namespace's account from its label (as AccountQuota's
+ * admission reads it), the account's policy from the accounts informer.
+ */
+export function buildPolicyHooks(deps: { namespaces: Informer<KubeObject>; accounts: Informer<InformedAccount>; events: EventSink }) {
+  const admission = new PolicyAdmission({
+    accountOfNamespace: (ns) => deps.namespaces.get(ns)?.metadata.labels?.[ACCOUNT_LABEL] || undefined,
+    account: (name) => deps.accounts.get(name),
+  }, deps.events);
+  return {
+    policy: (r: AdmissionRequest) => Promise.resolve(admission.validate(r)),
+    'policy-defaults': (r: AdmissionRequest) => Promise.resolve(admission.defaults(r)),
   };
 }
 

@@ -17,7 +17,17 @@ export interface AdmissionRequest {
   dryRun?: boolean;
 }
 
-/** A decision: allow (with warnings), or deny with the Status the user gets (after kube-apiserver's prefix). */
-export type AdmissionDecision = { allowed: true; warnings?: string[] } | { allowed: false; error: StatusError };
+/** One RFC 6902 operation of a mutating webhook's patch (the ones our defaults need). */
+export interface JsonPatchOperation {
+  op: 'add' | 'replace' | 'remove' | 'test';
+  path: string;
+  value?: unknown;
+}
+
+/**
+ * A decision: allow (with warnings, and from a mutating webhook a JSON patch of the object), or deny with
+ * the Status the user gets (after kube-apiserver's prefix).
+ */
+export type AdmissionDecision = { allowed: true; warnings?: string[]; patch?: JsonPatchOperation[] } | { allowed: false; error: StatusError };
 
 export type AdmissionHandler = (request: AdmissionRequest) => Promise<AdmissionDecision>;

@@ -46,7 +46,8 @@ export function admissionMetrics(registry: Registry, hooks: string[]): Admission
 /**
  * The AdmissionReview transport: kube-apiserver POSTs an admission.k8s.io/v1 AdmissionReview to
  * /admission/<hook>; the decision comes from the registry, and goes back in the same review. A denial's
- * Status keeps its code, reason and causes (kube-apiserver prefixes the message with the webhook's name).
+ * Status keeps its code, reason and causes (kube-apiserver prefixes the message with the webhook's name); a
+ * mutating hook's patch goes back as a base64 JSONPatch.
  */
 export function admissionRouter(hooks: Record<string, AdmissionHandler>, log: Logger, metrics?: AdmissionMetrics): Router {
   const router = express.Router();
@@ -84,7 +85,11 @@ export function admissionRouter(hooks: Record<string, AdmissionHandler>, log: Lo
         decision = { allowed: false, error: internal(err) };
       }
       const response = decision.allowed
-        ? { uid: request.uid, allowed: true, ...(decision.warnings?.length ? { warnings: decision.warnings } : {}) }
+        ? {
+          uid: request.uid, allowed: true, ...(decision.warnings?.length ? { warnings: decision.warnings } : {}),
+          // admission.k8s.io/v1: the patch is the base64 of a JSON array of operations; no patch, no patchType.
+          ...(decision.patch?.length ? { patchType: 'JSONPatch', patch: Buffer.from(JSON.stringify(decision.patch), 'utf8').toString('base64') } : {}),
+        }
         : { uid: request.uid, allowed: false, status: decision.error.toStatus() };
       // A review the hook never decided (a malformed body, a 400) is no decision; the request metrics count it.
       metrics?.decisions.inc({

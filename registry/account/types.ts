@@ -49,6 +49,25 @@ export interface AccountSpec {
     templateInstances?: Array<{ metadata?: ObjectMeta; spec: TemplateInstanceSpec }>;
     spaceTemplate?: { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> } };
   };
+  /** What the account's spaces may run, enforced by admission (registry/policy); unset means no rule. */
+  policy?: AccountPolicy;
+}
+
+/**
+ * An Account's guardrails. A list left unset is no rule; an empty list allows nothing. The class lists may
+ * hold "" for an object that names no class.
+ */
+export interface AccountPolicy {
+  /** Image prefixes ("registry.example.com/"); an image matches as written or in its normalized form. */
+  allowedRegistries?: string[];
+  /** PersistentVolumeClaims' spec.storageClassName. */
+  allowedStorageClasses?: string[];
+  /** Ingresses' spec.ingressClassName (or their kubernetes.io/ingress.class annotation). */
+  allowedIngressClasses?: string[];
+  /** Pods' spec.priorityClassName. */
+  allowedPriorityClasses?: string[];
+  /** Labels every pod's nodeSelector must carry: added when absent, refused when different. */
+  nodeSelector?: Record<string, string>;
 }
 
 export interface AccountStatus {

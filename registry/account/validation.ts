@@ -3,6 +3,7 @@ import { isPlainObject } from '../../storage/apimachinery/go-json.js';
 import { validateIsolation } from './isolation-validation.js';
 import type { Subject } from './types.js';
 import { ACCOUNT_LABEL } from './types.js';
+import { validatePolicy } from './policy-validation.js';
 
 const RBAC_GROUP = 'rbac.authorization.k8s.io';
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -75,5 +76,6 @@ export function validateAccount(account: unknown): FieldError[] {
   } else (instances ?? []).forEach((t, i) => {
     if (!member(member(t, 'spec'), 'template')) errors.push({ field: `spec.space.templateInstances[${String(i)}].spec.template`, type: 'FieldValueRequired', detail: 'Required value' });
   });
+  errors.push(...validatePolicy(member(spec, 'policy')));
   return errors;
 }

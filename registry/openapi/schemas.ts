@@ -189,11 +189,32 @@ const isolation = (): Schema => ({
   type: 'object',
 });
 
+const policy = (): Schema => ({
+  description: 'Guardrails on what the account\'s Spaces may run, enforced by admission on pods, PersistentVolumeClaims '
+    + 'and Ingresses. A list left unset is no rule; an empty list allows nothing. Objects that existed before a rule '
+    + 'are judged again only when a judged field changes.',
+  properties: {
+    allowedIngressClasses: stringArray('Ingress classes Ingresses may name (spec.ingressClassName, else the '
+      + 'kubernetes.io/ingress.class annotation); "" allows an Ingress that names none.', 'set'),
+    allowedPriorityClasses: stringArray('Priority classes pods may name (after the cluster\'s global default is filled '
+      + 'in); "" allows a pod that names none.', 'set'),
+    allowedRegistries: stringArray('Prefixes container images must start with ("registry.example.com/"), as written or '
+      + 'in their normalized form ("nginx" is docker.io/library/nginx). Applies to containers, initContainers and '
+      + 'ephemeralContainers.', 'set'),
+    allowedStorageClasses: stringArray('Storage classes PersistentVolumeClaims may name; "" allows a claim that names '
+      + 'none.', 'set'),
+    nodeSelector: stringMap('Labels every pod\'s nodeSelector must carry: added to a new pod when absent, refused when '
+      + 'the pod asks for another value.'),
+  },
+  type: 'object',
+});
+
 const accountSpec = (): Schema => ({
   default: {},
   description: 'Who the account\'s users are and what each of their Spaces gets.',
   properties: {
     isolation: isolation(),
+    policy: policy(),
     space: {
       description: 'Settings for the Spaces the account owns.',
       properties: {

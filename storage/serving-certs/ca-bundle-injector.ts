@@ -17,7 +17,12 @@ interface WebhookConfiguration {
 export interface InjectionTargets {
   apiServices: string[];
   validatingWebhookConfigurations: string[];
+  /** MutatingWebhookConfigurations; absent: none. */
+  mutatingWebhookConfigurations?: string[];
 }
+
+/** The two kinds of webhook configuration, by their resource name; their webhooks carry caBundle alike. */
+type WebhookKind = 'validatingwebhookconfigurations' | 'mutatingwebhookconfigurations';
 
 /**
  * Keeps spec.caBundle of our APIService(s) and clientConfig.caBundle of every webhook in our webhook
@@ -29,7 +34,8 @@ export class CaBundleInjector {
   constructor(private readonly client: KubeClient, private readonly targets: InjectionTargets) {}
 
   get empty(): boolean {
-    return this.targets.apiServices.length === 0 && this.targets.validatingWebhookConfigurations.length === 0;
+    return this.targets.apiServices.length === 0 && this.targets.validatingWebhookConfigurations.length === 0
+      && (this.targets.mutatingWebhookConfigurations ?? []).length === 0;
   }
 
   /** Injects the bundle everywhere; returns the objects it changed. Throws on the first failure (NotFound included). */
@@ -45,7 +51,10 @@ export class CaBundleInjector {
       changed.push(`apiservice/${name}`);
     }
     for (const name of this.targets.validatingWebhookConfigurations) {
-      if (await this.injectWebhooks(name, caBundle)) changed.push(`validatingwebhookconfiguration/${name}`);
+      if (await this.injectWebhooks('validatingwebhookconfigurations', name, caBundle)) changed.push(`validatingwebhookconfiguration/${name}`);
+    }
+    for (const name of this.targets.mutatingWebhookConfigurations ?? []) {
+      if (await this.injectWebhooks('mutatingwebhookconfigurations', name, caBundle)) changed.push(`mutatingwebhookconfiguration/${name}`);
     }
     return changed;
   }
@@ -54,8 +63,8 @@ export class CaBundleInjector {
    * The webhooks list is atomic for merge patches; a JSON patch per index, guarded by the resourceVersion,
    * changes only the bundles and fails (409) if the list changed under us: then read it again.
    */
-  private async injectWebhooks(name: string, caBundle: string): Promise<boolean> {
-    const path = `/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/${encodeURIComponent(name)}`;
+  private async injectWebhooks(kind: WebhookKind, name: string, caBundle: string): Promise<boolean> {
+    const path = `/apis/admissionregistration.k8s.io/v1/${kind}/${encodeURIComponent(name)}`;
     for (let attempt = 1; ; attempt++) {
       const current = await this.client.request<WebhookConfiguration>('GET', path);
       const stale = (current.webhooks ?? []).flatMap((w, i) => (w.clientConfig?.caBundle === caBundle ? [] : [i]));

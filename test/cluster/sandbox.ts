@@ -135,7 +135,8 @@ async function installServerIdentity(paths: SandboxPaths, state: SandboxState): 
 /**
  * Registers the local server the way kwok registers a local metrics-server: an ExternalName Service
  * pointing at 127.0.0.1 (endpoints may not hold loopback addresses), and the APIService and webhooks from
- * manifests/ with the server's port. Their caBundle is left to the server, which injects its CA.
+ * manifests/ (webhook.yaml, mutating-webhook.yaml) with the server's port. Their caBundle is left to the
+ * server, which injects its CA.
  */
 async function registerApiService(paths: SandboxPaths, state: SandboxState): Promise<void> {
   const service = {
@@ -145,10 +146,13 @@ async function registerApiService(paths: SandboxPaths, state: SandboxState): Pro
   };
   const apiService = loadYaml<{ spec: { service: Record<string, unknown> } }>(await readFile(join(paths.manifests, 'apiservice.yaml'), 'utf8'));
   apiService.spec.service.port = state.ports.server;
-  const webhooks = loadYaml<{ webhooks: Array<{ clientConfig: { service: { port?: number } } }> }>(
-    await readFile(join(paths.manifests, 'webhook.yaml'), 'utf8'));
-  for (const w of webhooks.webhooks) w.clientConfig.service.port = state.ports.server;
-  await kubectlOk(['apply', '-f', '-'], { stdin: `${dumpYaml(service)}---\n${dumpYaml(apiService)}---\n${dumpYaml(webhooks)}` });
+  // The validating and the mutating webhooks, each dialling the server's port.
+  const configurations = await Promise.all(['webhook.yaml', 'mutating-webhook.yaml'].map(async (file) => {
+    const config = loadYaml<{ webhooks: Array<{ clientConfig: { service: { port?: number } } }> }>(await readFile(join(paths.manifests, file), 'utf8'));
+    for (const w of config.webhooks) w.clientConfig.service.port = state.ports.server;
+    return dumpYaml(config);
+  }));
+  await kubectlOk(['apply', '-f', '-'], { stdin: [dumpYaml(service), dumpYaml(apiService), ...configurations].join('---\n') });
 }
 
 async function waitForApiService(): Promise<void> {

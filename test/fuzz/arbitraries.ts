@@ -17,8 +17,8 @@ import { schemaArbitrary, textArbitrary } from './schema-arbitrary.js';
 
 export const TENANCY = 'tenancy.kiosk.sh/v1alpha1';
 export const CONFIG = 'config.kiosk.sh/v1alpha1';
-/** The hooks apiserver/main.ts registers (buildAccountQuotas' two plus validate-account). */
-export const ADMISSION_HOOKS = ['accountquota', 'validate-accountquota', 'validate-account'] as const;
+/** The hooks apiserver/main.ts registers (buildAccountQuotas' two, validate-account, buildPolicyHooks' two). */
+export const ADMISSION_HOOKS = ['accountquota', 'validate-accountquota', 'validate-account', 'policy', 'policy-defaults'] as const;
 
 export const CATALOGUE: Readonly<Record<string, Schema>> = allSchemas();
 export const SPACE_SCHEMA = definitionName('tenancy.kiosk.sh', 'v1alpha1', 'Space');
@@ -412,7 +412,8 @@ export function admissionReviewArbitrary(ctx: FuzzContext, scale: FuzzScale): fc
   );
   const quota = accountQuotaArbitrary(ctx).map((o): [ReturnType<typeof gvr>, string, Record<string, unknown>] => [gvr('config.kiosk.sh', 'v1alpha1', 'accountquotas'), 'AccountQuota', o]);
   const account = objectArbitrary('Account', ctx, CONFIG).map((o): [ReturnType<typeof gvr>, string, Record<string, unknown>] => [gvr('config.kiosk.sh', 'v1alpha1', 'accounts'), 'Account', o]);
-  const reviews = fc.oneof(forObjects('accountquota', counted), forObjects('validate-accountquota', quota), forObjects('validate-account', account));
+  const reviews = fc.oneof(forObjects('accountquota', counted), forObjects('validate-accountquota', quota), forObjects('validate-account', account),
+    forObjects('policy', counted), forObjects('policy-defaults', counted));
   const hookName = oneOfWeighted(fc.constant(undefined), fc.constantFrom('bogus', '__proto__', 'constructor', 'hasOwnProperty', '%2e%2e', 'accountquota/x'), 12);
   return fc.tuple(reviews, bodyArbitrary(fc.constant(null), scale), mutationsArbitrary(scale), fc.nat({ max: 19 }), hookName)
     .map(([{ hook, value }, rawBody, mutations, pick, other]): AdmissionRecipe => ({

@@ -16,6 +16,7 @@ import { AccountQuotaAdmission, validateAccountQuota } from '../../registry/acco
 import type { AccountQuota } from '../../registry/accountquota/types.js';
 import { UsageIndex } from '../../registry/accountquota/usage-index.js';
 import { decodeContinue } from '../../registry/continue-token.js';
+import { PolicyAdmission } from '../../registry/policy/admission.js';
 import { badRequest, StatusError } from '../../storage/apimachinery/errors.js';
 import { namespaceToSpace } from '../../registry/space/convert.js';
 import type { FieldValidation } from '../../apiserver/request/decode.js';
@@ -133,10 +134,20 @@ function admissionHooks() {
     countedKindsSynced: async () => true,
     usage: new UsageIndex(),
   }, memoryLedger());
+  // The quota spaces' account carries every policy rule, so that generated pods and claims meet each of them.
+  const policy = new PolicyAdmission({
+    accountOfNamespace: (ns) => (ctx.quotaSpaces.includes(ns) ? 'fz-acct' : undefined),
+    account: () => ({ spec: { policy: {
+      allowedRegistries: ['registry.example.com/'], allowedStorageClasses: ['gp3', ''], allowedIngressClasses: ['nginx'],
+      allowedPriorityClasses: ['tenant'], nodeSelector: { pool: 'tenants', 'kubernetes.io/os': 'linux' },
+    } } }),
+  });
   hooks = {
     accountquota: (r) => admission.admit(r),
     'validate-accountquota': async (r) => validateAccountQuota(r),
     'validate-account': async (r) => validateConfigAccount(r),
+    policy: async (r) => policy.validate(r),
+    'policy-defaults': async (r) => policy.defaults(r),
   };
   return hooks;
 }
@@ -191,13 +202,14 @@ export const TARGETS: Record<string, Target> = {
       const all = admissionHooks();
       const handler = Object.hasOwn(all, hook) ? all[hook] : undefined;
       if (!handler) return;
-      let parsed: { kind?: string; request?: AdmissionRequest };
+      let parsed: { kind?: string; request?: AdmissionRequest } | null;
       try {
         parsed = JSON.parse(materializeBody(review).toString('utf8')) as typeof parsed;
       } catch {
         throw badRequest('the body is not an AdmissionReview');
       }
-      if (parsed.kind !== 'AdmissionReview' || !parsed.request?.uid) throw badRequest('not a review');
+      // As the webhook: `null` (and any non-object) parses, and is no review.
+      if (typeof parsed !== 'object' || parsed === null || parsed.kind !== 'AdmissionReview' || !parsed.request?.uid) throw badRequest('not a review');
       const decision = await handler(parsed.request);
       // A denial with a 5xx Status reaches the user as a 5xx from kube-apiserver.
       if (!decision.allowed && decision.error.code >= 500) throw decision.error;

@@ -217,7 +217,7 @@ describe('installing on a real cluster', () => {
     expect(args).toEqual(expect.arrayContaining(['--tls-cert-file=/etc/kiosk/tls/tls.crt', '--tls-private-key-file=/etc/kiosk/tls/tls.key', '--v=4']));
     expect(args.some((a) => a.startsWith('--cert-secret') || a.startsWith('--ca-bundle'))).toBe(false);
     expect(deployment.spec.template.spec.volumes).toContainEqual({ name: 'serving-cert', secret: { secretName: 'kiosk-serving-cert' } });
-    for (const kind of ['APIService', 'ValidatingWebhookConfiguration']) {
+    for (const kind of ['APIService', 'ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration']) {
       expect(objects.find((o) => o.kind === kind)?.metadata.annotations).toEqual({ 'cert-manager.io/inject-ca-from': 'kiosk-system/kiosk-serving' });
     }
     expect(objects.filter(isForeign).map(key).sort()).toEqual([

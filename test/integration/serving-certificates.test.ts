@@ -62,9 +62,11 @@ describe('serving certificates made by the server', () => {
     expect(Object.keys(secret.data).sort()).toEqual(['ca.crt', 'ca.key', 'tls.crt', 'tls.key']);
     const apiService = await jsonOf<{ spec: { caBundle: string } }>(['get', 'apiservice', APISERVICE_NAME]);
     expect(apiService.spec.caBundle).toBe(secret.data['ca.crt']);
-    const webhooks = await jsonOf<{ webhooks: Array<{ name: string; clientConfig: { caBundle: string } }> }>(['get', 'validatingwebhookconfiguration', 'kiosk']);
-    expect(webhooks.webhooks.length).toBeGreaterThan(0);
-    for (const w of webhooks.webhooks) expect({ name: w.name, caBundle: w.clientConfig.caBundle }).toEqual({ name: w.name, caBundle: secret.data['ca.crt'] });
+    for (const kind of ['validatingwebhookconfiguration', 'mutatingwebhookconfiguration']) {
+      const webhooks = await jsonOf<{ webhooks: Array<{ name: string; clientConfig: { caBundle: string } }> }>(['get', kind, 'kiosk']);
+      expect(webhooks.webhooks.length).toBeGreaterThan(0);
+      for (const w of webhooks.webhooks) expect({ kind, name: w.name, caBundle: w.clientConfig.caBundle }).toEqual({ kind, name: w.name, caBundle: secret.data['ca.crt'] });
+    }
 
     const served = await presentedCertificate(sandboxState().ports.server, pem(secret, 'ca.crt'));
     expect(served.fingerprint256).toBe(new X509Certificate(pem(secret, 'tls.crt')).fingerprint256);

@@ -23,7 +23,7 @@ const review = (request: unknown) => ({ apiVersion: 'admission.k8s.io/v1', kind:
 interface ReviewAnswer {
   apiVersion: string;
   kind: string;
-  response: { uid: string; allowed: boolean; warnings?: string[]; status?: Record<string, unknown> };
+  response: { uid: string; allowed: boolean; warnings?: string[]; status?: Record<string, unknown>; patchType?: string; patch?: string };
 }
 
 describe('AdmissionReview transport', () => {
@@ -69,6 +69,17 @@ describe('AdmissionReview transport', () => {
     expect((await admit('decide', podRequest('w'))).response).toEqual({ uid: 'uid-w', allowed: true, warnings: ['spec.x is deprecated'] });
     next = () => ({ allowed: true, warnings: [] });
     expect((await admit('decide', podRequest('w'))).response).toEqual({ uid: 'uid-w', allowed: true });
+  });
+
+  it('sends a mutating hook\'s patch as a base64 JSONPatch, and no patch fields without operations', async () => {
+    const patch = [{ op: 'add' as const, path: '/spec/nodeSelector', value: { pool: 'tenants' } }];
+    next = () => ({ allowed: true, patch });
+    const { response } = await admit('decide', podRequest('p'));
+    expect(Object.keys(response).sort()).toEqual(['allowed', 'patch', 'patchType', 'uid']);
+    expect(response.patchType).toBe('JSONPatch');
+    expect(JSON.parse(Buffer.from(response.patch ?? '', 'base64').toString('utf8'))).toEqual(patch);
+    next = () => ({ allowed: true, patch: [] });
+    expect((await admit('decide', podRequest('p'))).response).toEqual({ uid: 'uid-p', allowed: true });
   });
 
   it('answers a denial with the Status of its error: code, reason, message and details kept', async () => {

@@ -22,12 +22,16 @@ describe('server options', () => {
   });
 
   it('reads comma-separated lists, and injects CA bundles only for its own CA', () => {
-    const o = parseFlags(['--cert-secret=s', '--ca-bundle-apiservices=v1alpha1.tenancy.kiosk.sh', '--ca-bundle-validating-webhook-configurations', 'kiosk, other,']);
+    const o = parseFlags(['--cert-secret=s', '--ca-bundle-apiservices=v1alpha1.tenancy.kiosk.sh', '--ca-bundle-validating-webhook-configurations', 'kiosk, other,',
+      '--ca-bundle-mutating-webhook-configurations=kiosk']);
     expect(o.caBundleApiServices).toEqual(['v1alpha1.tenancy.kiosk.sh']);
     expect(o.caBundleWebhookConfigurations).toEqual(['kiosk', 'other']);
+    expect(o.caBundleMutatingWebhookConfigurations).toEqual(['kiosk']);
     expect(validate(o)).toEqual([]);
-    expect(validate(parseFlags(['--tls-cert-file=c', '--tls-private-key-file=k', '--ca-bundle-apiservices=a'])))
-      .toEqual(['--ca-bundle-apiservices and --ca-bundle-validating-webhook-configurations need --cert-secret (the server injects only its own CA)']);
+    const needsSecret = '--ca-bundle-apiservices, --ca-bundle-validating-webhook-configurations and --ca-bundle-mutating-webhook-configurations '
+      + 'need --cert-secret (the server injects only its own CA)';
+    expect(validate(parseFlags(['--tls-cert-file=c', '--tls-private-key-file=k', '--ca-bundle-apiservices=a']))).toEqual([needsSecret]);
+    expect(validate(parseFlags(['--tls-cert-file=c', '--tls-private-key-file=k', '--ca-bundle-mutating-webhook-configurations=kiosk']))).toEqual([needsSecret]);
   });
 
   it('bounds open watches per user and in total by default; 0 lifts a bound, negatives are refused', () => {
