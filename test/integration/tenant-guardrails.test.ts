@@ -131,6 +131,18 @@ describe('objects of a mandatory template', () => {
     expect(deleted.stderr).toContain(`it was deployed by template ${acct}-later, mandatory in account ${acct}`);
   }, 90_000);
 
+  it('keeps the account\'s isolation policy: a tenant may neither delete nor open it', async () => {
+    await kubectlOk(['patch', 'account.config.kiosk.sh', acct, '--type=merge', '-p', JSON.stringify({ spec: { isolation: { network: 'Account' } } })]);
+    expect(await eventually(async () => (await kubectl(['get', 'networkpolicy', 'kiosk-account-isolation', '-n', space])).code === 0, 30_000)).toBe(true);
+    const deleted = await kubectl(['delete', 'networkpolicy', 'kiosk-account-isolation', '-n', space, `--as=${tenant}`]);
+    expect(deleted.stderr).toContain('admission webhook "protect.kiosk.sh" denied the request: networkpolicies.networking.k8s.io "kiosk-account-isolation" is forbidden: '
+      + `it keeps the network isolation of account ${acct}; only cluster admins may delete it`);
+    const opened = await kubectl(['patch', 'networkpolicy', 'kiosk-account-isolation', '-n', space, '--type=json', '-p', '[{"op":"replace","path":"/spec/ingress","value":[{}]}]', `--as=${tenant}`]);
+    expect(opened.stderr).toContain('only cluster admins may update it');
+    expect(await kubectlOk(['get', 'networkpolicy', 'kiosk-account-isolation', '-n', space, '-o', 'jsonpath={.spec.ingress[0].from[0].namespaceSelector.matchLabels}']))
+      .toBe(JSON.stringify({ 'kiosk.sh/account': acct }));
+  }, 90_000);
+
   it('is the tenant\'s again once the account no longer mandates the template, and admins may always', async () => {
     await kubectlOk(['patch', 'account.config.kiosk.sh', acct, '--type=merge', '-p', JSON.stringify({ spec: { space: { templateInstances: [{ spec: { template: `${acct}-netpol` } }] } } })]);
     expect(await eventually(async () => (await kubectl(['delete', 'configmap', 'added-later', '-n', space, `--as=${tenant}`])).code === 0, 30_000)).toBe(true);
