@@ -109,7 +109,7 @@ const MODES: string[][] = [
   // allowedNames=null: no name list, any CN (--set cannot write an empty list: `{}` is a list of one empty string).
   ['certificates.mode=cert-manager', 'metrics.serviceMonitor.enabled=true', 'metrics.prometheusRule.enabled=true',
     'networkPolicy.enabled=true', 'webhookAuthentication.enabled=true', 'webhookAuthentication.allowedNames=null', 'replicaCount=1',
-    'watches.max=0', 'watches.maxPerUser=0', 'podDisruptionBudget.minAvailable=50%'],
+    'watches.max=0', 'watches.maxPerUser=0', 'podDisruptionBudget.minAvailable=50%', 'reservedPrefixes={example.com/,team-}'],
 ];
 
 describe('installing on a real cluster', () => {
@@ -122,6 +122,13 @@ describe('installing on a real cluster', () => {
     }
   });
 
+  it('passes reservedPrefixes to the server as --reserved-prefixes, and nothing without them', async () => {
+    const args = (objects: K8sObject[]) => (objects.find((o) => o.kind === 'Deployment') as unknown as
+      { spec: { template: { spec: { containers: Array<{ args: string[] }> } } } }).spec.template.spec.containers[0]?.args ?? [];
+    expect(args((await renderChart('reservedPrefixes={example.com/,team-}')).objects)).toContain('--reserved-prefixes=example.com/,team-');
+    expect(args((await renderChart()).objects).filter((a) => a.startsWith('--reserved-prefixes'))).toEqual([]);
+  });
+
   it('values.schema.json refuses a wrong type, an unknown mode and an unknown key, naming the key', async () => {
     const refusals: Array<[string[], RegExp]> = [
       [['replicaCount=zero'], /replicaCount/],
@@ -132,6 +139,7 @@ describe('installing on a real cluster', () => {
       [['watches.max=-1'], /watches\/max|watches\.max/],
       [['maxOldSpaceSizeMiB=0'], /maxOldSpaceSizeMiB/],
       [['metrics.prometheusRule.enabled=yes'], /prometheusRule\/enabled|prometheusRule\.enabled/],
+      [['reservedPrefixes=example.com/'], /reservedPrefixes/],
     ];
     for (const [sets, names] of refusals) {
       const r = await template(sets);

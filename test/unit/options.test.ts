@@ -54,4 +54,9 @@ describe('server options', () => {
     expect(validate(o)).toEqual([]);
     expect(validate(parseFlags(['--cert-secret=s', '--admission-allowed-names=x']))).toEqual(['--admission-allowed-names needs --admission-client-ca-file']);
   });
+
+  it('reserves only the built-in prefixes by default; --reserved-prefixes adds more', () => {
+    expect(defaultOptions.reservedPrefixes).toEqual([]);
+    expect(parseFlags(['--reserved-prefixes=example.com/, team-']).reservedPrefixes).toEqual(['example.com/', 'team-']);
+  });
 });
