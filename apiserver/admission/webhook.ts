@@ -2,21 +2,15 @@ import type { NextFunction, Request, Response, Router } from 'express';
 import express from 'express';
 import { Counter, Histogram } from 'prom-client';
 import type { Registry } from 'prom-client';
-import type { AdmissionHandler, AdmissionRequest } from '../../registry/admission.js';
-import { badRequest, internal } from '../../storage/apimachinery/errors.js';
-import { parseJson } from '../../storage/apimachinery/go-json.js';
+import type { AdmissionHandler } from '../../registry/admission.js';
+import { internal } from '../../storage/apimachinery/errors.js';
 import type { Logger } from '../../storage/logger.js';
+import { readAdmissionRequest } from './review.js';
 
 export interface AdmissionMetrics {
   decisions: Counter<'webhook' | 'operation' | 'allowed'>;
   duration: Histogram<'webhook'>;
 }
-
-/**
- * The most objects, arrays and fields an AdmissionReview may hold: it carries the object and the old one, and a
- * ConfigMap or a pod may hold far more fields than a Space.
- */
-const MAX_REVIEW_ENTRIES = 50_000;
 
 const OPERATIONS = new Set(['CREATE', 'UPDATE', 'DELETE', 'CONNECT']);
 
@@ -60,22 +54,7 @@ export function admissionRouter(hooks: Record<string, AdmissionHandler>, log: Lo
         return;
       }
       const started = process.hrtime.bigint();
-      // As decoded: JSON.parse takes anything, so nothing in it is typed until checked.
-      let review: { kind?: unknown; request?: { uid?: unknown; operation?: unknown; resource?: { group?: unknown; resource?: unknown } | null } | null } | null;
-      try {
-        // Scanned and bounded like any body before JSON.parse: a review is request data too.
-        review = parseJson((req.rawBody ?? Buffer.alloc(0)).toString('utf8'), MAX_REVIEW_ENTRIES).value as typeof review;
-      } catch {
-        throw badRequest('the body is not an AdmissionReview');
-      }
-      // JSON.parse takes `null`, numbers and arrays too: only an object with a request object is a review.
-      if (typeof review !== 'object' || review === null || review.kind !== 'AdmissionReview' || typeof review.request !== 'object'
-        || review.request === null || typeof review.request.uid !== 'string' || review.request.uid === ''
-        || typeof review.request.operation !== 'string' || typeof review.request.resource !== 'object' || review.request.resource === null
-        || typeof review.request.resource.group !== 'string' || typeof review.request.resource.resource !== 'string') {
-        throw badRequest('the body is not an admission.k8s.io/v1 AdmissionReview with a request');
-      }
-      const request = review.request as AdmissionRequest;
+      const request = readAdmissionRequest(req.rawBody ?? Buffer.alloc(0));
       let decision: Awaited<ReturnType<AdmissionHandler>>;
       try {
         decision = await hook(request);

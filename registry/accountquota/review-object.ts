@@ -9,6 +9,7 @@
 import type { AdmissionRequest } from '../admission.js';
 import type { FieldError } from '../../storage/apimachinery/field-errors.js';
 import { fieldError } from '../../storage/apimachinery/field-errors.js';
+import { goJsonType } from '../../storage/apimachinery/go-json.js';
 import { isDNS1035Label, isDNS1123Label, isDNS1123Subdomain } from '../../storage/apimachinery/validation.js';
 import type { CountedKind } from './counted-kinds.js';
 
@@ -20,9 +21,18 @@ export function shown(value: string): string {
   return value.length <= 253 ? value : `${value.slice(0, 64)}... (${value.length} characters)`;
 }
 
+/** A string field of the review, or '' for anything else: the webhook checks only uid, operation and resource. */
+const text = (value: unknown): string => (typeof value === 'string' ? value : '');
+
 /** The object's name as the request names it (kube-apiserver sends the generated one for generateName creates). */
 export function reviewedName(request: AdmissionRequest): string {
-  return request.name || request.object?.metadata?.name || '';
+  return text(request.name) || text(request.object?.metadata?.name);
+}
+
+/** field.TypeInvalid for a value kube-apiserver would have sent as a string; the value's type is shown, not the value. */
+function notAString(field: string, value: unknown): FieldError {
+  const type = goJsonType(value);
+  return { field, type: 'FieldValueTypeInvalid', detail: `Invalid value: "${type}": ${field} must be of type string: "${type}"` };
 }
 
 /**
@@ -33,6 +43,10 @@ export function reviewObjectErrors(kind: CountedKind, request: AdmissionRequest)
   const errs: FieldError[] = [];
   const namespace = request.namespace ?? '';
   const meta = request.object?.metadata ?? {};
+  // A forged review may carry anything here; name rules measure strings, so other types stop at a type error.
+  for (const [field, value] of [['metadata.namespace', request.namespace], ['metadata.name', request.name], ['metadata.name', meta.name]] as const) {
+    if (value != null && typeof value !== 'string') return [notAString(field, value)];
+  }
   for (const msg of isDNS1123Label(namespace)) errs.push(fieldError.invalid('metadata.namespace', shown(namespace), msg));
   if (typeof meta.namespace === 'string' && meta.namespace !== '' && meta.namespace !== namespace) {
     errs.push(fieldError.invalid('metadata.namespace', shown(meta.namespace), 'does not match the namespace of the request'));

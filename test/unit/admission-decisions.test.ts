@@ -3,6 +3,7 @@
 // when it cannot decide), validate-accountquota, and validate-account for what account-admission.test.ts leaves
 // out. Reservations (claims, expiry, bounds) are in quota-reservations.test.ts; the transport in
 // admission-webhook.test.ts.
+import { readAdmissionRequest } from '../../apiserver/admission/review.js';
 import type { AdmissionDecision, AdmissionRequest } from '../../registry/admission.js';
 import { validateConfigAccount } from '../../registry/account/admission.js';
 import type { QuotaLedger, QuotaSource } from '../../registry/accountquota/admission.js';
@@ -11,6 +12,7 @@ import type { CountedKind } from '../../registry/accountquota/counted-kinds.js';
 import type { AccountQuota } from '../../registry/accountquota/types.js';
 import { UsageIndex } from '../../registry/accountquota/usage-index.js';
 import type { Status } from '../../storage/apimachinery/errors.js';
+import { MAX_JSON_DEPTH } from '../../storage/apimachinery/go-json.js';
 import { LedgerRetryError } from '../../storage/lease-ledger.js';
 
 const PODS = { group: '', resource: 'pods' };
@@ -284,6 +286,19 @@ describe('validate-accountquota', () => {
     expect(status).toMatchObject({ code: 422, reason: 'Invalid', details: { kind: 'AccountQuota', group: 'config.kiosk.sh', name: 'q' } });
     expect(status?.message.startsWith('AccountQuota.config.kiosk.sh "q" is invalid: spec.quota.hard[pods]: ')).toBe(true);
     expect(status?.details?.causes?.map((c) => c.field)).toEqual(['spec.quota.hard[pods]']);
+  });
+
+  // The quota's type errors print the bad value as JSON; the transport's depth bound (review.ts) is what keeps
+  // that within V8's stack, so the deepest review it passes on must still be judged (the fuzz found 100,000 levels).
+  it('judges scopes nested as deep as the transport lets a review be with a 422, not a stack overflow', () => {
+    // AdmissionReview, request, object, spec, quota: five levels above spec.quota.scopes.
+    const depth = MAX_JSON_DEPTH - 5;
+    const body = JSON.stringify({ kind: 'AdmissionReview', request: review({ metadata: { name: 'q' }, spec: { quota: { scopes: 'DEEP' } } }) })
+      .replace('"DEEP"', `${'['.repeat(depth)}${']'.repeat(depth)}`);
+    const status = statusOf(validateAccountQuota(readAdmissionRequest(Buffer.from(body))));
+    expect(status).toMatchObject({ code: 422, reason: 'Invalid' });
+    expect(status?.details?.causes?.map((c) => [c.field, c.reason])).toEqual([['spec.quota.scopes', 'FieldValueTypeInvalid']]);
+    expect(() => readAdmissionRequest(Buffer.from(body.replace('[', '[[').replace(']', ']]')))).toThrow('the body is not an AdmissionReview');
   });
 });
 

@@ -139,6 +139,17 @@ describe('AdmissionReview transport', () => {
     expect(asked).toEqual([]);
   });
 
+  // The bound the hooks rely on: their field errors print values with JSON.stringify, which overflows the stack
+  // near 4,500 levels; 100,000 is the depth the admission fuzz sent to validate-accountquota (seed 6382701, case #1745).
+  it.each([1_001, 100_000])('answers 400 for a review nested %i levels deep, before any hook decides', async (depth) => {
+    const body = JSON.stringify(review({ ...podRequest('deep'), object: { spec: { scopes: 'DEEP' } } }))
+      .replace('"DEEP"', `${'['.repeat(depth)}${']'.repeat(depth)}`);
+    const answer = await post('decide', body);
+    expect(answer.status).toBe(400);
+    expect(answer.json).toMatchObject({ kind: 'Status', code: 400, reason: 'BadRequest', message: 'the body is not an AdmissionReview' });
+    expect(asked).toEqual([]);
+  });
+
   const valid = podRequest('v');
   it.each<[string, unknown]>([
     ['null', null],

@@ -221,6 +221,21 @@ describe('an object kube-apiserver would refuse reserves nothing', () => {
     expect(reviewObjectErrors(request.resource.resource === 'services' ? SERVICES : PODS, request)).toEqual([]);
   });
 
+  // Found by the admission fuzz (FUZZ_RUNS=3000, seed 6382701, case #2239): an object as the request's name
+  // reached isDNS1123Subdomain and threw a TypeError, which the webhook turned into a 500.
+  it.each<[string, AdmissionRequest]>([
+    ['the request', { ...review('p'), name: { "'+Vj6in": true } as unknown as string }],
+    ['the object, the request unnamed', { ...review(''), object: { metadata: { name: ['p'], namespace: 'space' }, spec: { containers: [] } } as unknown as AdmissionRequest['object'] }],
+  ])('a name that is no string in %s is a 422 type error and no claim', async (_where, request) => {
+    const { a, entries } = admission({ pods: '2' });
+    const d = await a.admit(request);
+    expect(d.allowed ? undefined : d.error.toStatus()).toMatchObject({
+      code: 422, reason: 'Invalid',
+      details: { causes: [{ field: 'metadata.name', reason: 'FieldValueTypeInvalid', message: expect.stringContaining('must be of type string') as unknown }] },
+    });
+    expect(entries()).toEqual({});
+  });
+
   it('an unparsable quantity is a 400 and no claim', async () => {
     const { a, entries } = admission({ 'limits.cpu': '4' });
     expect(code(await a.admit(review('p', { cpu: '1x' })))).toBe(400);
