@@ -62,7 +62,12 @@ spec:
   subjects: [{kind: User, name: ${tenant}, apiGroup: rbac.authorization.k8s.io}]
 `);
   expect(applied.stderr).toBe('');
-}, 60_000);
+  // `get` on spaces comes from the ClusterRole the account controller makes for the account's subjects, a moment
+  // after the Account; and kube-apiserver's authorizer sees any new binding through its informers.
+  for (const [verb, resource] of [['get', 'spaces.tenancy.kiosk.sh'], ['create', 'spaces.tenancy.kiosk.sh'], ['update', `namespaces/${space}`]] as const) {
+    expect(await eventually(async () => (await kubectl(['auth', 'can-i', verb, resource, `--as=${tenant}`])).stdout.trim() === 'yes', 30_000)).toBe(true);
+  }
+}, 120_000);
 
 afterAll(async () => {
   await kubectl(['delete', 'ns', space, `${space}-admin`, '--ignore-not-found', '--wait=false']);
@@ -102,7 +107,8 @@ describe('objects of a mandatory template', () => {
   const policy = 'deny-from-other-namespaces';
 
   it('cannot be deleted, changed or unlabelled by a tenant whom RBAC allows it, and the instance stays', async () => {
-    expect((await kubectlOk(['auth', 'can-i', 'delete', 'networkpolicies', '-n', space, `--as=${tenant}`])).trim()).toBe('yes');
+    const can = (verb: string, resource: string) => eventually(async () => (await kubectl(['auth', 'can-i', verb, resource, '-n', space, `--as=${tenant}`])).stdout.trim() === 'yes', 30_000);
+    expect(await can('delete', 'networkpolicies')).toBe(true);
     const deleted = await kubectl(['delete', 'networkpolicy', policy, '-n', space, `--as=${tenant}`]);
     expect(deleted.code).toBe(1);
     expect(deleted.stderr).toContain(`admission webhook "protect.kiosk.sh" denied the request: networkpolicies.networking.k8s.io "${policy}" is forbidden: `
@@ -114,6 +120,7 @@ describe('objects of a mandatory template', () => {
     // No tenant role lets a tenant delete TemplateInstances; were one to (an admin's own role), the webhook still refuses.
     await kubectlOk(['create', 'role', 'ti-deleter', '-n', space, '--verb=delete', '--resource=templateinstances.config.kiosk.sh']);
     await kubectlOk(['create', 'rolebinding', 'ti-deleter', '-n', space, '--role=ti-deleter', `--user=${tenant}`]);
+    expect(await can('delete', 'templateinstances.config.kiosk.sh')).toBe(true);
     const instance = (await kubectlOk(['get', 'templateinstances', '-n', space, '-o', 'jsonpath={.items[0].metadata.name}'])).trim();
     const instanceDeleted = await kubectl(['delete', 'templateinstance', instance, '-n', space, `--as=${tenant}`]);
     expect(instanceDeleted.stderr).toContain(`it instantiates template ${acct}-netpol, mandatory in account ${acct}; only cluster admins may delete it`);
