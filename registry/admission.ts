@@ -11,7 +11,7 @@ export interface AdmissionRequest {
   namespace?: string;
   name?: string;
   operation: 'CREATE' | 'UPDATE' | 'DELETE' | 'CONNECT';
-  userInfo: { username: string; groups?: string[] };
+  userInfo: { username: string; uid?: string; groups?: string[]; extra?: Record<string, string[]> };
   object?: Record<string, unknown> & { metadata?: { name?: string; namespace?: string; uid?: string } };
   oldObject?: Record<string, unknown> & { metadata?: { name?: string; namespace?: string; uid?: string } };
   dryRun?: boolean;

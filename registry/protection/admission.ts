@@ -35,11 +35,8 @@ export class ProtectedObjectsAdmission {
     if (!account) return { allowed: true };
     const why = protectionOf(request.oldObject, namespace, account, this.deps);
     if (!why) return { allowed: true };
-    const user: UserInfo = {
-      username: request.userInfo.username, groups: request.userInfo.groups ?? [],
-      extra: (request.userInfo as { extra?: Record<string, string[]> }).extra ?? {},
-      ...((request.userInfo as { uid?: string }).uid ? { uid: (request.userInfo as { uid?: string }).uid } : {}),
-    };
+    const { username, uid, groups, extra } = request.userInfo;
+    const user: UserInfo = { username, groups: groups ?? [], extra: extra ?? {}, ...(uid ? { uid } : {}) };
     if (user.username === await this.deps.ownUsername()) return { allowed: true };
     const verb = request.operation === 'DELETE' ? 'delete' : 'update';
     const { group, version, resource } = request.resource;

@@ -1,3 +1,4 @@
+import { isPlainObject } from '../../storage/apimachinery/go-json.js';
 import type { Account } from '../account/types.js';
 
 /**
@@ -36,8 +37,6 @@ export interface ProtectionSource {
   templateOfInstance(namespace: string, name: string): string | undefined;
 }
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
 /** A network isolation the account asks for (the Account is the informer's: typed by the CRD schema). */
 function isolatesNetwork(account: Account): boolean {
   return account.spec.isolation?.network === 'Account';
@@ -49,9 +48,9 @@ function isolatesNetwork(account: Account): boolean {
  * TemplateInstance, or owned by one.
  */
 export function protectionOf(object: ReviewedObject | undefined, namespace: string, accountName: string, source: ProtectionSource): string | undefined {
-  if (!object || !isRecord(object.metadata)) return undefined;
+  if (!object || !isPlainObject(object.metadata)) return undefined;
   const labels = object.metadata.labels;
-  if (!isRecord(labels) || labels[PROTECTED_LABEL] !== 'true') return undefined;
+  if (!isPlainObject(labels) || labels[PROTECTED_LABEL] !== 'true') return undefined;
   const account = source.account(accountName);
   if (!account) return undefined;
   const { apiVersion, kind } = object;
@@ -61,13 +60,13 @@ export function protectionOf(object: ReviewedObject | undefined, namespace: stri
   }
   const mandatory = mandatoryTemplatesOf(account);
   if (apiVersion === 'config.kiosk.sh/v1alpha1' && kind === 'TemplateInstance') {
-    const template = isRecord(object.spec) ? object.spec.template : undefined;
+    const template = isPlainObject(object.spec) ? object.spec.template : undefined;
     if (typeof template === 'string' && mandatory.has(template)) return `instantiates template ${template}, mandatory in account ${accountName}`;
     return undefined;
   }
   const owners = Array.isArray(object.metadata.ownerReferences) ? object.metadata.ownerReferences as unknown[] : [];
   for (const owner of owners) {
-    if (!isRecord(owner) || owner.kind !== 'TemplateInstance' || owner.apiVersion !== 'config.kiosk.sh/v1alpha1' || typeof owner.name !== 'string') continue;
+    if (!isPlainObject(owner) || owner.kind !== 'TemplateInstance' || owner.apiVersion !== 'config.kiosk.sh/v1alpha1' || typeof owner.name !== 'string') continue;
     const template = source.templateOfInstance(namespace, owner.name);
     if (template !== undefined && mandatory.has(template)) return `was deployed by template ${template}, mandatory in account ${accountName}`;
   }
